@@ -1,0 +1,231 @@
+package common
+
+// Each builder returns a new URL and leaves its receiver as it was; when
+// nothing would change it may return the receiver itself. Parameter values
+// are trimmed of blanks, as every constructor does.
+
+func (u *URL) clone() *URL {
+	c := *u
+	return &c
+}
+
+// WithProtocol returns u with protocol p.
+func (u *URL) WithProtocol(p string) *URL {
+	if p == u.protocol {
+		return u
+	}
+	c := u.clone()
+	c.protocol = p
+	return c
+}
+
+// WithUserInfo returns u with this user name and password.
+func (u *URL) WithUserInfo(username, password string) *URL {
+	if username == u.username && password == u.password {
+		return u
+	}
+	c := u.clone()
+	c.username, c.password = username, password
+	return c
+}
+
+// WithHost returns u with host h (trimmed).
+func (u *URL) WithHost(h string) *URL {
+	h = cleanHost(h)
+	if h == u.host {
+		return u
+	}
+	c := u.clone()
+	c.host = h
+	return c
+}
+
+// WithPort returns u with port p; a negative port is 0 (none).
+func (u *URL) WithPort(p int) *URL {
+	p = cleanPort(p)
+	if p == u.port {
+		return u
+	}
+	c := u.clone()
+	c.port = p
+	return c
+}
+
+// WithAddress returns u with this host and port.
+func (u *URL) WithAddress(host string, port int) *URL {
+	host, port = cleanHost(host), cleanPort(port)
+	if host == u.host && port == u.port {
+		return u
+	}
+	c := u.clone()
+	c.host, c.port = host, port
+	return c
+}
+
+// WithPath returns u with path p, leading slashes stripped.
+func (u *URL) WithPath(p string) *URL {
+	p = cleanPath(p)
+	if p == u.path {
+		return u
+	}
+	c := u.clone()
+	c.path = p
+	return c
+}
+
+// WithParam returns u with parameter key set to value. An empty key or
+// value (after trimming) changes nothing: use WithoutParams to remove.
+func (u *URL) WithParam(key, value string) *URL {
+	value = trimBlank(value)
+	if key == "" || value == "" {
+		return u
+	}
+	i, found := searchParams(u.params, key)
+	if found && u.params[i].value == value {
+		return u
+	}
+	ps := make([]param, 0, len(u.params)+1)
+	ps = append(ps, u.params[:i]...)
+	ps = append(ps, param{key, value})
+	if found {
+		i++
+	}
+	ps = append(ps, u.params[i:]...)
+	c := u.clone()
+	c.params = ps
+	return c
+}
+
+// WithParams returns u with the entries of kv set, overwriting existing
+// values; entries with an empty key or value are skipped.
+func (u *URL) WithParams(kv map[string]string) *URL {
+	return u.mergeParams(kv, true)
+}
+
+// WithParamsIfAbsent returns u with the entries of kv whose keys u does not
+// have (an existing key keeps its value, even an empty one); entries with an
+// empty key or value are skipped.
+func (u *URL) WithParamsIfAbsent(kv map[string]string) *URL {
+	return u.mergeParams(kv, false)
+}
+
+func (u *URL) mergeParams(kv map[string]string, overwrite bool) *URL {
+	add := make([]param, 0, len(kv))
+	for k, v := range kv {
+		if v = trimBlank(v); k != "" && v != "" {
+			add = append(add, param{k, v})
+		}
+	}
+	if len(add) == 0 {
+		return u
+	}
+	sortParams(add)
+	base := u.params
+	ps := make([]param, 0, len(base)+len(add))
+	changed := false
+	i, j := 0, 0
+	for i < len(base) && j < len(add) {
+		switch c := compareKeys(base[i].key, add[j].key); {
+		case c < 0:
+			ps = append(ps, base[i])
+			i++
+		case c > 0:
+			ps = append(ps, add[j])
+			changed = true
+			j++
+		default:
+			if overwrite && base[i].value != add[j].value {
+				ps = append(ps, add[j])
+				changed = true
+			} else {
+				ps = append(ps, base[i])
+			}
+			i++
+			j++
+		}
+	}
+	ps = append(ps, base[i:]...)
+	if j < len(add) {
+		ps = append(ps, add[j:]...)
+		changed = true
+	}
+	if !changed {
+		return u
+	}
+	c := u.clone()
+	c.params = ps
+	return c
+}
+
+// WithoutParams returns u without the given parameters; absent keys are
+// ignored.
+func (u *URL) WithoutParams(keys ...string) *URL {
+	drop := 0
+	for _, k := range keys {
+		if _, ok := searchParams(u.params, k); ok {
+			drop++
+		}
+	}
+	if drop == 0 {
+		return u
+	}
+	ps := make([]param, 0, len(u.params)-min(drop, len(u.params)))
+	for _, p := range u.params {
+		if !containsString(keys, p.key) {
+			ps = append(ps, p)
+		}
+	}
+	c := u.clone()
+	c.params = nilIfEmpty(ps)
+	return c
+}
+
+// KeepParams returns u with only the parameters named in keys that have a
+// non-empty value, and those whose keys start with one of prefixes.
+func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
+	ps := make([]param, 0, len(u.params))
+	for _, p := range u.params {
+		if (p.value != "" && containsString(keys, p.key)) || hasAnyPrefix(p.key, prefixes) {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == len(u.params) {
+		return u
+	}
+	c := u.clone()
+	c.params = nilIfEmpty(ps)
+	return c
+}
+
+// ReplaceParams returns a URL with u's protocol, user info, host, port and
+// path and exactly the entries of kv (empty keys skipped, values trimmed).
+func (u *URL) ReplaceParams(kv map[string]string) *URL {
+	c := u.clone()
+	c.params = paramsFromMap(kv)
+	return c
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if len(s) >= len(p) && s[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+func nilIfEmpty(ps []param) []param {
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}

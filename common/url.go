@@ -1,0 +1,322 @@
+package common
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// URL is a Dubbo URL:
+//
+//	[protocol "://"] [username [":" password] "@"] [host [":" port]] ["/" path] ["?" params]
+//
+// A URL is immutable and safe for concurrent use; handle it as *URL. Build
+// one with [Parse], [ParseEncoded], [NewURL] or the With* builders of an
+// existing URL. A nil *URL is not a valid receiver.
+//
+// Invariants kept by every constructor: the path has no leading '/' and no
+// trailing blanks; the host has no surrounding blanks; the port is >= 0 (0
+// means none); parameter keys are unique and non-empty, parameter values have
+// no surrounding blanks (blanks are the characters <= U+0020 that Java's
+// String.trim removes). Java Dubbo trims values when it renders a URL, so a
+// value always reads the way it is written to a registry.
+type URL struct {
+	protocol string
+	username string
+	password string
+	host     string
+	port     int
+	path     string
+	// params is sorted by key in Java String order (see compareKeys) and
+	// shared between URLs derived from one another; it is never modified.
+	params []param
+}
+
+type param struct {
+	key, value string
+}
+
+// NewURL returns a URL with the given parts and a copy of params. Leading
+// slashes of path are stripped, blanks around host and around values are
+// trimmed, empty keys are skipped and a negative port is 0. Parts are not
+// validated otherwise; see [URL.FullString] for what survives a round trip
+// through text.
+func NewURL(protocol, host string, port int, path string, params map[string]string) *URL {
+	return &URL{
+		protocol: protocol,
+		host:     cleanHost(host),
+		port:     cleanPort(port),
+		path:     cleanPath(path),
+		params:   paramsFromMap(params),
+	}
+}
+
+// Protocol returns the protocol (scheme), "" when there is none.
+func (u *URL) Protocol() string { return u.protocol }
+
+// Username returns the user name of the user info, "" when there is none.
+func (u *URL) Username() string { return u.username }
+
+// Password returns the password of the user info, "" when there is none.
+func (u *URL) Password() string { return u.password }
+
+// Host returns the host, verbatim: an IPv6 host keeps its brackets and zone.
+func (u *URL) Host() string { return u.host }
+
+// Port returns the port, 0 when there is none.
+func (u *URL) Port() int { return u.port }
+
+// Path returns the path, without a leading '/'.
+func (u *URL) Path() string { return u.path }
+
+// Address returns the host, or host:port when the port is > 0.
+func (u *URL) Address() string {
+	if u.port <= 0 {
+		return u.host
+	}
+	return u.host + ":" + strconv.Itoa(u.port)
+}
+
+// String renders the URL without user info (Java URL.toString): parameters
+// sorted by key, written key=value joined by '&', unescaped. It does not
+// reveal the password, so it is the form to log.
+func (u *URL) String() string { return u.render(false, true) }
+
+// FullString renders the URL with user info (Java URL.toFullString); the
+// password is written only when it is non-empty. This is the canonical form:
+// Parse(u.FullString()) is Equal to u for every URL that Parse or
+// ParseEncoded returns.
+//
+// Three choices keep that true where Java's rendering loses information:
+//   - The port is written whenever it is > 0, also without a host
+//     ("dubbo://:20880/x"); Java writes a port only after a host.
+//   - A host without a port whose text would be read as host:port ("[::1]",
+//     "::1", "a:b", or a host ending in ':') is written with ":0"; Java
+//     writes the bare host, which it then cannot parse back.
+//   - User info with only a password is written ":password@"; Java drops it.
+//
+// Nothing is escaped, so a URL built with a key or value holding '&', ';',
+// '=' (in a key), '?' or '#', or with '/', '@', '?' or '#' in a host or user
+// info, does not read back the same; Parse never produces such a URL.
+func (u *URL) FullString() string { return u.render(true, true) }
+
+// IdentityString renders the URL with user info and without parameters
+// (Java URL.toIdentityString). Load balancers and statistics use it as the
+// identity of a provider.
+func (u *URL) IdentityString() string { return u.render(true, false) }
+
+// Encoded returns Encode(u.FullString()): the form Dubbo uses as a ZooKeeper
+// node name. ParseEncoded reads it back.
+func (u *URL) Encoded() string { return Encode(u.FullString()) }
+
+func (u *URL) render(withUser, withParams bool) string {
+	n := len(u.protocol) + 3 + len(u.username) + 1 + len(u.password) + 1 +
+		len(u.host) + 21 + 1 + len(u.path) + 1
+	if withParams {
+		for _, p := range u.params {
+			n += len(p.key) + len(p.value) + 2
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	if u.protocol != "" {
+		b.WriteString(u.protocol)
+		b.WriteString("://")
+	}
+	if withUser && (u.username != "" || u.password != "") {
+		b.WriteString(u.username)
+		if u.password != "" {
+			b.WriteByte(':')
+			b.WriteString(u.password)
+		}
+		b.WriteByte('@')
+	}
+	b.WriteString(u.host)
+	if u.port > 0 || (u.host != "" && hostNeedsPort(u.host)) {
+		var buf [20]byte
+		b.WriteByte(':')
+		b.Write(strconv.AppendInt(buf[:0], int64(u.port), 10))
+	}
+	if u.path != "" {
+		b.WriteByte('/')
+		b.WriteString(u.path)
+	}
+	if withParams && len(u.params) > 0 {
+		for i, p := range u.params {
+			if i == 0 {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('&')
+			}
+			b.WriteString(p.key)
+			b.WriteByte('=')
+			b.WriteString(p.value)
+		}
+	}
+	return b.String()
+}
+
+// hostNeedsPort reports whether host, written without a port, would be read
+// back as host:port (or, ending in ':', would run into a following "/path"):
+// it has a ':' with no '%' (an IPv6 zone) after it.
+func hostNeedsPort(host string) bool {
+	i := strings.LastIndexByte(host, ':')
+	return i >= 0 && strings.IndexByte(host[i+1:], '%') < 0
+}
+
+// Equal reports whether u and o are the same URL: same protocol, user info,
+// host, port and path, the same parameter keys, and the same values except
+// for the value of "timestamp" (the 2.7.9+/3.x rule: a provider that
+// re-registers with a new timestamp is the same provider). A URL with a
+// timestamp and one without are not equal. Equal(nil) is false.
+func (u *URL) Equal(o *URL) bool {
+	if o == nil {
+		return false
+	}
+	if u == o {
+		return true
+	}
+	if u.protocol != o.protocol || u.username != o.username || u.password != o.password ||
+		u.host != o.host || u.port != o.port || u.path != o.path || len(u.params) != len(o.params) {
+		return false
+	}
+	for i, p := range u.params {
+		q := o.params[i]
+		if p.key != q.key || (p.value != q.value && p.key != TimestampKey) {
+			return false
+		}
+	}
+	return true
+}
+
+// Hash returns a hash of u consistent with Equal: equal URLs hash alike. The
+// value of "timestamp" is left out, its key is not. The hash is stable across
+// processes (FNV-1a).
+func (u *URL) Hash() uint64 {
+	h := uint64(fnvOffset)
+	h = fnvString(h, u.protocol)
+	h = fnvString(h, u.username)
+	h = fnvString(h, u.password)
+	h = fnvString(h, u.host)
+	h = fnvUint(h, uint64(u.port))
+	h = fnvString(h, u.path)
+	for _, p := range u.params {
+		h = fnvString(h, p.key)
+		if p.key != TimestampKey {
+			h = fnvString(h, p.value)
+		}
+	}
+	return h
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnvString mixes s and a terminator into h, so that ("ab","c") and
+// ("a","bc") hash differently.
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	h ^= 0xff
+	h *= fnvPrime
+	return h
+}
+
+func fnvUint(h, v uint64) uint64 {
+	for i := 0; i < 8; i++ {
+		h ^= v & 0xff
+		h *= fnvPrime
+		v >>= 8
+	}
+	return h
+}
+
+// isBlank reports whether c is removed by Java's String.trim.
+func isBlank(c byte) bool { return c <= ' ' }
+
+// trimBlank is Java's String.trim: it removes bytes <= 0x20 at both ends.
+func trimBlank(s string) string {
+	i, j := 0, len(s)
+	for i < j && isBlank(s[i]) {
+		i++
+	}
+	for j > i && isBlank(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+func trimBlankRight(s string) string {
+	j := len(s)
+	for j > 0 && isBlank(s[j-1]) {
+		j--
+	}
+	return s[:j]
+}
+
+func cleanHost(h string) string { return trimBlank(h) }
+
+// cleanPath strips the leading slashes and the trailing blanks of a path.
+// Trailing blanks would be lost when a rendered URL ends with its path and is
+// parsed again (Parse trims its input), so no path keeps them.
+func cleanPath(p string) string {
+	for p != "" && p[0] == '/' {
+		p = p[1:]
+	}
+	return trimBlankRight(p)
+}
+
+func cleanPort(p int) int {
+	if p < 0 {
+		return 0
+	}
+	return p
+}
+
+// paramsFromMap returns the entries of m with non-empty keys, values trimmed,
+// sorted by key; nil for none.
+func paramsFromMap(m map[string]string) []param {
+	n := 0
+	for k := range m {
+		if k != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	ps := make([]param, 0, n)
+	for k, v := range m {
+		if k != "" {
+			ps = append(ps, param{k, trimBlank(v)})
+		}
+	}
+	sortParams(ps)
+	return ps
+}
+
+func sortParams(ps []param) {
+	slices.SortFunc(ps, func(a, b param) int { return compareKeys(a.key, b.key) })
+}
+
+// searchParams returns the index of key in ps and true, or the index where
+// key would be inserted and false.
+func searchParams(ps []param, key string) (int, bool) {
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch c := compareKeys(ps[m].key, key); {
+		case c == 0:
+			return m, true
+		case c < 0:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return lo, false
+}

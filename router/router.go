@@ -1,0 +1,72 @@
+package router
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// Router narrows the providers one call may reach.
+//
+// A Router is immutable: a changed rule builds a new Router. Route is on the
+// call path and safe for concurrent use.
+type Router interface {
+	// URL is the rule's URL (route://…, condition://…), or nil for a
+	// built-in router.
+	URL() *common.URL
+	// Priority orders routers in a chain: a lower priority runs first.
+	Priority() int
+	// Route returns the invokers of invokers that a call inv from the
+	// consumer may reach. It must not modify invokers; it may return it
+	// unchanged. An error leaves the list unrouted (the caller logs it).
+	Route(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) ([]protocol.Invoker, error)
+}
+
+// Factory builds a Router from a rule URL. A rule that does not parse is an
+// error naming the rule and what is wrong in it.
+type Factory func(rule *common.URL) (Router, error)
+
+var (
+	factoriesMu sync.RWMutex
+	factories   = map[string]Factory{}
+)
+
+// Register makes a router type available by name (the router param or the
+// protocol of a rule URL: "condition"). It panics on nil or a duplicate.
+func Register(name string, f Factory) {
+	factoriesMu.Lock()
+	defer factoriesMu.Unlock()
+	if f == nil {
+		panic("router: Register factory is nil")
+	}
+	if _, dup := factories[name]; dup {
+		panic("router: Register called twice for router " + name)
+	}
+	factories[name] = f
+}
+
+// Get returns the factory registered under name.
+func Get(name string) (Factory, error) {
+	factoriesMu.RLock()
+	f, ok := factories[name]
+	factoriesMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("router: unknown router %q (forgotten import?)", name)
+	}
+	return f, nil
+}
+
+// Names lists the registered router types, sorted.
+func Names() []string {
+	factoriesMu.RLock()
+	defer factoriesMu.RUnlock()
+	names := make([]string, 0, len(factories))
+	for n := range factories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
