@@ -1,10 +1,3 @@
-// Command fleet is fleet's command-line tool for looking at Dubbo URLs,
-// registries and services.
-//
-// Usage:
-//
-//	fleet url [--encoded] URL...   decode Dubbo URLs (as registries store them) and show their parts
-//	fleet help                     this text
 package main
 
 import (

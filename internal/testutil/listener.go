@@ -1,5 +1,3 @@
-// Package testutil holds helpers shared by fleet's tests: a recording
-// NotifyListener and channel waits with a default timeout.
 package testutil
 
 import (
