@@ -10,7 +10,7 @@ import (
 
 type nopProtocol struct{}
 
-func (nopProtocol) Refer(*common.URL) (Invoker, error)  { return nil, nil }
+func (nopProtocol) Refer(*common.URL) (Invoker, error) { return nil, nil }
 func (nopProtocol) Export(Invoker) (Exporter, error)   { return nil, nil }
 func (nopProtocol) Destroy()                           {}
 

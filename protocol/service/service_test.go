@@ -19,7 +19,7 @@ func (users) SayHello(ctx context.Context, name string) (string, error) {
 	inv, _ := protocol.FromContext(ctx)
 	return "Hello " + name + protocol.StringAttachment(inv, "suffix"), nil
 }
-func (users) Add(a, b int32) (int32, error)   { return a + b, nil }
+func (users) Add(a, b int32) (int32, error)    { return a + b, nil }
 func (users) Scale(x float64) (float64, error) { return x * 2, nil }
 func (users) Find(id int64) (*string, error) {
 	if id == 0 {
@@ -28,10 +28,10 @@ func (users) Find(id int64) (*string, error) {
 	s := "user"
 	return &s, nil
 }
-func (users) Touch(names []string) error { return nil }
-func (users) Explode() (string, error)  { panic("kaboom") }
+func (users) Touch(names []string) error  { return nil }
+func (users) Explode() (string, error)    { panic("kaboom") }
 func (users) NotAService(s string) string { return s }
-func (users) Variadic(xs ...int) error  { return nil }
+func (users) Variadic(xs ...int) error    { return nil }
 
 func newUsers(t *testing.T) *Invoker {
 	t.Helper()

@@ -13,7 +13,9 @@ import (
 // Scheme is the URL scheme of the embedded registry: memory://name.
 const Scheme = "memory"
 
-func init() { registry.Register(Scheme, func(u *common.URL) (registry.Registry, error) { return Open(u), nil }) }
+func init() {
+	registry.Register(Scheme, func(u *common.URL) (registry.Registry, error) { return Open(u), nil })
+}
 
 var (
 	storesMu sync.Mutex
