@@ -13,3 +13,12 @@ type Configurator interface {
 	// Configure applies the rule to u.
 	Configure(u *common.URL) *common.URL
 }
+
+// Apply runs configurators over u in order, each on the result of the one
+// before, and returns the result (u itself when none applies).
+func Apply(configurators []Configurator, u *common.URL) *common.URL {
+	for _, c := range configurators {
+		u = c.Configure(u)
+	}
+	return u
+}
