@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/convert"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -132,9 +133,10 @@ func (s *Invoker) IsAvailable() bool { return !s.destroyed.Load() }
 func (s *Invoker) Destroy() { s.destroyed.Store(true) }
 
 // Invoke calls the method inv names with its arguments. Arguments are
-// converted where Go allows it without loss (numbers of another width, nil
-// for pointers, slices, maps and interfaces); a mismatch fails with a
-// serialization error. The context passed to the method carries inv (see
+// converted to the parameter types where that loses nothing (numbers of
+// another width, nil for pointers, slices, maps and interfaces, slices and
+// maps element by element, a map into a struct: see internal/convert); a
+// mismatch fails with a serialization error. The context passed to the method carries inv (see
 // protocol.FromContext). An error returned by the method, or a panic in it,
 // is a business error.
 func (s *Invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.Result {
@@ -157,7 +159,7 @@ func (s *Invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		in = append(in, reflect.ValueOf(protocol.NewContext(ctx, inv)))
 	}
 	for i, a := range args {
-		v, err := convert(a, m.params[i])
+		v, err := convert.To(a, m.params[i])
 		if err != nil {
 			return protocol.ErrorResult(s.fail(protocol.KindSerialization, name, fmt.Sprintf("argument %d", i), err))
 		}
@@ -184,31 +186,4 @@ func (s *Invoker) call(m *method, in []reflect.Value) (res protocol.Result) {
 
 func (s *Invoker) fail(kind protocol.Kind, method, msg string, cause error) *protocol.Error {
 	return protocol.NewError(kind, s.url.ServiceKey(), method, s.url.Address(), msg, cause)
-}
-
-// convert makes a an argument of type t.
-func convert(a any, t reflect.Type) (reflect.Value, error) {
-	if a == nil {
-		switch t.Kind() {
-		case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map, reflect.Func, reflect.Chan:
-			return reflect.Zero(t), nil
-		}
-		return reflect.Value{}, fmt.Errorf("cannot use nil as %s", t)
-	}
-	v := reflect.ValueOf(a)
-	if v.Type().AssignableTo(t) {
-		return v, nil
-	}
-	if isNumber(v.Kind()) && isNumber(t.Kind()) {
-		c := v.Convert(t)
-		if c.Convert(v.Type()).Interface() == v.Interface() {
-			return c, nil
-		}
-		return reflect.Value{}, fmt.Errorf("%v overflows %s", a, t)
-	}
-	return reflect.Value{}, fmt.Errorf("cannot use %T as %s", a, t)
-}
-
-func isNumber(k reflect.Kind) bool {
-	return k >= reflect.Int && k <= reflect.Float64
 }
