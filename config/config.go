@@ -11,11 +11,11 @@ import (
 // dubbo: key, so an existing dubbogo.yml loads unchanged. The zero value of
 // every field is its documented default.
 type Config struct {
-	Application Application          `yaml:"application"`
-	Registries  Registries           `yaml:"registries"`
-	Protocols   map[string]*Protocol `yaml:"protocols"`
-	Consumer    Consumer             `yaml:"consumer"`
-	Provider    Provider             `yaml:"provider"`
+	Application ApplicationConfig          `yaml:"application"`
+	Registries  Registries                 `yaml:"registries"`
+	Protocols   map[string]*ProtocolConfig `yaml:"protocols"`
+	Consumer    ConsumerConfig             `yaml:"consumer"`
+	Provider    ProviderConfig             `yaml:"provider"`
 }
 
 // file is the document root.
@@ -23,8 +23,8 @@ type file struct {
 	Dubbo Config `yaml:"dubbo"`
 }
 
-// Application names the program to the registry (the application param).
-type Application struct {
+// ApplicationConfig names the program to the registry (the application param).
+type ApplicationConfig struct {
 	Name         string `yaml:"name"`
 	Organization string `yaml:"organization"`
 	Module       string `yaml:"module"`
@@ -35,9 +35,9 @@ type Application struct {
 	MetadataType string `yaml:"metadata-type"`
 }
 
-// Registry is one registry, in dubbo-go's form (protocol, address, …) or as
+// RegistryConfig is one registry, in dubbo-go's form (protocol, address, …) or as
 // a plain registry URL.
-type Registry struct {
+type RegistryConfig struct {
 	// ID is the registry's key in the registries map ("zk"), or
 	// "registry-N" for the N-th entry of a list of URLs.
 	ID           string            `yaml:"-"`
@@ -61,7 +61,7 @@ type Registry struct {
 
 // Registries is the registries section: a map of id → Registry (dubbo-go),
 // or a list of registry URLs (fleet's short form).
-type Registries map[string]*Registry
+type Registries map[string]*RegistryConfig
 
 // UnmarshalYAML accepts both forms.
 func (r *Registries) UnmarshalYAML(n *yaml.Node) error {
@@ -74,18 +74,18 @@ func (r *Registries) UnmarshalYAML(n *yaml.Node) error {
 				return err
 			}
 			id := "registry-" + strconv.Itoa(i)
-			out[id] = &Registry{ID: id, URL: strings.TrimSpace(s)}
+			out[id] = &RegistryConfig{ID: id, URL: strings.TrimSpace(s)}
 		}
 		*r = out
 		return nil
 	default:
-		var m map[string]*Registry
+		var m map[string]*RegistryConfig
 		if err := n.Decode(&m); err != nil {
 			return err
 		}
 		for id, reg := range m {
 			if reg == nil {
-				reg = &Registry{}
+				reg = &RegistryConfig{}
 				m[id] = reg
 			}
 			reg.ID = id
@@ -95,26 +95,26 @@ func (r *Registries) UnmarshalYAML(n *yaml.Node) error {
 	}
 }
 
-// Protocol is a protocol a provider serves on.
-type Protocol struct {
+// ProtocolConfig is a protocol a provider serves on.
+type ProtocolConfig struct {
 	Name   string            `yaml:"name"`
 	IP     string            `yaml:"ip"`
 	Port   string            `yaml:"port"`
 	Params map[string]string `yaml:"params"`
 }
 
-// Consumer holds the references and their shared defaults.
-type Consumer struct {
-	RegistryIDs    StringList            `yaml:"registry-ids"`
-	Check          *bool                 `yaml:"check"`           // default true
-	RequestTimeout string                `yaml:"request-timeout"` // default 1000 ms (Dubbo's default; dubbo-go's is 3s)
-	Protocol       string                `yaml:"protocol"`
-	Filter         string                `yaml:"filter"`
-	References     map[string]*Reference `yaml:"references"`
+// ConsumerConfig holds the references and their shared defaults.
+type ConsumerConfig struct {
+	RegistryIDs    StringList                  `yaml:"registry-ids"`
+	Check          *bool                       `yaml:"check"`           // default true
+	RequestTimeout string                      `yaml:"request-timeout"` // default 1000 ms (Dubbo's default; dubbo-go's is 3s)
+	Protocol       string                      `yaml:"protocol"`
+	Filter         string                      `yaml:"filter"`
+	References     map[string]*ReferenceConfig `yaml:"references"`
 }
 
-// Reference is one service the program calls.
-type Reference struct {
+// ReferenceConfig is one service the program calls.
+type ReferenceConfig struct {
 	// Name is the reference's key in the references map; dubbo-go proxy
 	// structs return it from Reference().
 	Name          string            `yaml:"-"`
@@ -133,12 +133,12 @@ type Reference struct {
 	Serialization string            `yaml:"serialization"`
 	Generic       string            `yaml:"generic"`
 	Filter        string            `yaml:"filter"`
-	Methods       []*Method         `yaml:"methods"`
+	Methods       []*MethodConfig   `yaml:"methods"`
 	Params        map[string]string `yaml:"params"`
 }
 
-// Method holds per-method settings of a reference or service.
-type Method struct {
+// MethodConfig holds per-method settings of a reference or service.
+type MethodConfig struct {
 	Name        string `yaml:"name"`
 	Retries     string `yaml:"retries"`
 	Timeout     string `yaml:"timeout"`
@@ -147,17 +147,17 @@ type Method struct {
 	Sticky      bool   `yaml:"sticky"`
 }
 
-// Provider holds the services the program exports.
-type Provider struct {
-	RegistryIDs StringList          `yaml:"registry-ids"`
-	ProtocolIDs StringList          `yaml:"protocol-ids"`
-	Filter      string              `yaml:"filter"`
-	Register    *bool               `yaml:"register"`
-	Services    map[string]*Service `yaml:"services"`
+// ProviderConfig holds the services the program exports.
+type ProviderConfig struct {
+	RegistryIDs StringList                `yaml:"registry-ids"`
+	ProtocolIDs StringList                `yaml:"protocol-ids"`
+	Filter      string                    `yaml:"filter"`
+	Register    *bool                     `yaml:"register"`
+	Services    map[string]*ServiceConfig `yaml:"services"`
 }
 
-// Service is one service the program exports.
-type Service struct {
+// ServiceConfig is one service the program exports.
+type ServiceConfig struct {
 	Name          string            `yaml:"-"`
 	Interface     string            `yaml:"interface"`
 	Group         string            `yaml:"group"`
@@ -172,7 +172,7 @@ type Service struct {
 	Warmup        string            `yaml:"warmup"`
 	Token         string            `yaml:"token"`
 	Serialization string            `yaml:"serialization"`
-	Methods       []*Method         `yaml:"methods"`
+	Methods       []*MethodConfig   `yaml:"methods"`
 	Params        map[string]string `yaml:"params"`
 }
 

@@ -123,14 +123,14 @@ func lineOf(lines map[string]int, key string) int {
 func (c *Config) fillNames() {
 	for name, r := range c.Consumer.References {
 		if r == nil {
-			r = &Reference{}
+			r = &ReferenceConfig{}
 			c.Consumer.References[name] = r
 		}
 		r.Name = name
 	}
 	for name, s := range c.Provider.Services {
 		if s == nil {
-			s = &Service{}
+			s = &ServiceConfig{}
 			c.Provider.Services[name] = s
 		}
 		s.Name = name

@@ -19,7 +19,7 @@ const DubboProtocolVersion = "2.0.2"
 // RegistryURL returns the registry's URL: the URL given, or one built from
 // dubbo-go's fields — protocol://[user:password@]address?backup=…&timeout=ms
 // &group=…&namespace=…&zone=…&weight=…&preferred=true plus params.
-func (r *Registry) RegistryURL() (*common.URL, error) {
+func (r *RegistryConfig) RegistryURL() (*common.URL, error) {
 	if r.URL != "" {
 		u, err := common.Parse(r.URL)
 		if err != nil {
@@ -93,7 +93,7 @@ func (c *Config) RegistryURLs(ids []string) ([]*common.URL, error) {
 // check, application, side=consumer, dubbo, release, pid and per-method
 // params (sayHello.timeout); explicit params win over all of them. methods
 // lists the interface's method names when known (from a proxy struct).
-func (c *Config) ConsumerParams(r *Reference, methods []string) map[string]string {
+func (c *Config) ConsumerParams(r *ReferenceConfig, methods []string) map[string]string {
 	p := map[string]string{
 		common.InterfaceKey: r.Interface,
 		common.SideKey:      "consumer",
@@ -141,7 +141,7 @@ func (c *Config) ConsumerParams(r *Reference, methods []string) map[string]strin
 	return p
 }
 
-func setMethod(p map[string]string, m *Method) {
+func setMethod(p map[string]string, m *MethodConfig) {
 	set := func(k, v string) {
 		if v = strings.TrimSpace(v); v != "" {
 			p[m.Name+"."+k] = v

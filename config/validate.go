@@ -105,7 +105,7 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func (r *Registry) validate(key string) error {
+func (r *RegistryConfig) validate(key string) error {
 	if r.URL != "" {
 		if _, err := common.Parse(r.URL); err != nil {
 			return invalid(key, r.URL, "is not a registry URL: "+err.Error())
@@ -133,7 +133,7 @@ func (c *Config) checkIDs(key string, ids []string) error {
 	return nil
 }
 
-func checkMethods(key string, methods []*Method) error {
+func checkMethods(key string, methods []*MethodConfig) error {
 	for i, m := range methods {
 		mk := fmt.Sprintf("%s.methods[%d]", key, i)
 		if m == nil || strings.TrimSpace(m.Name) == "" {

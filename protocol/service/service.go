@@ -99,6 +99,10 @@ func describe(name string, fn reflect.Value) (*method, bool) {
 	return m, true
 }
 
+// JavaName is the name a Java consumer calls a Go method by: the Go name
+// with a lower-case first letter (SayHello → sayHello).
+func JavaName(goName string) string { return lowerFirst(goName) }
+
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if !unicode.IsUpper(r) {
