@@ -1,0 +1,21 @@
+// Package dubbo implements Dubbo's dubbo:// wire protocol with Hessian2
+// serialization, wire-compatible with Apache Dubbo 2.7 and 3.x and with
+// dubbo-go: the frame codec (frame.go), the request and response bodies
+// (request.go, response.go), Java exceptions (exception.go), generic
+// invocation (generic.go), the consumer side (client.go, conn.go, invoker.go)
+// and the provider side (server.go).
+//
+// Hessian2 values are written and read by github.com/apache/dubbo-go-hessian2;
+// the framing, the bodies, the connections and the dispatch are this
+// package's own.
+//
+// The protocol registers itself as "dubbo" (protocol.Get("dubbo")); New
+// returns a private one with options (a logger, a dialer).
+//
+// URL parameters read, with Dubbo's defaults: timeout (1000 ms, per method
+// as <method>.timeout), connections (0: the connections shared per address;
+// N: N dedicated ones), shareconnections (1), heartbeat (60000 ms),
+// heartbeat.timeout (3 × heartbeat), connect.timeout (3000 ms), payload
+// (8 MiB; ≤ 0 unlimited), threads (200, provider side), serialization
+// (hessian2 only), sendtimeout (true: the timeout attachment is sent).
+package dubbo

@@ -1,0 +1,287 @@
+package dubbo
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sync"
+
+	hessian "github.com/apache/dubbo-go-hessian2"
+)
+
+// Hessian2 tags this package writes itself.
+const (
+	tagNull        byte = 'N'
+	tagMap         byte = 'H'
+	tagEnd         byte = 'Z'
+	tagClassDef    byte = 'C'
+	tagObjectShort byte = 0x60
+	tagListShort   byte = 0x70 // typed fixed list of 0..7 elements
+	tagListFixed   byte = 'V'
+)
+
+// encoderPool recycles Hessian encoders (a buffer and a reference table
+// each). Pooling is a matter of allocation only: an encoder is reset before
+// it is reused, so nothing crosses from one frame to another.
+var encoderPool = sync.Pool{New: func() any { return hessian.NewEncoder() }}
+
+func getEncoder() *hessian.Encoder {
+	e := encoderPool.Get().(*hessian.Encoder)
+	e.ReuseBufferClean()
+	return e
+}
+
+func putEncoder(e *hessian.Encoder) {
+	if cap(e.Buffer()) > 64<<10 {
+		return // let a big buffer go
+	}
+	encoderPool.Put(e)
+}
+
+// decoderPool recycles Hessian decoders (their bufio.Reader).
+var decoderPool = sync.Pool{New: func() any { return hessian.NewDecoder(nil) }}
+
+func getDecoder(b []byte) *hessian.Decoder {
+	d := decoderPool.Get().(*hessian.Decoder)
+	d.Reset(b)
+	return d
+}
+
+func putDecoder(d *hessian.Decoder) {
+	d.Reset(nil)
+	decoderPool.Put(d)
+}
+
+// writeTypedList writes a typed fixed-length list as Java's Hessian2Output
+// does: 0x70+n for up to 7 elements, else 'V', then the type name, the
+// length (long form only) and the elements, each converted by elem.
+func writeTypedList(e *hessian.Encoder, typ string, rv reflect.Value, elem func(any) (any, error)) error {
+	n := rv.Len()
+	if n <= 7 {
+		e.Append([]byte{tagListShort + byte(n)})
+		if err := e.Encode(typ); err != nil {
+			return err
+		}
+	} else {
+		e.Append([]byte{tagListFixed})
+		if err := e.Encode(typ); err != nil {
+			return err
+		}
+		if err := e.Encode(int32(n)); err != nil {
+			return err
+		}
+	}
+	for i := range n {
+		v := rv.Index(i).Interface()
+		if elem != nil && v != nil {
+			var err error
+			if v, err = elem(v); err != nil {
+				return fmt.Errorf("element %d: %w", i, err)
+			}
+		}
+		if err := e.Encode(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Hessian list type names of Java arrays, by descriptor.
+var arrayListTypes = map[string]struct {
+	name string
+	elem func(any) (any, error)
+}{
+	"[Ljava/lang/String;": {"[string", nil},
+	"[Ljava/lang/Object;": {"[object", nil},
+	"[I":                  {"[int", toInt32},
+	"[J":                  {"[long", toInt64},
+	"[S":                  {"[short", toInt32},
+	"[Z":                  {"[boolean", nil},
+	"[D":                  {"[double", toFloat64},
+	"[F":                  {"[float", toFloat64},
+}
+
+// Java collection classes a List-like parameter is sent as.
+var collectionListTypes = map[string]string{
+	"Ljava/util/List;":       "java.util.ArrayList",
+	"Ljava/util/ArrayList;":  "java.util.ArrayList",
+	"Ljava/util/Collection;": "java.util.ArrayList",
+	"Ljava/util/LinkedList;": "java.util.LinkedList",
+	"Ljava/util/Set;":        "java.util.HashSet",
+	"Ljava/util/HashSet;":    "java.util.HashSet",
+}
+
+// writeArg writes one argument of a call, guided by its declared JVM
+// descriptor tok so that Java reads the type it declared: numbers are
+// converted to the declared width (int → I, long → J, double → D), Go slices
+// declared as java.util.List travel as java.util.ArrayList, slices declared
+// as Java arrays as Hessian typed arrays ("[string", "[object", "[int").
+// Anything else is written by the Hessian library as is.
+func writeArg(e *hessian.Encoder, tok string, v any) error {
+	if v == nil {
+		e.Append([]byte{tagNull})
+		return nil
+	}
+	var err error
+	switch tok {
+	case "I", "S", "B", "Ljava/lang/Integer;", "Ljava/lang/Short;", "Ljava/lang/Byte;":
+		if v, err = toInt32(deref(v)); err != nil {
+			return err
+		}
+	case "J", "Ljava/lang/Long;":
+		if v, err = toInt64(deref(v)); err != nil {
+			return err
+		}
+	case "D", "F", "Ljava/lang/Double;", "Ljava/lang/Float;":
+		if v, err = toFloat64(deref(v)); err != nil {
+			return err
+		}
+	case "Z", "Ljava/lang/Boolean;", "Ljava/lang/String;":
+		v = deref(v)
+	default:
+		if typ, ok := collectionListTypes[tok]; ok {
+			if rv := reflect.ValueOf(v); isList(rv) {
+				return writeTypedList(e, typ, rv, nil)
+			}
+		} else if at, ok := arrayListTypes[tok]; ok {
+			if rv := reflect.ValueOf(v); isList(rv) {
+				return writeTypedList(e, at.name, rv, at.elem)
+			}
+		}
+	}
+	if v == nil {
+		e.Append([]byte{tagNull})
+		return nil
+	}
+	return e.Encode(v)
+}
+
+func isList(rv reflect.Value) bool {
+	k := rv.Kind()
+	return (k == reflect.Slice || k == reflect.Array) && rv.Type() != bytesType &&
+		!(k == reflect.Slice && rv.IsNil())
+}
+
+// deref returns what a pointer to a basic value points to (nil for nil).
+func deref(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer {
+		return v
+	}
+	if rv.IsNil() {
+		return nil
+	}
+	switch rv.Elem().Kind() {
+	case reflect.Bool, reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return rv.Elem().Interface()
+	}
+	return v
+}
+
+func toInt64(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if rv.Uint() > math.MaxInt64 {
+			return nil, fmt.Errorf("%v overflows long", v)
+		}
+		return int64(rv.Uint()), nil
+	case reflect.Float32, reflect.Float64:
+		f := rv.Float()
+		if f != math.Trunc(f) || f < math.MinInt64 || f > math.MaxInt64 {
+			return nil, fmt.Errorf("%v is not a long", v)
+		}
+		return int64(f), nil
+	}
+	return nil, fmt.Errorf("cannot send %T as long", v)
+}
+
+func toInt32(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	n, err := toInt64(v)
+	if err != nil {
+		return nil, fmt.Errorf("cannot send %T as int", v)
+	}
+	i := n.(int64)
+	if i < math.MinInt32 || i > math.MaxInt32 {
+		return nil, fmt.Errorf("%v overflows int", v)
+	}
+	return int32(i), nil
+}
+
+func toFloat64(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(rv.Uint()), nil
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), nil
+	}
+	return nil, fmt.Errorf("cannot send %T as double", v)
+}
+
+// writeStringMap writes an untyped map ('H' … 'Z') of string keys, in the
+// order given.
+func writeAttachments(e *hessian.Encoder, keys []string, values []any) error {
+	e.Append([]byte{tagMap})
+	for i, k := range keys {
+		if err := e.Encode(k); err != nil {
+			return err
+		}
+		if err := e.Encode(values[i]); err != nil {
+			return err
+		}
+	}
+	e.Append([]byte{tagEnd})
+	return nil
+}
+
+// decodeValue decodes the next value, turning a panic of the Hessian
+// library on malformed input into an error.
+func decodeValue(d *hessian.Decoder) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("malformed hessian value: %v", p)
+		}
+	}()
+	return d.Decode()
+}
+
+// stringMap converts a decoded Hessian map with string keys into a
+// map[string]any; entries with other keys are dropped.
+func stringMap(v any) (map[string]any, bool) {
+	switch m := v.(type) {
+	case nil:
+		return nil, true
+	case map[any]any:
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			if ks, ok := k.(string); ok {
+				out[ks] = v
+			}
+		}
+		return out, true
+	case map[string]any:
+		return m, true
+	case map[string]string:
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out, true
+	}
+	return nil, false
+}

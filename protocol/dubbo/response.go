@@ -1,0 +1,231 @@
+package dubbo
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	hessian "github.com/apache/dubbo-go-hessian2"
+)
+
+// Response statuses (wire.md §3).
+const (
+	StatusOK                  byte = 20
+	StatusClientTimeout       byte = 30
+	StatusServerTimeout       byte = 31
+	StatusChannelInactive     byte = 35
+	StatusBadRequest          byte = 40
+	StatusBadResponse         byte = 50
+	StatusServiceNotFound     byte = 60
+	StatusServiceError        byte = 70
+	StatusServerError         byte = 80
+	StatusClientError         byte = 90
+	StatusThreadpoolExhausted byte = 100
+)
+
+// Response body flags (the Hessian int that starts an OK body).
+const (
+	flagException         = 0
+	flagValue             = 1
+	flagNull              = 2
+	flagExceptionWithAtts = 3
+	flagValueWithAtts     = 4
+	flagNullWithAtts      = 5
+)
+
+// Response is one response frame.
+type Response struct {
+	ID     int64
+	Status byte
+	Event  bool // a heartbeat answer
+
+	// For Status OK and not an event:
+	Value any // the returned value, nil for null and void
+	// Exception is the decoded Java exception (flags 0 and 3); when
+	// encoding, an error to send as one (see ExceptionOf).
+	Exception error
+	// Attachments are the response attachments (flags 3–5).
+	Attachments map[string]any
+
+	// ErrorMessage is the body of a non-OK status.
+	ErrorMessage string
+}
+
+// supportsResponseAttachments reports whether a request of this protocol
+// version can take response flags 3–5: versions in [2.0.2, 2.0.99], dot
+// parts weighted by powers of 100, three-part versions times 100.
+func supportsResponseAttachments(v string) bool {
+	n := intVersion(v)
+	return n >= 2000200 && n <= 2009900
+}
+
+func intVersion(v string) int {
+	if v == "" {
+		return 0
+	}
+	parts := strings.Split(v, ".")
+	n := 0
+	for _, p := range parts {
+		// a part like "0-SNAPSHOT" counts by its leading digits
+		end := 0
+		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+			end++
+		}
+		d, _ := strconv.Atoi(p[:end])
+		n = n*100 + d
+	}
+	if len(parts) == 3 {
+		n *= 100
+	}
+	return n
+}
+
+// EncodeResponse appends the frame of r to dst. withAttachments chooses
+// the body flags 3–5 (the request's version supports them); the attachment
+// dubbo=2.0.2 is then added. A body over limit (> 0) is replaced by a
+// status-50 answer carrying the *PayloadError message, which is also
+// returned.
+func EncodeResponse(dst []byte, r *Response, withAttachments bool, limit int, channel string) ([]byte, error) {
+	e := getEncoder()
+	defer putEncoder(e)
+	status := r.Status
+	if err := encodeResponseBody(e, r, withAttachments); err != nil {
+		// Java answers BAD_RESPONSE with the encoding error.
+		e.ReuseBufferClean()
+		status = StatusBadResponse
+		_ = e.Encode(fmt.Sprintf("Failed to send response: %v, cause: %v", r.ID, err))
+	}
+	body := e.Buffer()
+	perr := checkPayload(len(body), limit, channel)
+	if perr != nil {
+		e.ReuseBufferClean()
+		status = StatusBadResponse
+		_ = e.Encode(perr.Error())
+		body = e.Buffer()
+	}
+	dst = AppendHeader(dst, Header{Event: r.Event, Serialization: Hessian2ID, Status: status,
+		ID: r.ID, BodyLen: len(body)})
+	return append(dst, body...), perr
+}
+
+func encodeResponseBody(e *hessian.Encoder, r *Response, withAtts bool) error {
+	if r.Event {
+		return e.Encode(r.Value)
+	}
+	if r.Status != StatusOK {
+		return e.Encode(r.ErrorMessage)
+	}
+	var flag int32
+	switch {
+	case r.Exception != nil:
+		flag = flagException
+	case r.Value == nil:
+		flag = flagNull
+	default:
+		flag = flagValue
+	}
+	if withAtts {
+		flag += 3
+	}
+	if err := e.Encode(flag); err != nil {
+		return err
+	}
+	switch flag {
+	case flagException, flagExceptionWithAtts:
+		if err := writeException(e, r.Exception); err != nil {
+			return err
+		}
+	case flagValue, flagValueWithAtts:
+		if err := e.Encode(r.Value); err != nil {
+			return err
+		}
+	}
+	if !withAtts {
+		return nil
+	}
+	keys := []string{"dubbo"}
+	values := []any{DubboVersion}
+	for _, k := range slices.Sorted(maps.Keys(r.Attachments)) {
+		if k == "dubbo" {
+			continue
+		}
+		keys = append(keys, k)
+		values = append(values, r.Attachments[k])
+	}
+	return writeAttachments(e, keys, values)
+}
+
+// DecodeResponseBody decodes the body of a response frame with header h
+// into r. A body that cannot be decoded is an error; the caller turns it
+// into status 90 (client error) for the call.
+func DecodeResponseBody(h Header, body []byte, r *Response) error {
+	*r = Response{ID: h.ID, Status: h.Status, Event: h.Event}
+	if h.Serialization != Hessian2ID {
+		return fmt.Errorf("unsupported serialization id %d", h.Serialization)
+	}
+	if h.Event && len(body) > maxEventSize {
+		return fmt.Errorf("event body of %d bytes exceeds %d", len(body), maxEventSize)
+	}
+	if err := checkHessian(body); err != nil {
+		return err
+	}
+	d := getDecoder(body)
+	defer putDecoder(d)
+	if h.Event {
+		v, err := decodeValue(d)
+		if err != nil && len(body) > 0 {
+			return err
+		}
+		r.Value = v
+		return nil
+	}
+	if h.Status != StatusOK {
+		v, err := decodeValue(d)
+		if err != nil {
+			return fmt.Errorf("read error message: %w", err)
+		}
+		s, ok := v.(string)
+		if !ok && v != nil {
+			s = fmt.Sprint(v)
+		}
+		r.ErrorMessage = s
+		return nil
+	}
+	v, err := decodeValue(d)
+	if err != nil {
+		return fmt.Errorf("read response flag: %w", err)
+	}
+	flag, ok := v.(int32)
+	if !ok {
+		return fmt.Errorf("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: %v", v)
+	}
+	switch flag {
+	case flagException, flagExceptionWithAtts:
+		v, err := decodeValue(d)
+		if err != nil {
+			return fmt.Errorf("read exception: %w", err)
+		}
+		r.Exception = exceptionFromValue(v)
+	case flagValue, flagValueWithAtts:
+		if r.Value, err = decodeValue(d); err != nil {
+			return fmt.Errorf("read value: %w", err)
+		}
+	case flagNull, flagNullWithAtts:
+	default:
+		return fmt.Errorf("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: %d", flag)
+	}
+	if flag >= flagExceptionWithAtts {
+		v, err := decodeValue(d)
+		if err != nil {
+			return fmt.Errorf("read attachments: %w", err)
+		}
+		m, ok := stringMap(v)
+		if !ok {
+			return fmt.Errorf("response attachments are %T, not a map", v)
+		}
+		r.Attachments = m
+	}
+	return nil
+}
