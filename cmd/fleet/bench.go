@@ -172,4 +172,3 @@ func (r benchReport) String() string {
 	b.WriteString("\n")
 	return b.String()
 }
-
