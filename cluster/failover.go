@@ -6,8 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/cluster/loadbalance"
+	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/directory"
 	"github.com/fleetrpc/fleet/protocol"
 )

@@ -1,7 +1,7 @@
 package loadbalance
 
 import (
-	"math/rand/v2"
+	"time"
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
@@ -12,14 +12,22 @@ const RandomName = "random"
 
 func init() { Register(RandomName, &Random{}) }
 
-// Random picks an invoker at random, in proportion to the weight method
-// param of each invoker's URL (default 100). When all weights are equal it
-// picks uniformly. It does not apply Dubbo's warm-up.
+// Random picks an invoker at random in proportion to its Weight (method
+// param weight, warm-up applied; cluster.md §4.2): with cumulative weights
+// c[i] and their total T > 0, not all equal, it draws an offset in [0, T)
+// and picks the first i with offset < c[i]; otherwise it picks uniformly.
+// Select does not allocate; it reads the weights twice rather than keep
+// them.
 type Random struct {
 	// Intn returns a number in [0, n); nil means math/rand/v2's IntN.
 	// Tests set it to make choices repeatable.
 	Intn func(n int) int
+	// Now is the clock of the warm-up; nil means time.Now.
+	Now func() time.Time
 }
+
+// Name is the registered name of the balancer.
+func (r *Random) Name() string { return RandomName }
 
 // Select implements LoadBalance.
 func (r *Random) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.Invocation) protocol.Invoker {
@@ -30,9 +38,10 @@ func (r *Random) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol
 		return invokers[0]
 	}
 	method := protocol.RealMethodName(inv)
-	total, same, first := 0, true, -1
+	nowMs := nowFrom(r.Now).UnixMilli()
+	total, same, first := 0, true, 0
 	for i, iv := range invokers {
-		w := weight(iv.URL(), method)
+		w := urlWeight(iv.URL(), method, nowMs)
 		total += w
 		if i == 0 {
 			first = w
@@ -41,31 +50,15 @@ func (r *Random) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol
 		}
 	}
 	if total <= 0 || same {
-		return invokers[r.intn(len(invokers))]
+		return invokers[randIntn(r.Intn, len(invokers))]
 	}
-	offset := r.intn(total)
+	offset := randIntn(r.Intn, total)
 	for _, iv := range invokers {
-		offset -= weight(iv.URL(), method)
+		offset -= urlWeight(iv.URL(), method, nowMs)
 		if offset < 0 {
 			return iv
 		}
 	}
+	// The weights changed between the passes (a warm-up step): fall back.
 	return invokers[len(invokers)-1]
-}
-
-func (r *Random) intn(n int) int {
-	if r.Intn != nil {
-		return r.Intn(n)
-	}
-	return rand.IntN(n)
-}
-
-// weight is the weight method param of u, default 100; malformed or
-// negative weights count as 0.
-func weight(u *common.URL, method string) int {
-	w, err := u.MethodParamInt(method, common.WeightKey, common.DefaultWeight)
-	if err != nil || w < 0 {
-		return 0
-	}
-	return w
 }

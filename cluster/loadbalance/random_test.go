@@ -3,7 +3,9 @@ package loadbalance
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -84,4 +86,30 @@ func TestRegistry(t *testing.T) {
 	_, err = Get("nope")
 	require.EqualError(t, err, `loadbalance: unknown load balancer "nope"`)
 	require.Panics(t, func() { Register(RandomName, &Random{}) })
+}
+
+func TestRandomAppliesWarmup(t *testing.T) {
+	// One provider up for 60 s (weight 10) beside one fully warm (100):
+	// offsets 0–9 pick the new one.
+	now := time.UnixMilli(1_700_000_600_000)
+	list := invokers(fmt.Sprintf("timestamp=%d", now.UnixMilli()-60_000), "")
+	for offset, want := range map[int]int{0: 0, 9: 0, 10: 1, 109: 1} {
+		lb := &Random{Now: func() time.Time { return now }, Intn: func(n int) int {
+			require.Equal(t, 110, n)
+			return offset
+		}}
+		require.Same(t, list[want].URL(), lb.Select(list, nil, protocol.NewInvocation("m")).URL())
+	}
+	// Seeded shares: ≈ 10:100.
+	rng := rand.New(rand.NewPCG(1, 2))
+	lb := &Random{Now: func() time.Time { return now }, Intn: rng.IntN}
+	counts := [2]int{}
+	for i := 0; i < 11000; i++ {
+		if lb.Select(list, nil, protocol.NewInvocation("m")) == list[0] {
+			counts[0]++
+		} else {
+			counts[1]++
+		}
+	}
+	require.InDelta(t, 1000, counts[0], 100)
 }

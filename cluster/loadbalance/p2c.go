@@ -1,0 +1,89 @@
+package loadbalance
+
+import (
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// P2CName is the name of the power-of-two-choices balancer.
+const P2CName = "p2c"
+
+func init() { Register(P2CName, &P2C{}) }
+
+// P2C draws two distinct candidates at random and picks the cheaper (the
+// first on ties), where cost = latency × (in flight + 1) / weight:
+// latency is the moving average of the method's elapsed time (Stats; a
+// provider without samples borrows the other's, so it is judged by its
+// calls in flight), weight its Weight. A provider still in its warm-up
+// gets a reduced weight — from its URL timestamp as in §4.1, or, without a
+// timestamp, from when its statistics were created — so a new provider is
+// not flooded before it has a latency (slow start). Beyond Dubbo.
+//
+// Select reads two candidates' statistics, does not allocate in steady
+// state and takes no lock.
+type P2C struct {
+	// Stats are the statistics read; nil means DefaultStats().
+	Stats *Stats
+	// Intn returns a number in [0, n); nil means math/rand/v2's IntN.
+	Intn func(n int) int
+	// Now is the clock of the slow start; nil means time.Now.
+	Now func() time.Time
+}
+
+// Name is the registered name of the balancer.
+func (p *P2C) Name() string { return P2CName }
+
+// Select implements LoadBalance.
+func (p *P2C) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.Invocation) protocol.Invoker {
+	n := len(invokers)
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return invokers[0]
+	}
+	i := randIntn(p.Intn, n)
+	j := randIntn(p.Intn, n-1)
+	if j >= i {
+		j++
+	}
+	stats := statsOr(p.Stats)
+	method := protocol.RealMethodName(inv)
+	nowMs := nowFrom(p.Now).UnixMilli()
+	a, b := invokers[i], invokers[j]
+	sa, sb := stats.Method(a.URL(), method), stats.Method(b.URL(), method)
+	la, lb := float64(sa.Latency()), float64(sb.Latency())
+	switch {
+	case la == 0 && lb == 0:
+		la, lb = 1, 1
+	case la == 0:
+		la = lb
+	case lb == 0:
+		lb = la
+	}
+	ca := la * float64(sa.Active()+1) / float64(max(slowStartWeight(a.URL(), sa, method, nowMs), 1))
+	cb := lb * float64(sb.Active()+1) / float64(max(slowStartWeight(b.URL(), sb, method, nowMs), 1))
+	if cb < ca {
+		return b
+	}
+	return a
+}
+
+// slowStartWeight is urlWeight, with the warm-up counted from the
+// statistics' creation when the URL has no timestamp.
+func slowStartWeight(u *common.URL, ms *MethodStats, method string, nowMs int64) int {
+	w := urlWeight(u, method, nowMs)
+	if ts, _ := u.ParamInt64(common.TimestampKey, 0); ts > 0 || w <= 0 {
+		return w
+	}
+	warmup, err := u.ParamDuration(common.WarmupKey, common.DefaultWarmup)
+	if err != nil {
+		warmup = common.DefaultWarmup
+	}
+	if up, wm := nowMs-ms.created, warmup.Milliseconds(); up >= 0 && up < wm {
+		return warmupWeight(up, wm, w)
+	}
+	return w
+}

@@ -1,0 +1,52 @@
+package loadbalance
+
+import (
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// Weight is the weight of invoker for method at now (Java
+// AbstractLoadBalance.getWeight, 3.x): the method param weight of the
+// invoker's URL (default 100; malformed counts as 0), reduced during the
+// provider's warm-up. When the weight is positive and the URL has a
+// timestamp (ms) in the past, a provider up for less than warmup (default
+// 10 min) gets max(1, min(weight, int(float32(uptime) / (float32(warmup) /
+// float32(weight))))), the linear formula of Dubbo 3.x; a timestamp in the
+// future gives 1. The result is never negative. It does not allocate.
+func Weight(invoker protocol.Invoker, method string, now time.Time) int {
+	return urlWeight(invoker.URL(), method, now.UnixMilli())
+}
+
+func urlWeight(u *common.URL, method string, nowMs int64) int {
+	w, err := u.MethodParamInt(method, common.WeightKey, common.DefaultWeight)
+	if err != nil {
+		return 0
+	}
+	if w > 0 {
+		if ts, err := u.ParamInt64(common.TimestampKey, 0); err == nil && ts > 0 {
+			uptime := nowMs - ts
+			if uptime < 0 {
+				return 1
+			}
+			warmup, err := u.ParamDuration(common.WarmupKey, common.DefaultWarmup)
+			if err != nil {
+				warmup = common.DefaultWarmup
+			}
+			if wm := warmup.Milliseconds(); uptime > 0 && uptime < wm {
+				w = warmupWeight(uptime, wm, w)
+			}
+		}
+	}
+	return max(w, 0)
+}
+
+// warmupWeight is Java's calculateWarmupWeight, in its float arithmetic.
+func warmupWeight(uptime, warmup int64, weight int) int {
+	ww := int(float32(int32(uptime)) / (float32(int32(warmup)) / float32(weight)))
+	if ww < 1 {
+		return 1
+	}
+	return min(ww, weight)
+}
