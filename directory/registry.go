@@ -1,0 +1,624 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/configurator"
+	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/router"
+)
+
+// Category values a directory accepts besides providers, configurators and
+// routers (directory.md §2).
+const (
+	dynamicConfiguratorsCategory    = "dynamicconfigurators"
+	appDynamicConfiguratorsCategory = "appdynamicconfigurators"
+	compatibleConfigKey             = "compatible_config"
+)
+
+// RegistryDirectory is the directory of one service fed by a registry: a
+// registry.NotifyListener that turns each full list the registry pushes
+// (providers, configurators, routers) into invokers, as Java Dubbo 2.7's
+// RegistryDirectory does (../shared/reference/directory.md), with Dubbo
+// 2.6's per-method invoker map.
+//
+// Its state is one immutable snapshot behind an atomic pointer: List, URL
+// and IsAvailable read it without a lock, and List does not allocate.
+// Notify builds the next snapshot and swaps it in; notifications are
+// applied one at a time, in the order they are called. Invokers of
+// providers that went away are destroyed after the new snapshot is in
+// place, so a call that listed them a moment earlier may still use them
+// until their protocol fails it.
+//
+// The directory owns its provider invokers: Destroy (or a forbidding push)
+// destroys them. It starts no goroutine.
+type RegistryDirectory struct {
+	// immutable
+	consumer     *common.URL // the consumer URL the directory was built for
+	opts         options
+	logger       *slog.Logger
+	localHost    string
+	multiGroup   bool
+	protocolsIn  []string // the consumer's protocol list; nil accepts every protocol
+	forbiddenErr error
+	destroyedErr error
+
+	snap      atomic.Pointer[snapshot]
+	destroyed atomic.Bool // set first thing by Destroy
+
+	mu sync.Mutex // serialises Notify and Destroy; guards the update state below
+	// update state (mu)
+	closed        bool
+	merger        *merger
+	configurators []configurator.Configurator
+	gen           uint64 // bumped when the configurators change
+	routers       []router.Router
+	cached        []*common.URL // the last non-empty providers list
+	byRaw         map[*common.URL]*rawInfo
+	byHash        map[uint64]*entry
+	current       []*entry // the entries of the published snapshot, sorted
+	epoch         uint64
+	forbidden     bool
+	protos        map[string]protocol.Protocol
+	methodSets    map[string]*methodSet
+	keySets       map[string]*keySet
+}
+
+var _ Directory = (*RegistryDirectory)(nil)
+
+// NewRegistry returns a directory for the consumer URL (the directory URL
+// of directory.md §1: common.ConsumerURLFromRegistry of the registry URL
+// used to refer): its interface, group, version and every consumer
+// parameter. It fails when the URL names no service. The directory is
+// empty until the first Notify; it is subscribed by whoever holds it
+// (package registry/protocol).
+func NewRegistry(consumer *common.URL, opts ...Option) (*RegistryDirectory, error) {
+	if consumer == nil || consumer.ServiceKey() == "" {
+		return nil, fmt.Errorf("directory: registry service key is empty in consumer url %v", consumer)
+	}
+	d := &RegistryDirectory{consumer: consumer}
+	for _, o := range opts {
+		o(&d.opts)
+	}
+	d.logger = d.opts.logger
+	if d.logger == nil {
+		d.logger = slog.Default()
+	}
+	d.logger = d.logger.With("component", "directory", "service", consumer.ServiceKey())
+	d.localHost = consumer.Host()
+	d.multiGroup = isMultiGroup(consumer)
+	if p, _ := consumer.Param(common.ProtocolKey); p != "" {
+		d.protocolsIn = strings.Split(p, ",")
+	}
+	registryAddr := ""
+	if d.opts.registryURL != nil {
+		registryAddr = d.opts.registryURL.Address()
+	}
+	d.forbiddenErr = protocol.NewError(protocol.KindForbidden, consumer.ServiceKey(), "", "", fmt.Sprintf(
+		"No provider available from registry %s for service %s on consumer %s use dubbo version %s, "+
+			"please check status of providers(disabled, not registered or in blacklist).",
+		registryAddr, consumer.ServiceKey(), d.localHost, consumer.ParamOr(common.DubboVersionKey, "")), nil)
+	d.destroyedErr = protocol.NewError(protocol.KindNoProvider, consumer.ServiceKey(), "", "",
+		"Directory already destroyed .url: "+consumer.String(), nil)
+	d.merger = newMerger(consumer.Params())
+	d.byRaw = map[*common.URL]*rawInfo{}
+	d.byHash = map[uint64]*entry{}
+	d.protos = map[string]protocol.Protocol{}
+	d.methodSets = map[string]*methodSet{}
+	d.keySets = map[string]*keySet{}
+	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, consumer)})
+	return d, nil
+}
+
+// URL implements Directory: the consumer URL with the configurators applied
+// and the providers' parameters it lacks (directory.md §10); cluster
+// strategies read retries and the like from it.
+func (d *RegistryDirectory) URL() *common.URL { return d.snap.Load().url }
+
+// ConsumerURL is the consumer URL the directory was built with.
+func (d *RegistryDirectory) ConsumerURL() *common.URL { return d.consumer }
+
+// List implements Directory: the invokers listed for inv's method (and
+// first argument) by the per-method map, through the router chain; for a
+// multi-group directory one invoker per provider group, unrouted. It fails
+// while the service is forbidden (protocol.ErrForbidden) and once the
+// directory is destroyed. It takes no lock and does not allocate (routers
+// permitting).
+func (d *RegistryDirectory) List(_ context.Context, inv protocol.Invocation) ([]protocol.Invoker, error) {
+	s := d.snap.Load()
+	if s.err != nil {
+		return nil, s.err
+	}
+	c := s.methods.lookup(inv)
+	if d.multiGroup {
+		return c.grouped, nil
+	}
+	if s.chain == nil || len(c.invokers) == 0 {
+		return c.invokers, nil
+	}
+	return s.chain.Route(c.invokers, inv), nil
+}
+
+// IsAvailable implements Directory: not destroyed, not forbidden, and some
+// invoker available.
+func (d *RegistryDirectory) IsAvailable() bool {
+	s := d.snap.Load()
+	if s.err != nil {
+		return false
+	}
+	for _, inv := range s.invokers {
+		if inv.IsAvailable() {
+			return true
+		}
+	}
+	return false
+}
+
+// HasInvokers reports whether the directory lists at least one invoker and
+// is neither forbidden nor destroyed, whether or not their connections are
+// up.
+func (d *RegistryDirectory) HasInvokers() bool {
+	s := d.snap.Load()
+	return s.err == nil && len(s.invokers) > 0
+}
+
+// Invokers returns every invoker of the current snapshot, unrouted. The
+// caller must not modify the slice.
+func (d *RegistryDirectory) Invokers() []protocol.Invoker { return d.snap.Load().invokers }
+
+// Destroy implements Directory: it runs the WithOnDestroy functions
+// (unregister, unsubscribe), waits for a Notify in progress, marks the
+// directory destroyed and destroys every invoker. Idempotent; a later
+// Notify is ignored.
+func (d *RegistryDirectory) Destroy() {
+	if d.destroyed.Swap(true) {
+		return
+	}
+	for _, fn := range d.opts.onDestroy {
+		fn()
+	}
+	d.mu.Lock()
+	d.closed = true
+	var doomed []protocol.Invoker
+	for _, e := range d.byHash {
+		for ; e != nil; e = e.next {
+			doomed = append(doomed, e.invoker)
+		}
+	}
+	d.byHash, d.byRaw, d.current, d.cached = nil, nil, nil, nil
+	d.snap.Store(&snapshot{url: d.snap.Load().url, err: d.destroyedErr, methods: emptyMethods})
+	d.mu.Unlock()
+	for _, inv := range doomed {
+		inv.Destroy()
+	}
+}
+
+// Notify implements registry.NotifyListener: urls is the full current list
+// of one category (directory.md §2). It refers new providers (never
+// dialing), publishes the new snapshot, then destroys the invokers of
+// providers that went away. Calls are serialised; a call after Destroy is
+// ignored. Notify does not keep urls beyond the next call with providers.
+func (d *RegistryDirectory) Notify(urls []*common.URL) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	var providers, confs, routes []*common.URL
+	var hasConfs, hasRoutes bool
+	for _, u := range urls {
+		if u == nil {
+			continue
+		}
+		category := u.Category()
+		switch category {
+		case common.ProvidersCategory, common.ConfiguratorsCategory, common.RoutersCategory,
+			dynamicConfiguratorsCategory, appDynamicConfiguratorsCategory:
+		default:
+			if u.Protocol() != common.RouteProtocol {
+				d.logger.Warn("notified url skipped: unsupported category", "category", category, "url", u)
+				continue
+			}
+		}
+		if _, ok := u.Param(compatibleConfigKey); ok {
+			continue
+		}
+		switch {
+		case u.Protocol() == common.OverrideProtocol || category == common.ConfiguratorsCategory:
+			hasConfs = true
+			confs = append(confs, u)
+		case u.Protocol() == common.RouteProtocol || category == common.RoutersCategory:
+			hasRoutes = true
+			routes = append(routes, u)
+		case category == common.ProvidersCategory:
+			providers = append(providers, u)
+		}
+	}
+	if hasConfs {
+		d.setConfigurators(configurator.FromURLs(confs, d.localHost, d.logger))
+	}
+	if hasRoutes {
+		d.routers = d.buildRouters(routes)
+	}
+	doomed := d.refresh(providers, hasRoutes)
+	d.mu.Unlock()
+	for _, inv := range doomed {
+		inv.Destroy()
+	}
+}
+
+// setConfigurators replaces the configurators; an equal list keeps the
+// cached provider URLs.
+func (d *RegistryDirectory) setConfigurators(cs []configurator.Configurator) {
+	same := len(cs) == len(d.configurators)
+	for i := 0; same && i < len(cs); i++ {
+		same = cs[i].URL().Equal(d.configurators[i].URL())
+	}
+	d.configurators = cs
+	if !same {
+		d.gen++
+	}
+}
+
+// buildRouters turns route URLs into routers through the factories: the
+// router param names the type, else the protocol. empty:// URLs are
+// skipped; an unknown type or a rule that does not parse is logged and
+// skipped.
+func (d *RegistryDirectory) buildRouters(urls []*common.URL) []router.Router {
+	var out []router.Router
+	for _, u := range urls {
+		if u.Protocol() == common.EmptyProtocol {
+			continue
+		}
+		typ := u.ParamOr(common.RouterKey, u.Protocol())
+		f, err := router.Get(typ)
+		if err != nil {
+			d.logger.Warn("router skipped: unknown type", "type", typ, "url", u, "error", err)
+			continue
+		}
+		r, err := f(u.WithProtocol(typ))
+		if err != nil {
+			d.logger.Warn("router skipped: rule does not parse", "url", u, "error", err)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (d *RegistryDirectory) newChain(invokers []protocol.Invoker, url *common.URL) *router.Chain {
+	if len(d.opts.routers) == 0 && len(d.routers) == 0 {
+		return nil
+	}
+	rs := make([]router.Router, 0, len(d.opts.routers)+len(d.routers))
+	rs = append(rs, d.opts.routers...)
+	rs = append(rs, d.routers...)
+	return router.NewChain(rs, invokers, url, d.logger)
+}
+
+// refresh applies a providers list (directory.md §3) and publishes the
+// next snapshot. It returns the invokers to destroy once the lock is
+// released.
+func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool) []protocol.Invoker {
+	base := configurator.Apply(d.configurators, d.consumer)
+	prev := d.snap.Load()
+
+	if len(providers) == 1 && providers[0].Protocol() == common.EmptyProtocol {
+		d.forbidden = true
+		d.cached = nil
+		var doomed []protocol.Invoker
+		for _, e := range d.current {
+			doomed = append(doomed, e.invoker)
+		}
+		clear(d.byHash)
+		clear(d.byRaw)
+		d.current = nil
+		d.publish(prev, base, nil, routersChanged)
+		return doomed
+	}
+	if len(providers) == 0 {
+		if len(d.cached) == 0 {
+			d.cached = nil
+			d.publish(prev, base, d.current, routersChanged)
+			return nil
+		}
+		providers = d.cached
+	} else {
+		d.cached = providers
+	}
+	d.forbidden = false
+
+	d.epoch++
+	epoch := d.epoch
+	url := base
+	var added []*entry
+	accepted := 0
+	for _, u := range providers {
+		ri := d.byRaw[u]
+		if ri == nil || ri.gen != d.gen {
+			final, ok := d.finalURL(u)
+			if !ok {
+				delete(d.byRaw, u)
+				continue
+			}
+			if ri == nil {
+				ri = &rawInfo{}
+				d.byRaw[u] = ri
+			}
+			*ri = rawInfo{gen: d.gen, url: final, hash: final.Hash(), keys: d.internKeys(final)}
+		}
+		ri.seen = epoch
+		if ri.keys.seen != epoch {
+			ri.keys.seen = epoch
+			url = addAbsentParams(url, ri.url)
+		}
+		if e := d.find(ri.hash, ri.url); e != nil {
+			if e.seen != epoch {
+				e.seen = epoch
+				accepted++
+			}
+			continue
+		}
+		if !enabled(ri.url) {
+			continue
+		}
+		inv, err := d.refer(ri.url)
+		if err != nil {
+			d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
+			continue
+		}
+		e := &entry{url: ri.url, hash: ri.hash, invoker: inv, methods: d.internMethods(ri.url), seen: epoch}
+		e.next = d.byHash[e.hash]
+		d.byHash[e.hash] = e
+		added = append(added, e)
+		accepted++
+	}
+	for u, ri := range d.byRaw {
+		if ri.seen != epoch {
+			delete(d.byRaw, u)
+		}
+	}
+	if accepted == 0 {
+		d.logger.Warn("every provider url was rejected, keeping the previous invokers",
+			"urls", len(providers), "invokers", 0, "list", providers)
+		d.publish(prev, url, d.current, routersChanged)
+		return nil
+	}
+
+	var doomed []protocol.Invoker
+	kept := d.current[:0:0]
+	for _, e := range d.current {
+		if e.seen == epoch {
+			kept = append(kept, e)
+		} else {
+			doomed = append(doomed, e.invoker)
+			d.unlink(e)
+		}
+	}
+	next := d.current
+	if len(added) > 0 || len(doomed) > 0 {
+		slices.SortFunc(added, compareEntries)
+		next = mergeSorted(kept, added)
+	}
+	d.current = next
+	d.publish(prev, url, next, routersChanged)
+	d.pruneInterned()
+	return doomed
+}
+
+// finalURL returns the URL an invoker of provider u is keyed and referred
+// by (directory.md §4 steps 1–6), or false when u is rejected.
+func (d *RegistryDirectory) finalURL(u *common.URL) (*common.URL, bool) {
+	p := u.Protocol()
+	if d.protocolsIn != nil && !slices.Contains(d.protocolsIn, p) {
+		return nil, false
+	}
+	if p == common.EmptyProtocol {
+		return nil, false
+	}
+	if _, err := d.protocol(p); err != nil {
+		d.logger.Warn("provider skipped: Unsupported protocol "+p+" in notified url", "url", u, "error", err)
+		return nil, false
+	}
+	return configurator.Apply(d.configurators, d.merger.merge(u)), true
+}
+
+// protocol returns the protocol that refers URLs of scheme p.
+func (d *RegistryDirectory) protocol(p string) (protocol.Protocol, error) {
+	if pr := d.opts.protocols[p]; pr != nil {
+		return pr, nil
+	}
+	if pr := d.protos[p]; pr != nil {
+		return pr, nil
+	}
+	pr, err := protocol.Get(p)
+	if err != nil {
+		return nil, err
+	}
+	d.protos[p] = pr
+	return pr, nil
+}
+
+func (d *RegistryDirectory) refer(u *common.URL) (protocol.Invoker, error) {
+	pr, err := d.protocol(u.Protocol())
+	if err != nil {
+		return nil, err
+	}
+	inv, err := pr.Refer(u)
+	if err != nil {
+		return nil, fmt.Errorf("refer %s of %s: %w", u.Address(), u.ServiceKey(), err)
+	}
+	return inv, nil
+}
+
+// enabled is directory.md §4 step 8: a non-empty disabled decides, else
+// enabled (default true).
+func enabled(u *common.URL) bool {
+	if u.Has(common.DisabledKey) {
+		return !u.ParamBool(common.DisabledKey, false)
+	}
+	return u.ParamBool(common.EnabledKey, true)
+}
+
+func (d *RegistryDirectory) find(hash uint64, u *common.URL) *entry {
+	for e := d.byHash[hash]; e != nil; e = e.next {
+		if e.url.Equal(u) {
+			return e
+		}
+	}
+	return nil
+}
+
+func (d *RegistryDirectory) unlink(x *entry) {
+	head := d.byHash[x.hash]
+	if head == x {
+		if x.next == nil {
+			delete(d.byHash, x.hash)
+		} else {
+			d.byHash[x.hash] = x.next
+		}
+		return
+	}
+	for e := head; e != nil; e = e.next {
+		if e.next == x {
+			e.next = x.next
+			return
+		}
+	}
+}
+
+// mergeSorted merges two sorted lists into a new one.
+func mergeSorted(a, b []*entry) []*entry {
+	out := make([]*entry, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if compareEntries(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// addAbsentParams adds to url the parameters of provider it lacks, but
+// dubbo.tag (directory.md §10).
+func addAbsentParams(url, provider *common.URL) *common.URL {
+	var add map[string]string
+	provider.RangeParams(func(k, v string) bool {
+		if k == common.TagKey {
+			return true
+		}
+		if _, ok := url.Param(k); !ok {
+			if add == nil {
+				add = map[string]string{}
+			}
+			add[k] = v
+		}
+		return true
+	})
+	if add == nil {
+		return url
+	}
+	return url.WithParamsIfAbsent(add)
+}
+
+// internKeys returns the interned key set of u's parameters.
+func (d *RegistryDirectory) internKeys(u *common.URL) *keySet {
+	var b strings.Builder
+	u.RangeParams(func(k, _ string) bool {
+		b.WriteString(k)
+		b.WriteByte('&')
+		return true
+	})
+	sig := b.String()
+	ks := d.keySets[sig]
+	if ks == nil {
+		ks = &keySet{}
+		d.keySets[sig] = ks
+	}
+	return ks
+}
+
+// internMethods returns the interned method set of u's methods param.
+func (d *RegistryDirectory) internMethods(u *common.URL) *methodSet {
+	list, _ := u.Param(common.MethodsKey)
+	ms := d.methodSets[list]
+	if ms == nil {
+		ms = newMethodSet(list)
+		d.methodSets[list] = ms
+	}
+	return ms
+}
+
+// pruneInterned forgets interned sets no URL uses any more, when they have
+// piled up.
+func (d *RegistryDirectory) pruneInterned() {
+	if len(d.methodSets) > 2*len(d.current)+16 {
+		live := map[*methodSet]bool{}
+		for _, e := range d.current {
+			live[e.methods] = true
+		}
+		for k, ms := range d.methodSets {
+			if !live[ms] {
+				delete(d.methodSets, k)
+			}
+		}
+	}
+	if len(d.keySets) > 2*len(d.byRaw)+16 {
+		live := map[*keySet]bool{}
+		for _, ri := range d.byRaw {
+			live[ri.keys] = true
+		}
+		for k, ks := range d.keySets {
+			if !live[ks] {
+				delete(d.keySets, k)
+			}
+		}
+	}
+}
+
+// publish swaps in the snapshot of entries under url. When the entries did
+// not change, prev's lists are reused, and so is its chain unless the
+// routers or the URL changed.
+func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*entry, routersChanged bool) {
+	s := &snapshot{url: url, entries: entries}
+	if d.forbidden {
+		s.err = d.forbiddenErr
+	}
+	sameEntries := len(entries) == len(prev.entries) && (len(entries) == 0 || &entries[0] == &prev.entries[0])
+	if sameEntries {
+		s.invokers, s.methods = prev.invokers, prev.methods
+	} else {
+		s.invokers = make([]protocol.Invoker, len(entries))
+		for i, e := range entries {
+			s.invokers[i] = e.invoker
+		}
+		var group func([]protocol.Invoker) []protocol.Invoker
+		if d.multiGroup && d.opts.groupCluster != nil {
+			join := d.opts.groupCluster
+			group = func(list []protocol.Invoker) []protocol.Invoker { return groupInvokers(list, join) }
+		}
+		s.methods = buildMethods(entries, group)
+		if len(entries) > 0 {
+			// Share the invokers slice with the map's "*" list.
+			s.invokers = s.methods.all.invokers
+		}
+	}
+	if sameEntries && !routersChanged && prev.url.Equal(url) {
+		s.chain = prev.chain
+	} else {
+		s.chain = d.newChain(s.invokers, url)
+	}
+	d.snap.Store(s)
+}
