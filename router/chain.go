@@ -1,55 +1,408 @@
 package router
 
 import (
+	"context"
 	"log/slog"
+	"reflect"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
+const (
+	// maxCombos bounds the combinations of outcomes a chain caches a result
+	// for, per candidate list; beyond it the compiled routers run per call.
+	maxCombos = 1 << 10
+	// maxLists bounds the candidate lists a chain caches results for;
+	// further lists are routed per call.
+	maxLists = 1 << 10
+	// prepareCombos: Prepare fills every result when there are at most this
+	// many combinations, and leaves them to the first calls otherwise.
+	prepareCombos = 64
+)
+
 // Chain routes the calls of one directory snapshot through its routers, in
 // priority order. It is built off the call path, when the providers or the
-// rules change, and is immutable afterwards.
+// rules change, and is immutable afterwards except for its result cache,
+// which is safe for concurrent use.
+//
+// Routers that implement Compilable are compiled when the chain is built:
+// each contributes pools over the snapshot's invokers, and a call only picks
+// an outcome per router (most rules have a single one) and reads the result
+// cached for that combination and that candidate list, so a routed call
+// takes no lock and does not allocate once the result is cached. Starting
+// with the first router (in run order) that is not Compilable, routers run
+// per call through Route.
 type Chain struct {
-	routers  []Router           // sorted by priority, stable; immutable
-	consumer *common.URL        // immutable
-	invokers []protocol.Invoker // the snapshot's invokers; immutable
+	// Immutable after NewChain.
+	routers  []Router // sorted by priority, stable
+	stages   []stage  // routers with Sequences expanded, in run order
+	compiled int      // stages[:compiled] are compiled
+	dynamic  []int    // indexes of compiled stages with more than one outcome
+	combos   int      // product of the compiled stages' outcome counts; 0: not cached
+	consumer *common.URL
+	invokers []protocol.Invoker         // the snapshot's invokers
+	index    map[protocol.Invoker]int32 // position in invokers; nil when unusable
 	logger   *slog.Logger
+	all      *listEntry // the entry of invokers itself; nil when not cached
+
+	// Result cache: entries is replaced whole (copy on write) under mu; each
+	// entry's results are filled once each, by CompareAndSwap.
+	mu       sync.Mutex
+	entries  atomic.Pointer[map[listKey]*listEntry]
+	overflow atomic.Bool // maxLists reached (logged once)
+}
+
+type stage struct {
+	router   Router
+	outcomes []Outcome // nil when not compiled
+	decide   func(protocol.Invocation) int
+	stride   int
+}
+
+// listKey identifies a candidate list by its first element's address and
+// its length (Route's contract: a list is held, unmodified, for the chain's
+// lifetime, and the cache keeps it reachable, so the address is not reused).
+type listKey struct {
+	first *protocol.Invoker
+	n     int
+}
+
+// listEntry is a candidate list with the snapshot position of each element
+// (nil for the snapshot's own list) and its routed results by combination.
+// results is nil when the list cannot be routed with pools (an element is
+// not one of the snapshot's invokers).
+type listEntry struct {
+	list    []protocol.Invoker
+	pos     []int32
+	results []atomic.Pointer[[]protocol.Invoker]
 }
 
 // NewChain returns the chain of routers (sorted by ascending priority,
 // ties keeping their order) for the snapshot's invokers and the consumer
-// URL the routers see. It does not keep routers' slice.
+// URL the routers see. It does not keep routers' slice; it keeps invokers,
+// which the caller must not modify afterwards. A Sequence runs its members
+// in its place. Compilable routers are compiled here; a compile error is
+// logged and the router then leaves calls unrouted. A nil logger is
+// slog.Default().
 func NewChain(routers []Router, invokers []protocol.Invoker, consumer *common.URL, logger *slog.Logger) *Chain {
 	sorted := append([]Router(nil), routers...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Priority() < sorted[j].Priority() })
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Chain{routers: sorted, consumer: consumer, invokers: invokers, logger: logger.With("component", "router")}
+	c := &Chain{routers: sorted, consumer: consumer, invokers: invokers, logger: logger.With("component", "router")}
+	for _, r := range sorted {
+		c.stages = appendStages(c.stages, r)
+	}
+	c.compile()
+	return c
 }
 
-// Routers lists the chain's routers in the order they run. The caller must
-// not modify the slice.
+func appendStages(stages []stage, r Router) []stage {
+	if s, ok := r.(Sequence); ok {
+		for _, m := range s.Members() {
+			stages = appendStages(stages, m)
+		}
+		return stages
+	}
+	return append(stages, stage{router: r})
+}
+
+// compile compiles the leading Compilable routers and prepares the cache.
+func (c *Chain) compile() {
+	for i := range c.stages {
+		s := &c.stages[i]
+		cr, ok := s.router.(Compilable)
+		if !ok {
+			break
+		}
+		comp, err := cr.Compile(c.consumer, c.invokers)
+		if err == nil {
+			err = c.check(comp)
+		}
+		if err != nil {
+			c.logger.Warn("router failed to compile, calls left unrouted by it", "rule", describe(s.router), "error", err)
+			comp = Compiled{Outcomes: []Outcome{{All: true}}}
+		}
+		s.outcomes, s.decide = comp.Outcomes, comp.Decide
+		c.compiled++
+	}
+	if c.compiled == 0 {
+		return
+	}
+	combos := 1
+	for i := 0; i < c.compiled; i++ {
+		s := &c.stages[i]
+		s.stride = combos
+		if len(s.outcomes) > 1 {
+			c.dynamic = append(c.dynamic, i)
+		}
+		if combos > maxCombos/len(s.outcomes) {
+			c.logger.Warn("router chain has too many outcome combinations to cache, routing per call", "combinations_over", maxCombos)
+			combos = 0
+			break
+		}
+		combos *= len(s.outcomes)
+	}
+	c.combos = combos
+	if combos == 0 || len(c.invokers) == 0 {
+		return
+	}
+	c.all = &listEntry{list: c.invokers, results: make([]atomic.Pointer[[]protocol.Invoker], combos)}
+	c.index = make(map[protocol.Invoker]int32, len(c.invokers))
+	for i, inv := range c.invokers {
+		if !comparable(inv) {
+			c.index = nil
+			break
+		}
+		c.index[inv] = int32(i)
+	}
+}
+
+func (c *Chain) check(comp Compiled) error {
+	if len(comp.Outcomes) == 0 {
+		return errNoOutcome
+	}
+	for _, o := range comp.Outcomes {
+		if !o.All && o.Pool.Size() != len(c.invokers) {
+			return errPoolSize
+		}
+	}
+	return nil
+}
+
+func comparable(inv protocol.Invoker) bool {
+	t := reflect.TypeOf(inv)
+	return t != nil && t.Comparable()
+}
+
+// Routers lists the chain's routers in the order they run (a Sequence as
+// itself). The caller must not modify the slice.
 func (c *Chain) Routers() []Router { return c.routers }
 
-// Route returns the invokers of candidates that inv may reach. candidates
-// must be the snapshot's invokers or a slice the snapshot holds for the
-// chain's lifetime (a per-method list): the chain may cache results per
-// candidate slice. A router that fails is logged and skipped. The result
-// must not be modified.
+// Consumer returns the consumer URL the routers see.
+func (c *Chain) Consumer() *common.URL { return c.consumer }
+
+// Invokers returns the snapshot's invokers the chain was built for. The
+// caller must not modify the slice.
+func (c *Chain) Invokers() []protocol.Invoker { return c.invokers }
+
+// Route returns the invokers of candidates that inv may reach, in
+// candidates' order. candidates must be the snapshot's invokers or a slice
+// of them that the snapshot holds, unmodified, for the chain's lifetime (a
+// per-method list): the chain caches results per candidate slice,
+// identified by its first element's address and its length. A router that
+// fails is logged (at Debug) and skipped. The result must not be modified;
+// it may be candidates itself.
+//
+// Route is safe for concurrent use. Once the result for a candidate list
+// and a combination of outcomes is cached, it takes no lock and does not
+// allocate (unless a router that is not Compilable does).
 func (c *Chain) Route(candidates []protocol.Invoker, inv protocol.Invocation) []protocol.Invoker {
-	for _, r := range c.routers {
-		if len(candidates) == 0 {
-			return candidates
-		}
-		routed, err := r.Route(candidates, c.consumer, inv)
-		if err != nil {
-			c.logger.Warn("router failed, call left unrouted by it", "rule", r.URL(), "error", err)
+	if len(candidates) == 0 || len(c.stages) == 0 {
+		return candidates
+	}
+	out := candidates
+	if c.compiled > 0 {
+		out = c.routeCompiled(candidates, inv)
+	}
+	if c.compiled < len(c.stages) {
+		out = c.routeEach(c.stages[c.compiled:], out, inv)
+	}
+	return out
+}
+
+// Prepare computes, ahead of calls, what Route needs for each of lists (the
+// snapshot's per-method lists): their positions, and their results when the
+// routers have few combinations of outcomes. It is optional; Route does the
+// same on first use. Lists follow Route's contract.
+func (c *Chain) Prepare(lists ...[]protocol.Invoker) {
+	if c.combos == 0 {
+		return
+	}
+	for _, l := range lists {
+		if len(l) == 0 {
 			continue
 		}
-		candidates = routed
+		e := c.lookup(l)
+		if e == nil || c.combos > prepareCombos {
+			continue
+		}
+		for k := range e.results {
+			if e.results[k].Load() == nil {
+				c.fill(e, k)
+			}
+		}
 	}
-	return candidates
+}
+
+func (c *Chain) routeCompiled(candidates []protocol.Invoker, inv protocol.Invocation) []protocol.Invoker {
+	var e *listEntry
+	if c.combos > 0 {
+		e = c.lookup(candidates)
+	}
+	if e == nil {
+		return c.routeEach(c.stages[:c.compiled], candidates, inv)
+	}
+	k := 0
+	for _, i := range c.dynamic {
+		s := &c.stages[i]
+		if s.decide == nil {
+			continue
+		}
+		if d := s.decide(inv); d > 0 && d < len(s.outcomes) {
+			k += d * s.stride
+		}
+	}
+	p := e.results[k].Load()
+	if p == nil {
+		p = c.fill(e, k)
+	}
+	return *p
+}
+
+// routeEach runs stages one by one through Route.
+func (c *Chain) routeEach(stages []stage, list []protocol.Invoker, inv protocol.Invocation) []protocol.Invoker {
+	for i := range stages {
+		if len(list) == 0 {
+			return list
+		}
+		r := stages[i].router
+		routed, err := r.Route(list, c.consumer, inv)
+		if err != nil {
+			if c.logger.Enabled(context.Background(), slog.LevelDebug) {
+				c.logger.Debug("router failed, call left unrouted by it", "rule", describe(r), "error", err)
+			}
+			continue
+		}
+		list = routed
+	}
+	return list
+}
+
+// lookup returns the cache entry of candidates, creating it on first use;
+// nil when candidates cannot be routed with pools.
+func (c *Chain) lookup(candidates []protocol.Invoker) *listEntry {
+	if c.all != nil && len(candidates) == len(c.invokers) && &candidates[0] == &c.invokers[0] {
+		return c.all
+	}
+	key := listKey{&candidates[0], len(candidates)}
+	if m := c.entries.Load(); m != nil {
+		if e, ok := (*m)[key]; ok {
+			return e.usable()
+		}
+	}
+	return c.add(key, candidates).usable()
+}
+
+func (e *listEntry) usable() *listEntry {
+	if e == nil || e.results == nil {
+		return nil
+	}
+	return e
+}
+
+// add creates the entry of a candidate list; nil when the cache is full.
+func (c *Chain) add(key listKey, candidates []protocol.Invoker) *listEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.entries.Load()
+	if old != nil {
+		if e, ok := (*old)[key]; ok {
+			return e
+		}
+		if len(*old) >= maxLists {
+			if !c.overflow.Swap(true) {
+				c.logger.Warn("router chain caches no more candidate lists, routing further ones per call", "lists", len(*old))
+			}
+			return nil
+		}
+	}
+	e := &listEntry{list: candidates}
+	if c.index != nil {
+		pos := make([]int32, len(candidates))
+		ok := true
+		for j, inv := range candidates {
+			i, found := int32(0), false
+			if comparable(inv) {
+				i, found = c.index[inv]
+			}
+			if !found {
+				ok = false
+				break
+			}
+			pos[j] = i
+		}
+		if ok {
+			e.pos = pos
+			e.results = make([]atomic.Pointer[[]protocol.Invoker], c.combos)
+		}
+	}
+	m := make(map[listKey]*listEntry, 1+lenMap(old))
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[key] = e
+	c.entries.Store(&m)
+	return e
+}
+
+func lenMap(m *map[listKey]*listEntry) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
+}
+
+// fill computes and caches the result of combination k for e.
+func (c *Chain) fill(e *listEntry, k int) *[]protocol.Invoker {
+	out := c.compute(e, k)
+	if e.results[k].CompareAndSwap(nil, &out) {
+		return &out
+	}
+	return e.results[k].Load()
+}
+
+// compute applies the compiled stages' outcomes of combination k to e's
+// list with pools over the list's positions.
+func (c *Chain) compute(e *listEntry, k int) []protocol.Invoker {
+	n := len(e.list)
+	set, tmp := FullPool(n), NewPool(n)
+	for i := 0; i < c.compiled; i++ {
+		s := &c.stages[i]
+		o := s.outcomes[(k/s.stride)%len(s.outcomes)]
+		if o.All {
+			continue
+		}
+		if e.pos == nil {
+			tmp.copyFrom(o.Pool)
+		} else {
+			clear(tmp.words)
+			for j, p := range e.pos {
+				if o.Pool.Has(int(p)) {
+					tmp.Add(j)
+				}
+			}
+		}
+		tmp.and(set)
+		if tmp.Empty() {
+			if o.Force {
+				return e.list[:0]
+			}
+			continue
+		}
+		set, tmp = tmp, set
+	}
+	if set.full() {
+		return e.list
+	}
+	out := make([]protocol.Invoker, 0, set.Count())
+	set.each(func(j int) { out = append(out, e.list[j]) })
+	return out
 }
