@@ -1,0 +1,258 @@
+package dubbo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// invoker calls one provider over dubbo://. It implements protocol.Invoker.
+type invoker struct {
+	proto   *Protocol   // immutable
+	url     *common.URL // immutable
+	clients []*client   // immutable; shared with other invokers when shared
+	shared  bool        // immutable
+
+	// Immutable values derived from the URL.
+	serviceKey  string
+	address     string
+	path        string // the service name sent: interface, else path
+	urlPath     string
+	iface       string
+	version     string
+	group       string
+	token       string
+	payload     int
+	sendTimeout bool
+	channel     string
+
+	next      atomic.Uint32 // round robin over clients
+	destroyed atomic.Bool
+}
+
+func newInvoker(p *Protocol, u *common.URL, payload int) *invoker {
+	iface := u.ServiceInterface()
+	version := u.Version()
+	if version == "" {
+		version = "0.0.0"
+	}
+	token, _ := u.Param(common.TokenKey)
+	return &invoker{
+		proto: p, url: u,
+		serviceKey: u.ServiceKey(), address: u.Address(),
+		path: iface, urlPath: u.Path(), iface: iface, version: version, group: u.Group(), token: token,
+		payload: payload, sendTimeout: u.ParamBool(SendTimeoutKey, true),
+		channel: "consumer -> " + u.Address(),
+	}
+}
+
+// URL implements protocol.Invoker.
+func (i *invoker) URL() *common.URL { return i.url }
+
+// IsAvailable implements protocol.Invoker: true while a connection is up
+// and not read-only, or the first dial is in progress.
+func (i *invoker) IsAvailable() bool {
+	if i.destroyed.Load() {
+		return false
+	}
+	for _, c := range i.clients {
+		if c.available() {
+			return true
+		}
+	}
+	return false
+}
+
+// Destroy implements protocol.Invoker: it releases the invoker's
+// connections (closing them when no other invoker shares them), which fails
+// the calls pending on them, and waits for their goroutines. Idempotent.
+func (i *invoker) Destroy() {
+	if i.destroyed.Swap(true) {
+		return
+	}
+	i.proto.release(i)
+}
+
+func (i *invoker) fail(kind protocol.Kind, method, msg string, cause error) protocol.Result {
+	return protocol.ErrorResult(protocol.NewError(kind, i.serviceKey, method, i.address, msg, cause))
+}
+
+// framePool recycles the buffers requests are encoded into.
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// Invoke implements protocol.Invoker. The call's timeout is the method's
+// timeout parameter (default 1000 ms), narrowed by ctx's deadline; it
+// covers waiting for the connection, sending and the answer. A one-way
+// method (return=false) returns once its request is queued.
+func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.Result {
+	method := inv.MethodName()
+	if i.destroyed.Load() {
+		return i.fail(protocol.KindNetwork, method, "invoker destroyed", nil)
+	}
+	timeout, err := i.url.MethodParamDuration(protocol.RealMethodName(inv), common.TimeoutKey, common.DefaultTimeout)
+	if err != nil {
+		timeout = common.DefaultTimeout
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < timeout {
+			timeout = left
+		}
+	}
+	if timeout <= 0 {
+		return i.fail(protocol.KindTimeout, method, "deadline exceeded before the call", ctx.Err())
+	}
+	oneWay := !i.url.MethodParamBool(method, ReturnKey, true)
+
+	req := Request{ID: i.proto.nextID(), TwoWay: !oneWay, Path: i.path, ServiceVersion: i.version, Method: method}
+	if types := inv.ParameterTypes(); types != nil {
+		req.Desc = ParamDesc(types)
+	} else {
+		req.Desc = argsDesc(inv.Arguments())
+	}
+	req.Args = inv.Arguments()
+	req.Attachments = i.attachments(inv, timeout)
+
+	bp := framePool.Get().(*[]byte)
+	frame, err := EncodeRequest((*bp)[:0], &req, i.payload, i.channel)
+	if err != nil {
+		framePool.Put(bp)
+		var perr *PayloadError
+		if errors.As(err, &perr) {
+			return i.fail(protocol.KindLimit, method, perr.Error(), nil)
+		}
+		return i.fail(protocol.KindSerialization, method, "", err)
+	}
+	defer func() {
+		if cap(frame) <= 64<<10 {
+			*bp = frame[:0]
+			framePool.Put(bp)
+		}
+	}()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	c := i.clients[0]
+	if len(i.clients) > 1 {
+		c = i.clients[int(i.next.Add(1))%len(i.clients)]
+	}
+	cc, err := c.conn(ctx, timer.C)
+	if err != nil {
+		switch {
+		case errors.Is(err, errConnectWait):
+			return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
+				"Invoke remote method timeout. method: %s, provider: %s, cause: no connection within %v", method, i.address, timeout), nil)
+		case ctx.Err() != nil:
+			return i.fail(protocol.KindTimeout, method, "", err)
+		}
+		return i.fail(protocol.KindNetwork, method, "no connection", err)
+	}
+	if oneWay {
+		if err := cc.write(frame); err != nil {
+			return i.fail(protocol.KindNetwork, method, "send request", err)
+		}
+		return protocol.NewResult(nil, nil)
+	}
+	cl, ok := cc.register(req.ID)
+	if !ok {
+		return i.fail(protocol.KindNetwork, method, "connection closed", nil)
+	}
+	if err := cc.write(frame); err != nil {
+		cc.remove(req.ID)
+		return i.fail(protocol.KindNetwork, method, "send request", err)
+	}
+	select {
+	case <-cl.done:
+	case <-timer.C:
+		if cc.remove(req.ID) {
+			return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
+				"Invoke remote method timeout. method: %s, provider: %s, cause: no response within %v", method, i.address, timeout), nil)
+		}
+		<-cl.done
+	case <-ctx.Done():
+		if cc.remove(req.ID) {
+			return i.fail(protocol.KindTimeout, method, "", ctx.Err())
+		}
+		<-cl.done
+	}
+	return i.result(method, &cl.resp)
+}
+
+// result turns a response into a Result.
+func (i *invoker) result(method string, r *Response) protocol.Result {
+	if r.Status != StatusOK {
+		return i.fail(StatusKind(r.Status, r.ErrorMessage), method,
+			fmt.Sprintf("status %d: %s", r.Status, r.ErrorMessage), nil)
+	}
+	if r.Exception != nil {
+		return protocol.ErrorResult(protocol.NewError(protocol.KindBusiness, i.serviceKey, method, i.address, "", r.Exception))
+	}
+	return protocol.NewResult(r.Value, r.Attachments)
+}
+
+// reserved are the attachment keys the invoker sets itself.
+func reservedKey(k string) bool {
+	switch k {
+	case "path", "interface", "version", "group", "token", "timeout":
+		return true
+	}
+	return false
+}
+
+// attachments lists what the request carries: path, interface, version,
+// group (when set), token (when set), timeout (unless sendtimeout=false),
+// generic=true on generic calls, then the invocation's own attachments in
+// their order.
+func (i *invoker) attachments(inv protocol.Invocation, timeout time.Duration) []protocol.Attachment {
+	own := inv.Attachments()
+	atts := make([]protocol.Attachment, 0, 6+len(own))
+	atts = append(atts,
+		protocol.Attachment{Key: "path", Value: i.urlPath},
+		protocol.Attachment{Key: "interface", Value: i.iface},
+		protocol.Attachment{Key: "version", Value: i.version})
+	if i.group != "" {
+		atts = append(atts, protocol.Attachment{Key: "group", Value: i.group})
+	}
+	if i.token != "" {
+		atts = append(atts, protocol.Attachment{Key: "token", Value: i.token})
+	}
+	if i.sendTimeout {
+		atts = append(atts, protocol.Attachment{Key: "timeout", Value: formatMillis(timeout)})
+	}
+	if protocol.IsGeneric(inv) {
+		if _, ok := inv.Attachment(common.GenericKey); !ok {
+			atts = append(atts, protocol.Attachment{Key: common.GenericKey, Value: "true"})
+		}
+	}
+	for _, a := range own {
+		if !reservedKey(a.Key) || a.Key == "timeout" && !i.sendTimeout {
+			atts = append(atts, a)
+		}
+	}
+	return atts
+}
+
+func formatMillis(d time.Duration) string {
+	return fmt.Sprint(d.Milliseconds())
+}
+
+// argsDesc derives the descriptor of undeclared arguments (see ValueDesc).
+func argsDesc(args []any) string {
+	switch len(args) {
+	case 0:
+		return ""
+	case 1:
+		return ValueDesc(args[0])
+	}
+	var b strings.Builder
+	for _, a := range args {
+		b.WriteString(ValueDesc(a))
+	}
+	return b.String()
+}

@@ -1,0 +1,228 @@
+package dubbo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// Name is the protocol's name and URL scheme.
+const Name = "dubbo"
+
+func init() { protocol.Register(Name, New()) }
+
+// URL parameters read by the protocol, beyond common's.
+const (
+	ConnectionsKey      = "connections"
+	ShareConnectionsKey = "shareconnections"
+	HeartbeatKey        = "heartbeat"
+	HeartbeatTimeoutKey = "heartbeat.timeout"
+	ConnectTimeoutKey   = "connect.timeout"
+	PayloadKey          = "payload"
+	ThreadsKey          = "threads"
+	SerializationKey    = "serialization"
+	ReturnKey           = "return"
+	// SendTimeoutKey: false stops the consumer sending the timeout
+	// attachment (Java 2.7 does not send it; 2.6 providers need it).
+	SendTimeoutKey = "sendtimeout"
+)
+
+// Defaults of those parameters.
+const (
+	DefaultHeartbeat        = 60 * time.Second
+	DefaultConnectTimeout   = 3 * time.Second
+	DefaultThreads          = 200
+	DefaultShareConnections = 1
+)
+
+// Protocol is the dubbo:// protocol: it refers providers over shared,
+// multiplexed TCP connections and exports services on TCP servers.
+//
+// Request ids come from one counter per Protocol starting at 0 (as Java's
+// per-process counter), shared by heartbeats. A Protocol is safe for
+// concurrent use.
+type Protocol struct {
+	log  *slog.Logger                                                         // immutable
+	dial func(ctx context.Context, network, address string) (net.Conn, error) // immutable
+	opts options                                                              // immutable
+
+	ids atomic.Int64
+
+	mu        sync.Mutex // guards the fields below
+	shared    map[string]*sharedClients
+	servers   map[string]*server // by listen address
+	invokers  map[*invoker]struct{}
+	exporters map[*exporter]struct{}
+	destroyed bool
+}
+
+// sharedClients are the connections shared by the invokers of one address.
+type sharedClients struct {
+	clients []*client
+	refs    int
+}
+
+// New returns a dubbo protocol. Most programs use the registered one
+// (protocol.Get("dubbo")); New is for a private logger or dialer, and tests.
+func New(opts ...Option) *Protocol {
+	o := options{grace: 10 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	if o.dial == nil {
+		d := &net.Dialer{KeepAlive: 30 * time.Second}
+		o.dial = d.DialContext
+	}
+	return &Protocol{
+		log:       o.logger.With("component", "protocol/dubbo"),
+		dial:      o.dial,
+		opts:      o,
+		shared:    map[string]*sharedClients{},
+		servers:   map[string]*server{},
+		invokers:  map[*invoker]struct{}{},
+		exporters: map[*exporter]struct{}{},
+	}
+}
+
+// nextID returns a fresh request id (0 first).
+func (p *Protocol) nextID() int64 { return p.ids.Add(1) - 1 }
+
+func settingsOf(u *common.URL) (clientSettings, error) {
+	var s clientSettings
+	var err error
+	if s.payload, err = u.ParamInt(PayloadKey, DefaultPayload); err != nil {
+		return s, err
+	}
+	if s.heartbeat, err = u.ParamDuration(HeartbeatKey, DefaultHeartbeat); err != nil {
+		return s, err
+	}
+	if s.heartbeatTimeout, err = u.ParamDuration(HeartbeatTimeoutKey, 3*s.heartbeat); err != nil {
+		return s, err
+	}
+	if s.heartbeatTimeout < 2*s.heartbeat {
+		s.heartbeatTimeout = 2 * s.heartbeat
+	}
+	if s.connectTimeout, err = u.ParamDuration(ConnectTimeoutKey, DefaultConnectTimeout); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// Refer implements protocol.Protocol. It never dials: connections are made
+// in the background, and the first calls wait for the first dial. With
+// connections=N (N > 0) the invoker gets N connections of its own, else
+// it shares the address's shareconnections (default 1) connections with
+// other invokers of this Protocol.
+func (p *Protocol) Refer(u *common.URL) (protocol.Invoker, error) {
+	if u.Port() <= 0 || u.Host() == "" {
+		return nil, fmt.Errorf("dubbo: refer %s: no host:port", u)
+	}
+	if s := u.ParamOr(SerializationKey, "hessian2"); s != "hessian2" {
+		return nil, fmt.Errorf("dubbo: refer %s: unsupported serialization %q (only hessian2)", u, s)
+	}
+	settings, err := settingsOf(u)
+	if err != nil {
+		return nil, fmt.Errorf("dubbo: refer %s: %w", u, err)
+	}
+	n, err := u.ParamInt(ConnectionsKey, 0)
+	if err != nil {
+		return nil, fmt.Errorf("dubbo: refer %s: %w", u, err)
+	}
+	share, err := u.ParamPositiveInt(ShareConnectionsKey, DefaultShareConnections)
+	if err != nil {
+		return nil, fmt.Errorf("dubbo: refer %s: %w", u, err)
+	}
+	addr := u.Address()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.destroyed {
+		return nil, fmt.Errorf("dubbo: refer %s: protocol destroyed", u)
+	}
+	inv := newInvoker(p, u, settings.payload)
+	if n > 0 {
+		for range n {
+			inv.clients = append(inv.clients, newClient(p, addr, settings))
+		}
+	} else {
+		sc := p.shared[addr]
+		if sc == nil {
+			sc = &sharedClients{}
+			for range share {
+				sc.clients = append(sc.clients, newClient(p, addr, settings))
+			}
+			p.shared[addr] = sc
+		}
+		sc.refs++
+		inv.clients = sc.clients
+		inv.shared = true
+	}
+	p.invokers[inv] = struct{}{}
+	return inv, nil
+}
+
+// release lets go of an invoker's connections: its own, or its share of the
+// address's.
+func (p *Protocol) release(inv *invoker) {
+	var closing []*client
+	p.mu.Lock()
+	if _, ok := p.invokers[inv]; ok {
+		delete(p.invokers, inv)
+		if !inv.shared {
+			closing = inv.clients
+		} else if sc := p.shared[inv.url.Address()]; sc != nil {
+			sc.refs--
+			if sc.refs == 0 {
+				delete(p.shared, inv.url.Address())
+				closing = sc.clients
+			}
+		}
+	}
+	p.mu.Unlock()
+	closeClients(closing)
+}
+
+func closeClients(cs []*client) {
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close()
+		}()
+	}
+	wg.Wait()
+}
+
+// Destroy implements protocol.Protocol: it unexports every service (closing
+// the servers gracefully), destroys every invoker and waits for every
+// goroutine the protocol started. Idempotent.
+func (p *Protocol) Destroy() {
+	p.mu.Lock()
+	if p.destroyed {
+		p.mu.Unlock()
+		return
+	}
+	p.destroyed = true
+	invokers := p.invokers
+	exporters := p.exporters
+	p.mu.Unlock()
+	for e := range exporters {
+		e.Unexport()
+	}
+	for inv := range invokers {
+		inv.Destroy()
+	}
+}
+
+func portString(port int) string { return strconv.Itoa(port) }

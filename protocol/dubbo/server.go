@@ -1,0 +1,336 @@
+package dubbo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// methodChecker is implemented by invokers that know their methods
+// (protocol/service.Invoker); the server then answers an unknown method
+// with Dubbo's status 40 instead of calling.
+type methodChecker interface {
+	HasMethod(name string) bool
+}
+
+// server is one TCP listener serving the services exported on its port.
+// Goroutines: one accept loop, one reader per connection, and at most
+// threads request handlers; close waits for all of them.
+type server struct {
+	proto   *Protocol    // immutable
+	ln      net.Listener // immutable
+	addr    string       // immutable: the listen address as given
+	port    int          // immutable: the bound port
+	log     *slog.Logger // immutable
+	payload int          // immutable
+	idle    time.Duration
+	sem     chan struct{} // immutable: one token per running handler
+
+	ctx    context.Context    // immutable: cancelled by close after the grace period
+	cancel context.CancelFunc // immutable
+
+	exporters atomic.Pointer[map[string]*exporter] // swapped whole under mu
+
+	handlers sync.WaitGroup // request handlers
+	readers  sync.WaitGroup // accept loop and connection readers
+
+	mu      sync.Mutex // guards conns, closing
+	conns   map[*serverConn]struct{}
+	closing bool
+}
+
+type serverConn struct {
+	*transport
+	remote, local string
+}
+
+func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
+	payload, err := u.ParamInt(PayloadKey, DefaultPayload)
+	if err != nil {
+		return nil, err
+	}
+	threads, err := u.ParamPositiveInt(ThreadsKey, DefaultThreads)
+	if err != nil {
+		return nil, err
+	}
+	hb, err := u.ParamDuration(HeartbeatKey, DefaultHeartbeat)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{
+		proto: p, ln: ln, addr: addr, port: ln.Addr().(*net.TCPAddr).Port,
+		log: p.log.With("listen", ln.Addr().String()), payload: payload, idle: 3 * hb,
+		sem: make(chan struct{}, threads), ctx: ctx, cancel: cancel,
+		conns: map[*serverConn]struct{}{},
+	}
+	s.exporters.Store(&map[string]*exporter{})
+	s.readers.Add(1)
+	go s.accept()
+	s.log.Info("listening")
+	return s, nil
+}
+
+func (s *server) accept() {
+	defer s.readers.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				s.log.Error("accept failed: server stops accepting", "error", err)
+			}
+			return
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true)
+		}
+		sc := &serverConn{transport: newTransport(nc), remote: nc.RemoteAddr().String(), local: nc.LocalAddr().String()}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			_ = nc.Close()
+			continue
+		}
+		s.conns[sc] = struct{}{}
+		s.readers.Add(1)
+		s.mu.Unlock()
+		go s.serve(sc)
+	}
+}
+
+// serve reads requests from one connection and dispatches them.
+func (s *server) serve(sc *serverConn) {
+	defer s.readers.Done()
+	defer func() {
+		_ = sc.nc.Close()
+		s.mu.Lock()
+		delete(s.conns, sc)
+		s.mu.Unlock()
+	}()
+	fr := NewFrameReader(sc.nc, s.payload, "consumer: "+sc.remote+" --> provider: "+sc.local)
+	for {
+		if s.idle > 0 {
+			_ = sc.nc.SetReadDeadline(time.Now().Add(s.idle))
+		}
+		h, body, err := fr.ReadFrame()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				s.log.Debug("connection closed", "remote", sc.remote, "error", err)
+			}
+			return // an over-limit request, a bad magic or a read error ends the connection
+		}
+		sc.lastRead.Store(nanotime())
+		if !h.Request {
+			continue // answers to our events
+		}
+		req := new(Request)
+		if err := DecodeRequestBody(h, body, req); err != nil {
+			if h.TwoWay && !h.Event {
+				s.respond(sc, &Response{ID: h.ID, Status: StatusBadRequest,
+					ErrorMessage: "Fail to decode request due to: " + err.Error()}, false)
+			}
+			continue
+		}
+		if req.Event {
+			if req.TwoWay {
+				s.respond(sc, &Response{ID: req.ID, Status: StatusOK, Event: true, Value: nil}, false)
+			}
+			continue
+		}
+		select {
+		case s.sem <- struct{}{}:
+			s.mu.Lock()
+			if s.closing {
+				s.mu.Unlock()
+				<-s.sem
+				if req.TwoWay {
+					s.respond(sc, &Response{ID: req.ID, Status: StatusServiceError,
+						ErrorMessage: "provider is shutting down: " + sc.local}, false)
+				}
+				continue
+			}
+			s.handlers.Add(1)
+			s.mu.Unlock()
+			go s.handle(sc, req)
+		default:
+			if req.TwoWay {
+				s.respond(sc, &Response{ID: req.ID, Status: StatusThreadpoolExhausted, ErrorMessage: fmt.Sprintf(
+					"Server side(%s,%d) thread pool is exhausted, detail msg:Thread pool is EXHAUSTED! Thread Name: fleet-dubbo, Pool Size: %d (active: %d), in %s!",
+					hostOf(sc.local), s.port, cap(s.sem), len(s.sem), sc.local)}, false)
+			}
+		}
+	}
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+func (s *server) respond(sc *serverConn, r *Response, withAtts bool) {
+	bp := framePool.Get().(*[]byte)
+	frame, err := EncodeResponse((*bp)[:0], r, withAtts, s.payload, "consumer: "+sc.remote+" --> provider: "+sc.local)
+	if err != nil {
+		s.log.Warn("response over the payload limit: answered status 50", "remote", sc.remote, "error", err)
+	}
+	_ = sc.write(frame)
+	if cap(frame) <= 64<<10 {
+		*bp = frame[:0]
+		framePool.Put(bp)
+	}
+}
+
+// exportKey returns the key a request names: [group/]path[:version]:port.
+func exportKeyOf(req *Request, port int) string {
+	path, version, group := req.Path, req.ServiceVersion, ""
+	for _, a := range req.Attachments {
+		s, _ := a.Value.(string)
+		switch a.Key {
+		case "path":
+			path = s
+		case "version":
+			version = s
+		case "group":
+			group = s
+		}
+	}
+	var b strings.Builder
+	if group != "" {
+		b.WriteString(group)
+		b.WriteByte('/')
+	}
+	b.WriteString(path)
+	if version != "" && version != "0.0.0" && version != "*" {
+		b.WriteByte(':')
+		b.WriteString(version)
+	}
+	b.WriteByte(':')
+	b.WriteString(portString(port))
+	return b.String()
+}
+
+// handle serves one call on a worker slot.
+func (s *server) handle(sc *serverConn, req *Request) {
+	defer func() {
+		<-s.sem
+		s.handlers.Done()
+	}()
+	resp := s.call(sc, req)
+	if req.TwoWay {
+		resp.ID = req.ID
+		s.respond(sc, resp, supportsResponseAttachments(req.DubboVersion))
+	}
+}
+
+func (s *server) call(sc *serverConn, req *Request) *Response {
+	key := exportKeyOf(req, s.port)
+	exporters := *s.exporters.Load()
+	e := exporters[key]
+	if e == nil {
+		return &Response{Status: StatusServiceError, ErrorMessage: fmt.Sprintf(
+			"Not found exported service: %s in %v, may be version or group mismatch , channel: consumer: %s --> provider: %s, message:%s",
+			key, slices.Sorted(maps.Keys(exporters)), sc.remote, sc.local, requestString(req))}
+	}
+	generic := (req.Method == protocol.GenericMethod || req.Method == protocol.GenericAsyncMethod) &&
+		req.Desc == genericDesc && len(req.Args) == 3
+	echo := req.Method == protocol.EchoMethod && len(req.Args) == 1
+	if !generic && !echo {
+		if mc, ok := e.invoker.(methodChecker); ok && !mc.HasMethod(req.Method) {
+			return &Response{Status: StatusBadRequest, ErrorMessage: "Service not found:" + req.Path + ", " + req.Method}
+		}
+	}
+	if echo {
+		return &Response{Status: StatusOK, Value: req.Args[0]}
+	}
+	inv := &invocation{method: req.Method, desc: req.Desc, args: req.Args, atts: req.Attachments}
+	if generic {
+		return s.generic(e, inv)
+	}
+	res := e.invoker.Invoke(s.ctx, inv)
+	return responseOf(res)
+}
+
+// responseOf turns a Result into a response: a business error becomes a
+// Java exception, other errors a status with the error's text.
+func responseOf(res protocol.Result) *Response {
+	err := res.Error()
+	if err == nil {
+		return &Response{Status: StatusOK, Value: res.Value(), Attachments: res.Attachments()}
+	}
+	switch protocol.KindOf(err) {
+	case protocol.KindBusiness:
+		return &Response{Status: StatusOK, Exception: err}
+	case protocol.KindSerialization, protocol.KindUnknown:
+		return &Response{Status: StatusBadRequest, ErrorMessage: err.Error()}
+	case protocol.KindLimit:
+		return &Response{Status: StatusThreadpoolExhausted, ErrorMessage: err.Error()}
+	default:
+		return &Response{Status: StatusServiceError, ErrorMessage: err.Error()}
+	}
+}
+
+func requestString(r *Request) string {
+	return fmt.Sprintf("RpcInvocation [methodName=%s, parameterTypesDesc=%s]", r.Method, r.Desc)
+}
+
+// close stops the server gracefully: it stops accepting, tells every
+// consumer the server is read-only, waits up to grace for in-flight
+// requests to be answered, then closes the connections and waits for every
+// goroutine.
+func (s *server) close(grace time.Duration) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.closing = true
+	conns := slices.Collect(maps.Keys(s.conns))
+	s.mu.Unlock()
+	_ = s.ln.Close()
+	if ro, err := EncodeRequest(nil, &Request{ID: s.proto.nextID(), Event: true, EventData: "R"}, 0, ""); err == nil {
+		for _, sc := range conns {
+			_ = sc.write(ro)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	select {
+	case <-done:
+	case <-t.C:
+		s.log.Warn("in-flight requests still running after the grace period: cancelling", "grace", grace)
+		s.cancel()
+		<-done
+	}
+	t.Stop()
+	s.cancel()
+	s.mu.Lock()
+	for sc := range s.conns {
+		_ = sc.nc.Close()
+	}
+	s.mu.Unlock()
+	s.readers.Wait()
+	s.log.Info("closed")
+}
