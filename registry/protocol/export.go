@@ -1,0 +1,94 @@
+package protocol
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/fleetrpc/fleet/common"
+	rpc "github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/registry"
+)
+
+// Export exports invoker through the protocol of its URL (a WithProtocol
+// value, else the one registered under that name) and registers the
+// provider URL in the registry regURL names: the URL carried by regURL's
+// export= param when there is one, else invoker.URL(). With register=false
+// on the registry URL nothing is registered. Unexport unregisters the URL,
+// then unexports.
+func (p *Protocol) Export(ctx context.Context, regURL *common.URL, invoker rpc.Invoker) (rpc.Exporter, error) {
+	regURL = registryURL(regURL)
+	shown := displayURL(regURL)
+	provider, err := regURL.ExportURL()
+	if err != nil {
+		return nil, fmt.Errorf("export through %s: %w", shown, err)
+	}
+	if provider == nil {
+		provider = invoker.URL()
+	}
+	key := provider.ServiceKey()
+	pr := p.opts.protocols[provider.Protocol()]
+	if pr == nil {
+		if pr, err = rpc.Get(provider.Protocol()); err != nil {
+			return nil, fmt.Errorf("export %s through %s: %w", key, shown, err)
+		}
+	}
+	reg, err := p.registry(regURL)
+	if err != nil {
+		return nil, fmt.Errorf("export %s through %s: %w", key, shown, err)
+	}
+	local, err := pr.Export(invoker)
+	if err != nil {
+		return nil, fmt.Errorf("export %s at %s: %w", key, provider.Address(), err)
+	}
+	register := regURL.ParamBool(common.RegisterKey, true)
+	if register {
+		if err := reg.Register(ctx, provider); err != nil {
+			local.Unexport()
+			return nil, fmt.Errorf("export %s: register in %s: %w", key, shown, err)
+		}
+	}
+	e := &exporter{proto: p, local: local, reg: reg, url: provider, registered: register}
+	p.mu.Lock()
+	destroyed := p.destroyed
+	if !destroyed {
+		p.exports[e] = struct{}{}
+	}
+	p.mu.Unlock()
+	if destroyed {
+		e.Unexport()
+		return nil, fmt.Errorf("export %s through %s: %w", key, shown, ErrDestroyed)
+	}
+	return e, nil
+}
+
+// exporter is an export through a registry.
+type exporter struct {
+	proto      *Protocol         // immutable
+	local      rpc.Exporter      // immutable
+	reg        registry.Registry // immutable
+	url        *common.URL       // the registered provider URL; immutable
+	registered bool              // immutable
+	once       sync.Once
+}
+
+// Invoker implements protocol.Exporter.
+func (e *exporter) Invoker() rpc.Invoker { return e.local.Invoker() }
+
+// Unexport implements protocol.Exporter: unregister, then unexport.
+// Registry errors are logged. Idempotent.
+func (e *exporter) Unexport() {
+	e.once.Do(func() {
+		if e.registered {
+			ctx, cancel := context.WithTimeout(context.Background(), e.proto.opts.timeout)
+			if err := e.reg.Unregister(ctx, e.url); err != nil {
+				e.proto.logger.Warn("unregister provider failed", "url", e.url, "error", err)
+			}
+			cancel()
+		}
+		e.local.Unexport()
+		e.proto.mu.Lock()
+		delete(e.proto.exports, e)
+		e.proto.mu.Unlock()
+	})
+}

@@ -1,0 +1,62 @@
+package protocol
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/fleetrpc/fleet/cluster"
+	"github.com/fleetrpc/fleet/common"
+	rpc "github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/registry"
+	"github.com/fleetrpc/fleet/router"
+)
+
+// Option configures a Protocol.
+type Option func(*options)
+
+type options struct {
+	logger    *slog.Logger
+	open      func(*common.URL) (registry.Registry, error)
+	registry  registry.Registry
+	protocols map[string]rpc.Protocol
+	cluster   cluster.Cluster
+	routers   []router.Router
+	timeout   time.Duration
+}
+
+// WithLogger sets the logger; nil means slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithRegistry makes every Refer and Export use r, whatever the registry
+// URL's scheme. The Protocol does not own r: Destroy does not close it.
+func WithRegistry(r registry.Registry) Option { return func(o *options) { o.registry = r } }
+
+// WithRegistryOpener opens registries with open instead of registry.Open.
+// The Protocol owns what open returns and closes it on Destroy.
+func WithRegistryOpener(open func(*common.URL) (registry.Registry, error)) Option {
+	return func(o *options) { o.open = open }
+}
+
+// WithProtocol refers and exports URLs of protocol name through p, ahead
+// of the protocol registered under that name.
+func WithProtocol(name string, p rpc.Protocol) Option {
+	return func(o *options) {
+		if o.protocols == nil {
+			o.protocols = map[string]rpc.Protocol{}
+		}
+		o.protocols[name] = p
+	}
+}
+
+// WithCluster joins every referred directory with c instead of the
+// strategy named by the consumer's cluster param.
+func WithCluster(c cluster.Cluster) Option { return func(o *options) { o.cluster = c } }
+
+// WithRouters gives every directory these built-in routers.
+func WithRouters(rs ...router.Router) Option {
+	return func(o *options) { o.routers = append(o.routers, rs...) }
+}
+
+// WithRegistryTimeout bounds the registry calls Destroy and Unexport make
+// (unregister, unsubscribe); default 5s.
+func WithRegistryTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
