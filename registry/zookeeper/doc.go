@@ -1,0 +1,20 @@
+// Package zookeeper is fleet's ZooKeeper registry: the interface-level
+// layout Java Dubbo and dubbo-go share, so fleet consumers and providers
+// live in the same ensemble as theirs.
+//
+// The tree is /{root}/{Encode(interface)}/{category}/{Encode(url.FullString())},
+// root "dubbo" unless the registry URL's group says otherwise. Provider and
+// consumer nodes are ephemeral, persistent when the URL has dynamic=false;
+// parents are created persistent as needed. Every node carries the client's
+// IP address as text, as Java Dubbo's Curator client writes it.
+//
+// Subscribe notifies the full list of each subscribed category (an empty
+// category as one empty:// URL) and re-arms a child watch with every read,
+// so no change is lost. When the session expires, the registry re-creates
+// what it registered, re-subscribes and notifies the current lists; while
+// the connection is down, listeners keep their last lists.
+//
+// The "zookeeper" scheme opens a Registry wrapped in registry.NewFailback,
+// which retries failed operations and keeps the disk snapshot. New returns
+// the bare Registry.
+package zookeeper

@@ -1,0 +1,210 @@
+package zookeeper
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/fleetrpc/fleet/common"
+)
+
+// eventQueue carries the client's events (session states and watch
+// events) to run, in order and without loss: push never blocks, as the
+// client's callback must not.
+type eventQueue struct {
+	mu     sync.Mutex
+	events []zk.Event
+	wake   chan struct{} // capacity 1
+}
+
+func (q *eventQueue) push(ev zk.Event) {
+	q.mu.Lock()
+	q.events = append(q.events, ev)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *eventQueue) take() []zk.Event {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	evs := q.events
+	q.events = nil
+	return evs
+}
+
+// retryPeriod is how soon run retries a recovery or a re-read that failed
+// while the session was up.
+const retryPeriod = time.Second
+
+// sessionState is run's own state; only run touches it.
+type sessionState struct {
+	id        int64 // the session last seen up; 0 before the first
+	authed    bool  // the digest credentials were added
+	recover   bool  // a new session needs what was registered re-created
+	resync    bool  // subscriptions need re-reading
+	force     bool  // notify re-read lists even when unchanged
+	connected bool
+}
+
+// run is the registry's goroutine: it follows the session and handles
+// watch events until Close.
+func (r *Registry) run() {
+	defer close(r.done)
+	var st sessionState
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	for {
+		select {
+		case <-r.quit:
+			return
+		case <-r.evq.wake:
+			for _, ev := range r.evq.take() {
+				select {
+				case <-r.quit:
+					return
+				default:
+				}
+				r.handle(&st, ev)
+			}
+		case <-retry.C:
+		}
+		if st.connected && (st.recover || st.resync) {
+			if !r.catchUp(&st) {
+				retry.Reset(retryPeriod)
+			}
+		}
+	}
+}
+
+// handle applies one event.
+func (r *Registry) handle(st *sessionState, ev zk.Event) {
+	switch ev.Type {
+	case zk.EventSession:
+		switch ev.State {
+		case zk.StateHasSession:
+			r.sessionUp(st)
+		case zk.StateDisconnected, zk.StateConnecting, zk.StateExpired, zk.StateAuthFailed:
+			if st.connected {
+				r.log.Warn("zookeeper connection lost; keeping the last lists", "state", ev.State.String())
+			}
+			st.connected = false
+			r.setSessionUp(false)
+		}
+	case zk.EventNodeChildrenChanged, zk.EventNodeDeleted:
+		if st.connected {
+			r.pathChanged(ev.Path)
+		} else {
+			st.resync = true
+		}
+	}
+}
+
+// sessionUp handles a session (re)established: the first one, the same
+// one after a connection loss (re-read everything: changes may have been
+// missed), or a new one after an expiry (recover).
+func (r *Registry) sessionUp(st *sessionState) {
+	id := r.conn.SessionID()
+	switch {
+	case st.id == 0:
+		r.log.Info("zookeeper session established", "session", fmt.Sprintf("%#x", id))
+	case st.id != id:
+		r.log.Warn("zookeeper session expired; re-registering and re-subscribing",
+			"old", fmt.Sprintf("%#x", st.id), "new", fmt.Sprintf("%#x", id))
+		st.recover, st.resync, st.force = true, true, true
+	default:
+		r.log.Info("zookeeper connection restored", "session", fmt.Sprintf("%#x", id))
+		st.resync = true
+	}
+	st.id = id
+	st.connected = true
+	if len(r.cfg.auth) > 0 && !st.authed {
+		// The client re-sends credentials it holds on every reconnect.
+		if err := r.conn.AddAuth("digest", r.cfg.auth); err != nil {
+			r.log.Error("zookeeper digest auth failed", "err", err)
+		} else {
+			st.authed = true
+		}
+	}
+	r.setSessionUp(true)
+}
+
+// catchUp re-creates registered nodes (after an expiry) and re-reads every
+// subscription. It reports whether everything succeeded.
+func (r *Registry) catchUp(st *sessionState) bool {
+	ok := true
+	if st.recover {
+		r.mu.Lock()
+		regs := make([]*common.URL, 0, len(r.registered))
+		for _, u := range r.registered {
+			regs = append(regs, u)
+		}
+		r.mu.Unlock()
+		for _, u := range regs {
+			if err := r.createNode(u); err != nil {
+				r.log.Error("re-register after session expiry failed", "url", u.String(), "err", err)
+				ok = false
+			}
+		}
+		if ok {
+			st.recover = false
+		}
+	}
+	if st.resync {
+		synced := true
+		for _, s := range r.subscriptions() {
+			if err := r.resync(s, st.force); err != nil {
+				r.log.Error("re-subscribe failed", "url", s.url.String(), "err", err)
+				synced = false
+			}
+		}
+		if synced {
+			st.resync, st.force = false, false
+		}
+		ok = ok && synced
+	}
+	return ok
+}
+
+// setSessionUp opens or closes the gate waitSession waits on.
+func (r *Registry) setSessionUp(up bool) {
+	r.sessMu.Lock()
+	defer r.sessMu.Unlock()
+	select {
+	case <-r.sessUp:
+		if !up {
+			r.sessUp = make(chan struct{})
+		}
+	default:
+		if up {
+			close(r.sessUp)
+		}
+	}
+}
+
+// waitSession waits until a session is up, ctx is done or the registry
+// closes.
+func (r *Registry) waitSession(ctx context.Context) error {
+	r.sessMu.Lock()
+	up := r.sessUp
+	r.sessMu.Unlock()
+	select {
+	case <-up:
+		return nil
+	default:
+	}
+	select {
+	case <-up:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrNotConnected, ctx.Err())
+	case <-r.quit:
+		return ErrClosed
+	}
+}

@@ -1,0 +1,323 @@
+package zookeeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/registry"
+)
+
+// subscription is one Subscribe call: a listener and the services and
+// categories it watches.
+type subscription struct {
+	url        *common.URL // immutable
+	listener   registry.NotifyListener
+	any        bool     // interface *; immutable
+	categories []string // immutable
+
+	// mu serialises deliveries to listener (they never overlap) and
+	// guards the fields below.
+	mu       sync.Mutex
+	stopped  bool
+	services map[string]*common.URL // service → URL it is subscribed with
+	last     map[string]int64       // category path → pzxid of the last list delivered
+}
+
+func newSubscription(url *common.URL, listener registry.NotifyListener) *subscription {
+	s := &subscription{
+		url:        url,
+		listener:   listener,
+		any:        url.ServiceInterface() == common.AnyValue,
+		categories: subscribedCategories(url),
+		services:   map[string]*common.URL{},
+		last:       map[string]int64{},
+	}
+	if !s.any {
+		s.services[url.ServiceInterface()] = url
+	}
+	return s
+}
+
+// serviceURL is the URL a * subscription watches one service with: its
+// own URL with that service as path and interface, and check=false.
+func serviceURL(url *common.URL, service string) *common.URL {
+	if url.ServiceInterface() != common.AnyValue {
+		return url
+	}
+	return url.WithPath(service).WithParams(map[string]string{common.InterfaceKey: service, common.CheckKey: "false"})
+}
+
+// watching returns the URL s watches (iface, category) with, or nil.
+func (s *subscription) watching(iface, category string) *common.URL {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil
+	}
+	u := s.services[iface]
+	if u == nil {
+		return nil
+	}
+	for _, c := range s.categories {
+		if c == category {
+			return u
+		}
+	}
+	return nil
+}
+
+func (s *subscription) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+}
+
+// deliverLocked notifies the list of one category, read at pzxid, unless
+// a newer list was delivered, or the same one and force is false. s.mu is
+// held.
+func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, path string, children []string, pzxid int64, force bool) {
+	if s.stopped {
+		return
+	}
+	if last, ok := s.last[path]; ok && (pzxid < last || (pzxid == last && !force)) {
+		return
+	}
+	s.last[path] = pzxid
+	urls := toURLs(svc, children, r.log)
+	if len(urls) == 0 {
+		urls = []*common.URL{emptyURL(svc, category)}
+	}
+	s.listener.Notify(urls)
+}
+
+// readCategory reads the children of a category path and arms a child
+// watch in the same request, creating the path when missing.
+func (r *Registry) readCategory(path string) ([]string, int64, error) {
+	children, st, _, err := r.conn.ChildrenW(path)
+	if errors.Is(err, zk.ErrNoNode) {
+		if err := r.ensurePath(path); err != nil {
+			return nil, 0, err
+		}
+		children, st, _, err = r.conn.ChildrenW(path)
+	}
+	if err != nil {
+		return nil, 0, translate("children", path, err)
+	}
+	return children, st.Pzxid, nil
+}
+
+// syncServiceLocked reads and delivers every category of one service of s.
+// s.mu is held.
+func (r *Registry) syncServiceLocked(s *subscription, service string, svc *common.URL, force bool) error {
+	for _, c := range s.categories {
+		p := r.cfg.layout.categoryPath(service, c)
+		children, pzxid, err := r.readCategory(p)
+		if err != nil {
+			return err
+		}
+		r.deliverLocked(s, svc, c, p, children, pzxid, force)
+	}
+	return nil
+}
+
+// syncServicesLocked reads the root of a * subscription (arming its
+// watch), adds the services not seen before and delivers their lists; with
+// all, it re-reads every known service too. s.mu is held.
+func (r *Registry) syncServicesLocked(s *subscription, all, force bool) error {
+	root := r.cfg.layout.root
+	children, _, _, err := r.conn.ChildrenW(root)
+	if errors.Is(err, zk.ErrNoNode) {
+		if err = r.ensurePath(root); err != nil {
+			return err
+		}
+		children, _, _, err = r.conn.ChildrenW(root)
+	}
+	if err != nil {
+		return translate("children", root, err)
+	}
+	for _, c := range children {
+		service, err := common.Decode(c)
+		if err != nil {
+			r.log.Warn("skipping a service node with a bad name", "node", c, "err", err)
+			continue
+		}
+		svc, known := s.services[service]
+		if known && !all {
+			continue
+		}
+		if !known {
+			svc = serviceURL(s.url, service)
+			s.services[service] = svc
+		}
+		if err := r.syncServiceLocked(s, service, svc, force); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resync re-reads everything s watches and delivers what changed (with
+// force, every list).
+func (r *Registry) resync(s *subscription, force bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil
+	}
+	if s.any {
+		return r.syncServicesLocked(s, true, force)
+	}
+	return r.syncServiceLocked(s, s.url.ServiceInterface(), s.url, force)
+}
+
+// pathChanged handles a watch event on path: the root (for * subscriptions)
+// or a category path, read once and delivered to every subscription
+// watching it.
+func (r *Registry) pathChanged(path string) {
+	subs := r.subscriptions()
+	if path == r.cfg.layout.root {
+		for _, s := range subs {
+			if !s.any {
+				continue
+			}
+			s.mu.Lock()
+			err := r.syncServicesLocked(s, false, false)
+			s.mu.Unlock()
+			if err != nil {
+				r.log.Error("reading services failed", "url", s.url.String(), "err", err)
+			}
+		}
+		return
+	}
+	iface, category, ok := r.cfg.layout.parseCategoryPath(path)
+	if !ok {
+		return
+	}
+	type target struct {
+		s   *subscription
+		svc *common.URL
+	}
+	var targets []target
+	for _, s := range subs {
+		if svc := s.watching(iface, category); svc != nil {
+			targets = append(targets, target{s, svc})
+		}
+	}
+	if len(targets) == 0 {
+		return // an unsubscribed path: its watch is not re-armed
+	}
+	children, pzxid, err := r.readCategory(path)
+	if err != nil {
+		r.log.Error("reading a category after a change failed", "path", path, "err", err)
+		return // a connection loss re-reads everything once it is back
+	}
+	for _, t := range targets {
+		t.s.mu.Lock()
+		r.deliverLocked(t.s, t.svc, category, path, children, pzxid, false)
+		t.s.mu.Unlock()
+	}
+}
+
+func (r *Registry) subscriptions() []*subscription {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*subscription(nil), r.subs...)
+}
+
+// Subscribe implements registry.Registry. Every subscribed category (for
+// interface *, of every service under the root) is read, its watch armed,
+// and its list delivered before Subscribe returns; changes are delivered
+// after. Subscribing the same listener to an equal URL again replaces the
+// earlier subscription. Notify must not call Subscribe or Unsubscribe of
+// this registry.
+func (r *Registry) Subscribe(ctx context.Context, url *common.URL, listener registry.NotifyListener) error {
+	if listener == nil {
+		return fmt.Errorf("zookeeper: subscribe %s: nil listener", url)
+	}
+	if url.ServiceInterface() == "" {
+		return fmt.Errorf("zookeeper: subscribe %s: no interface", url)
+	}
+	_, cancel, err := r.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("zookeeper: subscribe %s: %w", url, err)
+	}
+	defer cancel()
+
+	s := newSubscription(url, listener)
+	s.mu.Lock() // events wait until the initial lists are delivered
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		s.mu.Unlock()
+		return fmt.Errorf("zookeeper: subscribe %s: %w", url, ErrClosed)
+	}
+	replaced := r.removeLocked(url, listener)
+	r.subs = append(r.subs, s)
+	r.mu.Unlock()
+	for _, old := range replaced {
+		old.stop()
+	}
+
+	if s.any {
+		err = r.syncServicesLocked(s, true, true)
+	} else {
+		err = r.syncServiceLocked(s, url.ServiceInterface(), url, true)
+	}
+	if err != nil {
+		s.stopped = true
+	}
+	s.mu.Unlock()
+	if err != nil {
+		r.mu.Lock()
+		r.removeSubLocked(s)
+		r.mu.Unlock()
+		return fmt.Errorf("zookeeper: subscribe %s: %w", url, err)
+	}
+	return nil
+}
+
+// Unsubscribe implements registry.Registry: it ends every subscription of
+// listener to a URL equal to url. A delivery in progress completes before
+// it returns; none starts after.
+func (r *Registry) Unsubscribe(_ context.Context, url *common.URL, listener registry.NotifyListener) error {
+	r.mu.Lock()
+	removed := r.removeLocked(url, listener)
+	r.mu.Unlock()
+	for _, s := range removed {
+		s.stop()
+	}
+	return nil
+}
+
+// removeLocked removes and returns the subscriptions of listener to url.
+func (r *Registry) removeLocked(url *common.URL, listener registry.NotifyListener) []*subscription {
+	var removed []*subscription
+	kept := r.subs[:0]
+	for _, s := range r.subs {
+		if s.url.Equal(url) && registry.SameListener(s.listener, listener) {
+			removed = append(removed, s)
+		} else {
+			kept = append(kept, s)
+		}
+	}
+	clear(r.subs[len(kept):])
+	r.subs = kept
+	return removed
+}
+
+func (r *Registry) removeSubLocked(target *subscription) {
+	for i, s := range r.subs {
+		if s == target {
+			r.subs = append(r.subs[:i], r.subs[i+1:]...)
+			return
+		}
+	}
+}
+
+var _ registry.Registry = (*Registry)(nil)
+var _ = context.Background
