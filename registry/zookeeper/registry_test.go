@@ -165,9 +165,16 @@ func TestSubscribeAnyInterface(t *testing.T) {
 	l.None(t)
 
 	require.NoError(t, prov.Register(ctx, b))
-	require.Equal(t, []string{b.String()}, testutil.Strings(l.Next(t)), "a new service is discovered and notified")
-	require.NoError(t, prov.Unregister(ctx, a))
+	// The service node appears before its provider node: an empty list
+	// may come first, as in Java.
 	got := l.Next(t)
+	if got[0].Protocol() == common.EmptyProtocol {
+		require.Equal(t, "org.B", got[0].ServiceInterface())
+		got = l.Next(t)
+	}
+	require.Equal(t, []string{b.String()}, testutil.Strings(got), "a new service is discovered and notified")
+	require.NoError(t, prov.Unregister(ctx, a))
+	got = l.Next(t)
 	require.Len(t, got, 1)
 	require.Equal(t, common.EmptyProtocol, got[0].Protocol())
 	require.Equal(t, "org.A", got[0].ServiceInterface(), "the empty URL names the service that emptied")
