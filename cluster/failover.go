@@ -3,8 +3,9 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/fleetrpc/fleet/cluster/loadbalance"
 	"github.com/fleetrpc/fleet/common"
@@ -18,140 +19,113 @@ const FailoverName = "failover"
 func init() { Register(FailoverName, &Failover{}) }
 
 // Failover calls one provider and, when the call fails with an RPC error,
-// tries another one, up to retries (method param, default 2) more times.
-// A business error is returned at once, never retried, as Java Dubbo does.
-// Every retry lists the directory again, so it sees the current providers.
+// tries another one (cluster.md §3): retries (method param of the consumer
+// URL, default 2; an invocation attachment "retries" overrides it for one
+// call; ≤ 0 means one attempt) more times. Every later attempt lists the
+// directory again, so it sees the current providers, and selects among
+// those not tried yet (select, §2). A business error is returned at once,
+// never retried. After the last attempt the call fails with the last
+// error's kind, naming the providers tried:
+//
+//	Failed to invoke the method <m> in the service <iface>. Tried <N> times of the providers [<addresses>] (<k>/<n>) from the registry <addr> on the consumer <ip> using the dubbo version <v>. Last error is: <cause>
+//
+// A cancelled ctx ends the retries early.
 type Failover struct {
 	// LoadBalance picks each provider; nil means the balancer named by the
 	// loadbalance method param of the first candidate (default random).
 	LoadBalance loadbalance.LoadBalance
+	// Stats receives every attempt; nil means loadbalance.DefaultStats().
+	Stats *loadbalance.Stats
+	// Logger logs; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Join implements Cluster.
 func (f *Failover) Join(dir directory.Directory) protocol.Invoker {
-	return &failoverInvoker{dir: dir, lb: f.LoadBalance}
+	return &failoverInvoker{newBase(dir, f.LoadBalance, f.Stats, f.Logger, FailoverName)}
 }
 
-type failoverInvoker struct {
-	dir       directory.Directory     // immutable
-	lb        loadbalance.LoadBalance // immutable, may be nil
-	destroyed atomic.Bool
-}
-
-func (f *failoverInvoker) URL() *common.URL { return f.dir.URL() }
-
-func (f *failoverInvoker) IsAvailable() bool { return !f.destroyed.Load() && f.dir.IsAvailable() }
-
-func (f *failoverInvoker) Destroy() {
-	if !f.destroyed.Swap(true) {
-		f.dir.Destroy()
-	}
-}
+type failoverInvoker struct{ *base }
 
 func (f *failoverInvoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.Result {
-	url := f.dir.URL()
-	method := protocol.RealMethodName(inv)
-	retries, err := url.MethodParamInt(method, common.RetriesKey, common.DefaultRetries)
-	if err != nil {
-		retries = common.DefaultRetries
-	}
-	attempts := max(retries+1, 1)
+	return f.invoke(ctx, inv, f.doInvoke)
+}
 
+func (f *failoverInvoker) doInvoke(ctx context.Context, inv protocol.Invocation, candidates []protocol.Invoker, lb loadbalance.LoadBalance) protocol.Result {
+	if err := f.checkInvokers(candidates, inv); err != nil {
+		return protocol.ErrorResult(err)
+	}
+	method := protocol.RealMethodName(inv)
+	attempts := max(f.retries(method, inv)+1, 1)
 	var (
-		tried   []protocol.Invoker
+		buf     [4]protocol.Invoker
+		tried   = buf[:0]
 		lastErr error
-		n       int
 	)
 	for i := 0; i < attempts; i++ {
-		if f.destroyed.Load() {
-			return protocol.ErrorResult(f.fail(protocol.KindUnknown, method, "cluster invoker is destroyed, can not invoke any more", nil))
+		if i > 0 {
+			if ctx.Err() != nil {
+				break
+			}
+			if f.destroyed.Load() {
+				return protocol.ErrorResult(f.destroyedError(inv))
+			}
+			var err error
+			if candidates, err = f.dir.List(ctx, inv); err != nil {
+				return protocol.ErrorResult(err)
+			}
+			if err := f.checkInvokers(candidates, inv); err != nil {
+				return protocol.ErrorResult(err)
+			}
 		}
-		if err := ctx.Err(); err != nil && i > 0 {
-			break
-		}
-		candidates, err := f.dir.List(ctx, inv)
-		if err != nil {
-			return protocol.ErrorResult(err)
-		}
-		if len(candidates) == 0 {
-			return protocol.ErrorResult(f.noProvider(method))
-		}
-		n = len(candidates)
-		target := f.selectOne(candidates, tried, url, inv, method)
+		target := f.selectInvoker(lb, inv, candidates, tried)
 		tried = append(tried, target)
-		res := target.Invoke(ctx, inv)
-		err = res.Error()
+		res := f.call(ctx, target, inv)
+		err := res.Error()
 		if err == nil || protocol.IsBusiness(err) {
 			return res
 		}
-		lastErr = err
+		lastErr = f.rpcError(err, target, inv)
 	}
-	kind := protocol.KindOf(lastErr)
-	addrs := make([]string, len(tried))
-	for i, t := range tried {
-		addrs[i] = t.URL().Address()
-	}
-	return protocol.ErrorResult(f.fail(kind, method, fmt.Sprintf(
-		"failed to invoke the method %s in the service %s, tried %d times of the providers [%s] (%d/%d) on the consumer %s",
-		method, url.ServiceInterface(), len(tried), strings.Join(addrs, ", "), len(tried), n, url.Host()), lastErr))
+	return protocol.ErrorResult(f.exhausted(inv, tried, len(candidates), lastErr))
 }
 
-// selectOne picks among the candidates not tried yet that are available,
-// then among those not tried, then among all.
-func (f *failoverInvoker) selectOne(candidates, tried []protocol.Invoker, url *common.URL, inv protocol.Invocation, method string) protocol.Invoker {
-	lb := f.balancer(candidates[0].URL(), method)
-	if len(tried) == 0 {
-		if p := lb.Select(candidates, url, inv); p != nil && (p.IsAvailable() || len(candidates) == 1) {
-			return p
+// retries is the retries method param of the consumer URL, or the
+// invocation's retries attachment when it is a number.
+func (f *failoverInvoker) retries(method string, inv protocol.Invocation) int {
+	if v, ok := inv.Attachment(common.RetriesKey); ok {
+		switch n := v.(type) {
+		case int:
+			return n
+		case string:
+			if r, err := strconv.Atoi(n); err == nil {
+				return r
+			}
 		}
 	}
-	var fresh, freshAvailable []protocol.Invoker
-	for _, c := range candidates {
-		if contains(tried, c) {
-			continue
+	r, err := f.dir.URL().MethodParamInt(method, common.RetriesKey, common.DefaultRetries)
+	if err != nil {
+		return common.DefaultRetries
+	}
+	return r
+}
+
+func (f *failoverInvoker) exhausted(inv protocol.Invocation, tried []protocol.Invoker, n int, lastErr error) error {
+	u := f.dir.URL()
+	method := protocol.RealMethodName(inv)
+	var addrs []string
+	for _, t := range tried {
+		a := t.URL().Address()
+		found := false
+		for _, x := range addrs {
+			found = found || x == a
 		}
-		fresh = append(fresh, c)
-		if c.IsAvailable() {
-			freshAvailable = append(freshAvailable, c)
-		}
-	}
-	switch {
-	case len(freshAvailable) > 0:
-		return lb.Select(freshAvailable, url, inv)
-	case len(fresh) > 0:
-		return lb.Select(fresh, url, inv)
-	default:
-		return lb.Select(candidates, url, inv)
-	}
-}
-
-func (f *failoverInvoker) balancer(first *common.URL, method string) loadbalance.LoadBalance {
-	if f.lb != nil {
-		return f.lb
-	}
-	if lb, err := loadbalance.Get(first.MethodParamOr(method, common.LoadbalanceKey, common.DefaultLoadbalance)); err == nil {
-		return lb
-	}
-	lb, _ := loadbalance.Get(loadbalance.RandomName)
-	return lb
-}
-
-func (f *failoverInvoker) noProvider(method string) error {
-	url := f.dir.URL()
-	return f.fail(protocol.KindNoProvider, method, fmt.Sprintf(
-		"failed to invoke the method %s in the service %s: no provider available for the service %s on the consumer %s, please check if the providers have been started and registered",
-		method, url.ServiceInterface(), url.ServiceKey(), url.Host()), nil)
-}
-
-func (f *failoverInvoker) fail(kind protocol.Kind, method, msg string, cause error) error {
-	return protocol.NewError(kind, f.dir.URL().ServiceKey(), method, "", msg, cause)
-}
-
-func contains(list []protocol.Invoker, x protocol.Invoker) bool {
-	for _, v := range list {
-		if v == x {
-			return true
+		if !found {
+			addrs = append(addrs, a)
 		}
 	}
-	return false
+	return protocol.NewError(protocol.KindOf(lastErr), u.ServiceKey(), method, "", fmt.Sprintf(
+		"Failed to invoke the method %s in the service %s. Tried %d times of the providers [%s] (%d/%d) from the registry %s on the consumer %s using the dubbo version %s. Last error is",
+		method, u.ServiceInterface(), len(tried), strings.Join(addrs, ", "), len(addrs), n,
+		f.registryAddress(), f.consumerHost(), f.version()), lastErr)
 }
