@@ -149,11 +149,63 @@ func writeArg(e *hessian.Encoder, tok string, v any) error {
 			}
 		}
 	}
-	if v == nil {
+	return writeValue(e, v)
+}
+
+// writeValue writes v with the Hessian library, except what Java's
+// Hessian2Output writes in another form the library does not use: a double
+// (the compact forms 5b–5f, as hessian-lite) and a nil pointer, slice or map
+// held in an interface (null).
+func writeValue(e *hessian.Encoder, v any) error {
+	if isNil(v) {
 		e.Append([]byte{tagNull})
 		return nil
 	}
+	if f, ok := v.(float64); ok {
+		e.Append(appendDouble(nil, f))
+		return nil
+	}
 	return e.Encode(v)
+}
+
+// isNil reports whether v is nil or a nil pointer, slice or map.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// appendDouble encodes a double as hessian-lite does: 5b (0.0), 5c (1.0),
+// 5d + byte, 5e + short for whole numbers in those ranges, 5f + an int
+// count of thousandths when that is exact, else 'D' + the IEEE bits.
+func appendDouble(b []byte, v float64) []byte {
+	if iv := int32(v); float64(iv) == v && v >= math.MinInt32 && v <= math.MaxInt32 {
+		switch {
+		case iv == 0:
+			return append(b, 0x5b)
+		case iv == 1:
+			return append(b, 0x5c)
+		case iv >= -0x80 && iv < 0x80:
+			return append(b, 0x5d, byte(iv))
+		case iv >= -0x8000 && iv < 0x8000:
+			return append(b, 0x5e, byte(iv>>8), byte(iv))
+		}
+	}
+	if m := v * 1000; m >= math.MinInt32 && m <= math.MaxInt32 {
+		mills := int32(m)
+		if 0.001*float64(mills) == v {
+			return append(b, 0x5f, byte(mills>>24), byte(mills>>16), byte(mills>>8), byte(mills))
+		}
+	}
+	bits := math.Float64bits(v)
+	return append(b, 'D', byte(bits>>56), byte(bits>>48), byte(bits>>40), byte(bits>>32),
+		byte(bits>>24), byte(bits>>16), byte(bits>>8), byte(bits))
 }
 
 func isList(rv reflect.Value) bool {

@@ -28,7 +28,7 @@ type userImpl struct {
 
 func (u *userImpl) GetUser(id int64) (*User, error) {
 	if id < 0 {
-		return nil, errors.New("negative id")
+		return nil, &JavaException{Class: "java.lang.IllegalArgumentException", Message: "negative id"}
 	}
 	return user(id), nil
 }
@@ -56,6 +56,7 @@ func (u *userImpl) Half(d float64) (float64, error)    { return d / 2, nil }
 func (u *userImpl) EchoBytes(b []byte) ([]byte, error) { return b, nil }
 func (u *userImpl) Echo(s *string) (*string, error)    { return s, nil }
 func (u *userImpl) Ping() error                        { return nil }
+func (u *userImpl) Fail(msg string) error              { return errors.New(msg) }
 func (u *userImpl) Save(x *User) (*User, error)        { c := *x; c.ID++; return &c, nil }
 func (u *userImpl) Whoami() (string, error)            { return fmt.Sprintf("go-%d", u.port), nil }
 func (u *userImpl) Big(n int32) (string, error)        { return strings.Repeat("x", int(n)), nil }
@@ -163,7 +164,7 @@ func TestLoopbackCalls(t *testing.T) {
 func TestLoopbackBusinessError(t *testing.T) {
 	server, client := newProto(t), newProto(t)
 	inv := refer(t, client, provider(t, server, &userImpl{}, ""))
-	res := invoke(inv, "getUser", []string{"long"}, -1)
+	res := invoke(inv, "fail", nil, "go error")
 	err := res.Error()
 	require.Error(t, err)
 	require.ErrorIs(t, err, protocol.ErrBusiness)
@@ -172,7 +173,7 @@ func TestLoopbackBusinessError(t *testing.T) {
 	var je *JavaException
 	require.ErrorAs(t, err, &je)
 	require.Equal(t, RuntimeExceptionClass, je.Class)
-	require.Equal(t, "negative id", je.Message)
+	require.Equal(t, "go error", je.Message)
 	var pe *protocol.Error
 	require.ErrorAs(t, err, &pe)
 	require.Equal(t, userService, pe.ServiceKey)
@@ -198,7 +199,7 @@ func TestLoopbackGeneric(t *testing.T) {
 	var je *JavaException
 	require.ErrorAs(t, res.Error(), &je)
 	require.True(t, protocol.IsBusiness(res.Error()))
-	require.Equal(t, RuntimeExceptionClass, je.Class)
+	require.Equal(t, "java.lang.IllegalArgumentException", je.Class)
 	require.Equal(t, "negative id", je.Message)
 
 	res = inv.Invoke(context.Background(), protocol.NewInvocation(protocol.EchoMethod, "ping"))
@@ -250,4 +251,14 @@ func assertNoErr(t *testing.T, err error) bool {
 		return false
 	}
 	return true
+}
+
+func exportImpl(t testing.TB, p *Protocol, u *common.URL, impl any) *exporter {
+	t.Helper()
+	svc, err := service.New(u, impl)
+	require.NoError(t, err)
+	exp, err := p.Export(svc)
+	require.NoError(t, err)
+	t.Cleanup(exp.Unexport)
+	return exp.(*exporter)
 }

@@ -121,7 +121,7 @@ func encodeResponseBody(e *hessian.Encoder, r *Response, withAtts bool) error {
 	switch {
 	case r.Exception != nil:
 		flag = flagException
-	case r.Value == nil:
+	case isNil(r.Value):
 		flag = flagNull
 	default:
 		flag = flagValue
@@ -138,7 +138,7 @@ func encodeResponseBody(e *hessian.Encoder, r *Response, withAtts bool) error {
 			return err
 		}
 	case flagValue, flagValueWithAtts:
-		if err := e.Encode(r.Value); err != nil {
+		if err := writeValue(e, r.Value); err != nil {
 			return err
 		}
 	}
