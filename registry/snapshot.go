@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -193,9 +194,13 @@ func (s *Snapshot) Flush() error {
 	s.dirty = false
 	s.mu.Unlock()
 
-	b, err := json.MarshalIndent(f, "", "  ")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // URLs stay readable: & not \u0026
+	enc.SetIndent("", "  ")
+	err := enc.Encode(f)
 	if err == nil {
-		err = writeFileAtomic(s.path, b)
+		err = writeFileAtomic(s.path, buf.Bytes())
 	}
 	if err != nil {
 		s.mu.Lock()
