@@ -44,14 +44,15 @@ type Chain struct {
 	dynamic  []int    // indexes of compiled stages with more than one outcome
 	combos   int      // product of the compiled stages' outcome counts; 0: not cached
 	consumer *common.URL
-	invokers []protocol.Invoker         // the snapshot's invokers
-	index    map[protocol.Invoker]int32 // position in invokers; nil when unusable
+	invokers []protocol.Invoker // the snapshot's invokers
 	logger   *slog.Logger
 	all      *listEntry // the entry of invokers itself; nil when not cached
 
 	// Result cache: entries is replaced whole (copy on write) under mu; each
 	// entry's results are filled once each, by CompareAndSwap.
 	mu       sync.Mutex
+	indexed  bool                       // mu; index is built
+	index    map[protocol.Invoker]int32 // mu; position in invokers, nil when unusable
 	entries  atomic.Pointer[map[listKey]*listEntry]
 	overflow atomic.Bool // maxLists reached (logged once)
 }
@@ -153,14 +154,20 @@ func (c *Chain) compile() {
 		return
 	}
 	c.all = &listEntry{list: c.invokers, results: make([]atomic.Pointer[[]protocol.Invoker], combos)}
-	c.index = make(map[protocol.Invoker]int32, len(c.invokers))
+}
+
+// buildIndex maps the snapshot's invokers to their positions, on the first
+// candidate list that is not the snapshot's own; c.mu is held.
+func (c *Chain) buildIndex() {
+	c.indexed = true
+	index := make(map[protocol.Invoker]int32, len(c.invokers))
 	for i, inv := range c.invokers {
 		if !comparable(inv) {
-			c.index = nil
-			break
+			return
 		}
-		c.index[inv] = int32(i)
+		index[inv] = int32(i)
 	}
+	c.index = index
 }
 
 func (c *Chain) check(comp Compiled) error {
@@ -323,6 +330,9 @@ func (c *Chain) add(key listKey, candidates []protocol.Invoker) *listEntry {
 		}
 	}
 	e := &listEntry{list: candidates}
+	if !c.indexed {
+		c.buildIndex()
+	}
 	if c.index != nil {
 		pos := make([]int32, len(candidates))
 		ok := true
