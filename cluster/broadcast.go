@@ -27,7 +27,7 @@ func init() { Register(BroadcastName, &Broadcast{}) }
 type Broadcast struct {
 	// Stats receives every attempt; nil means loadbalance.DefaultStats().
 	Stats *loadbalance.Stats
-	// Logger logs the failures at Warn; nil means slog.Default().
+	// Logger logs the failures at Debug; nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -61,7 +61,9 @@ func (b *broadcastInvoker) doInvoke(ctx context.Context, inv protocol.Invocation
 		if err := last.Error(); err != nil {
 			lastErr = b.rpcError(err, iv, inv)
 			failures++
-			b.logger.WarnContext(ctx, "broadcast call failed", "provider", iv.URL().Address(), "error", err)
+			if b.logger.Enabled(ctx, slog.LevelDebug) {
+				b.logger.DebugContext(ctx, "broadcast call failed", "provider", iv.URL().Address(), "error", err)
+			}
 			if failures >= threshold {
 				break
 			}

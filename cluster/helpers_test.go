@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,7 @@ const defaultTestTimeout = 5 * time.Second
 type scripted struct {
 	url       *common.URL
 	script    []protocol.Kind
-	delay     time.Duration
+	delay     atomic.Int64 // ns
 	calls     atomic.Int32
 	cancelled atomic.Int32
 	down      atomic.Bool
@@ -42,12 +43,12 @@ func (s *scripted) IsAvailable() bool { return !s.down.Load() }
 func (s *scripted) Destroy()          {}
 func (s *scripted) Invoke(ctx context.Context, _ protocol.Invocation) protocol.Result {
 	n := int(s.calls.Add(1)) - 1
-	if s.delay > 0 {
+	if d := time.Duration(s.delay.Load()); d > 0 {
 		select {
 		case <-ctx.Done():
 			s.cancelled.Add(1)
 			return protocol.ErrorResult(protocol.NewError(protocol.KindTimeout, s.url.ServiceKey(), "m", s.url.Address(), "cancelled", ctx.Err()))
-		case <-time.After(s.delay):
+		case <-time.After(d):
 		}
 	}
 	if n < len(s.script) {
@@ -155,3 +156,7 @@ func calls(ps []*scripted) []int32 {
 	}
 	return out
 }
+
+func bytesContains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
