@@ -241,3 +241,34 @@ func TestDigestACL(t *testing.T) {
 		require.Equal(t, zk.DigestACL(zk.PermAll, "fleet", "secret"), acl, p)
 	}
 }
+
+func TestBackupAddresses(t *testing.T) {
+	group := root(t)
+	// The primary address refuses connections; the backup is the ensemble.
+	u := common.MustParse(fmt.Sprintf("zookeeper://127.0.0.1:1?backup=%s&group=%s&session=2000", zkAddr(t), group))
+	r := open(t, u)
+	require.NoError(t, r.Register(ctx, provider(1, "")))
+	found, err := r.Lookup(ctx, consumerURL("&category=providers"))
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+}
+
+// TestRegisterReplacesAnotherSessionsNode: a node left by a previous
+// session of the same URL (not yet expired) is replaced, so the node
+// belongs to the live session.
+func TestRegisterReplacesAnotherSessionsNode(t *testing.T) {
+	group := root(t)
+	old := open(t, registryURL(t, group, ""))
+	p := provider(1, "")
+	require.NoError(t, old.Register(ctx, p))
+	obs := observer(t)
+	path := "/" + group + "/" + svc + "/providers/" + p.Encoded()
+	_, before, err := obs.Get(path)
+	require.NoError(t, err)
+
+	require.NoError(t, open(t, registryURL(t, group, "")).Register(ctx, p))
+	_, after, err := obs.Get(path)
+	require.NoError(t, err)
+	require.NotEqual(t, before.EphemeralOwner, after.EphemeralOwner)
+	require.NotZero(t, after.EphemeralOwner)
+}

@@ -147,9 +147,15 @@ func (r *Registry) catchUp(st *sessionState) bool {
 		}
 		r.mu.Unlock()
 		for _, u := range regs {
+			if r.quitting() {
+				return false
+			}
 			if err := r.createNode(u); err != nil {
 				r.log.Error("re-register after session expiry failed", "url", u.String(), "err", err)
 				ok = false
+				if isConnectionError(err) {
+					break // the next session event or retry goes on
+				}
 			}
 		}
 		if ok {
@@ -159,9 +165,15 @@ func (r *Registry) catchUp(st *sessionState) bool {
 	if st.resync {
 		synced := true
 		for _, s := range r.subscriptions() {
+			if r.quitting() {
+				return false
+			}
 			if err := r.resync(s, st.force); err != nil {
 				r.log.Error("re-subscribe failed", "url", s.url.String(), "err", err)
 				synced = false
+				if isConnectionError(err) {
+					break
+				}
 			}
 		}
 		if synced {
@@ -170,6 +182,15 @@ func (r *Registry) catchUp(st *sessionState) bool {
 		ok = ok && synced
 	}
 	return ok
+}
+
+func (r *Registry) quitting() bool {
+	select {
+	case <-r.quit:
+		return true
+	default:
+		return false
+	}
 }
 
 // setSessionUp opens or closes the gate waitSession waits on.

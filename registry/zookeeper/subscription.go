@@ -320,4 +320,3 @@ func (r *Registry) removeSubLocked(target *subscription) {
 }
 
 var _ registry.Registry = (*Registry)(nil)
-var _ = context.Background
