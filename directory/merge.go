@@ -32,22 +32,51 @@ var consumerDroppedKeys = [...]string{
 // configurators, which can neither set check (a condition key) nor touch
 // the path, so they are done here, in the same allocation.
 //
-// A merger is owned by the directory's update goroutine: it reuses one map.
+// The common case takes a fast path: the provider URL minus its
+// provider-only keys, overlaid (URL.WithParams) with a consumer map
+// prepared once per combination of "provider has group / version /
+// generic" and provider application. Providers whose reference.filter or
+// invoker.listener must be joined take the general path.
+//
+// A merger is owned by the directory's update goroutine.
 type merger struct {
-	consumer map[string]string // the consumer params minus consumerDroppedKeys; immutable
+	consumer map[string]string // the consumer params minus consumerDroppedKeys and empty values; immutable
 	path     string            // the path an empty dubbo path gets; immutable
-	scratch  map[string]string // reused per merge
+	slowKeys []string          // provider keys that force the general path; immutable
+	overlays map[overlayKey]map[string]string
+	scratch  map[string]string // reused by mergeSlow
 }
+
+type overlayKey struct {
+	drop uint8 // bit 0 group, 1 version, 2 generic: the provider has it
+	app  string
+}
+
+// maxOverlays bounds the overlay cache (distinct provider applications).
+const maxOverlays = 64
 
 func newMerger(consumer map[string]string) *merger {
 	c := make(map[string]string, len(consumer))
 	for k, v := range consumer {
-		c[k] = v
+		if v != "" {
+			c[k] = v
+		}
 	}
 	for _, k := range consumerDroppedKeys {
 		delete(c, k)
 	}
-	return &merger{consumer: c, path: pathFromInterface(consumer[common.InterfaceKey]), scratch: map[string]string{}}
+	m := &merger{
+		consumer: c,
+		path:     pathFromInterface(consumer[common.InterfaceKey]),
+		overlays: map[overlayKey]map[string]string{},
+		scratch:  map[string]string{},
+	}
+	for _, k := range [...]string{referenceFilterKey, invokerListenerKey} {
+		if c[k] != "" {
+			m.slowKeys = append(m.slowKeys, k)
+		}
+	}
+	return m
 }
 
 // pathFromInterface strips a group/ prefix and a :version suffix.
@@ -64,6 +93,67 @@ func pathFromInterface(iface string) string {
 // merge returns the provider URL p merged with the consumer params, with
 // check=false and its path filled.
 func (m *merger) merge(p *common.URL) *common.URL {
+	_, consumerRemoteApp := m.consumer[common.RemoteApplicationKey]
+	if consumerRemoteApp {
+		return m.mergeSlow(p)
+	}
+	for _, k := range m.slowKeys {
+		if p.Has(k) {
+			return m.mergeSlow(p)
+		}
+	}
+	u := p
+	for _, k := range providerOnlyKeys {
+		if _, ok := p.Param(k); ok {
+			u = u.WithoutParams(providerOnlyKeys[:]...)
+			break
+		}
+	}
+	var key overlayKey
+	if len(m.consumer) > 0 {
+		for i, k := range [...]string{common.GroupKey, common.VersionKey, common.GenericKey} {
+			if _, ok := p.Param(k); ok {
+				key.drop |= 1 << i
+			}
+		}
+		key.app, _ = p.Param(common.ApplicationKey)
+	}
+	return m.fillPath(u.WithParams(m.overlay(key)))
+}
+
+// overlay returns the consumer map laid over providers of key.
+func (m *merger) overlay(key overlayKey) map[string]string {
+	if o := m.overlays[key]; o != nil {
+		return o
+	}
+	o := make(map[string]string, len(m.consumer)+2)
+	for k, v := range m.consumer {
+		o[k] = v
+	}
+	for i, k := range [...]string{common.GroupKey, common.VersionKey, common.GenericKey} {
+		if key.drop&(1<<i) != 0 {
+			delete(o, k)
+		}
+	}
+	if len(m.consumer) > 0 && key.app != "" {
+		o[common.RemoteApplicationKey] = key.app
+	}
+	o[common.CheckKey] = "false"
+	if len(m.overlays) < maxOverlays {
+		m.overlays[key] = o
+	}
+	return o
+}
+
+func (m *merger) fillPath(u *common.URL) *common.URL {
+	if u.Protocol() == common.DubboProtocol && u.Path() == "" {
+		return u.WithPath(m.path)
+	}
+	return u
+}
+
+// mergeSlow is merge built parameter by parameter, the way Java does it.
+func (m *merger) mergeSlow(p *common.URL) *common.URL {
 	out := m.scratch
 	clear(out)
 	p.RangeParams(func(k, v string) bool {
@@ -100,9 +190,5 @@ func (m *merger) merge(p *common.URL) *common.URL {
 		}
 	}
 	out[common.CheckKey] = "false"
-	u := p.ReplaceParams(out)
-	if u.Protocol() == common.DubboProtocol && u.Path() == "" {
-		u = u.WithPath(m.path)
-	}
-	return u
+	return m.fillPath(p.ReplaceParams(out))
 }

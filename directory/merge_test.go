@@ -59,6 +59,10 @@ func TestMerge(t *testing.T) {
 			"rest://h:1?a=1",
 			"interface=org.a.Svc",
 			"rest://h:1?a=1&check=false&interface=org.a.Svc"},
+		{"consumer remote.application replaced",
+			"dubbo://h:1/S?a=1",
+			"remote.application=x&b=2",
+			"dubbo://h:1/S?a=1&b=2&check=false"},
 		{"user info kept",
 			"dubbo://u:pw@h:1/S?a=1",
 			"",
@@ -69,6 +73,10 @@ func TestMerge(t *testing.T) {
 			m := newMerger(common.ParseQueryString(tt.consumer))
 			got := m.merge(common.MustParse(tt.provider))
 			require.True(t, common.MustParse(tt.want).Equal(got), "got  %s\nwant %s", got.FullString(), tt.want)
+			slow := m.mergeSlow(common.MustParse(tt.provider))
+			require.True(t, slow.Equal(got), "general path %s\nfast path    %s", slow.FullString(), got.FullString())
+			again := m.merge(common.MustParse(tt.provider))
+			require.True(t, again.Equal(got), "cached overlay")
 		})
 	}
 }

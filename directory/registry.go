@@ -68,7 +68,7 @@ type RegistryDirectory struct {
 	forbidden     bool
 	protos        map[string]protocol.Protocol
 	methodSets    map[string]*methodSet
-	keySets       map[string]*keySet
+	keySets       map[uint64]*keySet
 }
 
 var _ Directory = (*RegistryDirectory)(nil)
@@ -112,7 +112,7 @@ func NewRegistry(consumer *common.URL, opts ...Option) (*RegistryDirectory, erro
 	d.byHash = map[uint64]*entry{}
 	d.protos = map[string]protocol.Protocol{}
 	d.methodSets = map[string]*methodSet{}
-	d.keySets = map[string]*keySet{}
+	d.keySets = map[uint64]*keySet{}
 	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, consumer)})
 	return d, nil
 }
@@ -217,6 +217,11 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 		if u == nil {
 			continue
 		}
+		if d.byRaw[u] != nil {
+			// A provider URL seen in the last push: classified then.
+			providers = append(providers, u)
+			continue
+		}
 		category := u.Category()
 		switch category {
 		case common.ProvidersCategory, common.ConfiguratorsCategory, common.RoutersCategory,
@@ -315,6 +320,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		d.cached = nil
 		var doomed []protocol.Invoker
 		for _, e := range d.current {
+			e.dead = true
 			doomed = append(doomed, e.invoker)
 		}
 		clear(d.byHash)
@@ -359,7 +365,12 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			ri.keys.seen = epoch
 			url = addAbsentParams(url, ri.url)
 		}
-		if e := d.find(ri.hash, ri.url); e != nil {
+		e := ri.entry
+		if e == nil || e.dead {
+			e = d.find(ri.hash, ri.url)
+			ri.entry = e
+		}
+		if e != nil {
 			if e.seen != epoch {
 				e.seen = epoch
 				accepted++
@@ -374,15 +385,19 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
 			continue
 		}
-		e := &entry{url: ri.url, hash: ri.hash, invoker: inv, methods: d.internMethods(ri.url), seen: epoch}
+		e = &entry{url: ri.url, hash: ri.hash, invoker: inv, methods: d.internMethods(ri.url), seen: epoch}
 		e.next = d.byHash[e.hash]
 		d.byHash[e.hash] = e
+		ri.entry = e
 		added = append(added, e)
 		accepted++
 	}
-	for u, ri := range d.byRaw {
-		if ri.seen != epoch {
-			delete(d.byRaw, u)
+	if len(d.byRaw) > 2*len(providers)+64 {
+		// Forget provider URLs no longer notified, once they pile up.
+		for u, ri := range d.byRaw {
+			if ri.seen != epoch {
+				delete(d.byRaw, u)
+			}
 		}
 	}
 	if accepted == 0 {
@@ -393,19 +408,15 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	}
 
 	var doomed []protocol.Invoker
-	kept := d.current[:0:0]
 	for _, e := range d.current {
-		if e.seen == epoch {
-			kept = append(kept, e)
-		} else {
+		if e.seen != epoch {
 			doomed = append(doomed, e.invoker)
 			d.unlink(e)
 		}
 	}
 	next := d.current
 	if len(added) > 0 || len(doomed) > 0 {
-		slices.SortFunc(added, compareEntries)
-		next = mergeSorted(kept, added)
+		next = nextEntries(d.current, added, epoch)
 	}
 	d.current = next
 	d.publish(prev, url, next, routersChanged)
@@ -477,6 +488,7 @@ func (d *RegistryDirectory) find(hash uint64, u *common.URL) *entry {
 }
 
 func (d *RegistryDirectory) unlink(x *entry) {
+	x.dead = true
 	head := d.byHash[x.hash]
 	if head == x {
 		if x.next == nil {
@@ -494,21 +506,35 @@ func (d *RegistryDirectory) unlink(x *entry) {
 	}
 }
 
-// mergeSorted merges two sorted lists into a new one.
-func mergeSorted(a, b []*entry) []*entry {
-	out := make([]*entry, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if compareEntries(b[j], a[i]) < 0 {
-			out = append(out, b[j])
-			j++
-		} else {
-			out = append(out, a[i])
-			i++
+// nextEntries returns the entries of current seen in epoch with added
+// inserted, sorted, as a new slice: current is sorted and added is sorted
+// here; each added entry finds its place by binary search, so the cost is
+// one pass over current plus O(len(added) log n) comparisons.
+func nextEntries(current, added []*entry, epoch uint64) []*entry {
+	slices.SortFunc(added, compareEntries)
+	n := len(added)
+	for _, e := range current {
+		if e.seen == epoch {
+			n++
 		}
 	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
+	out := make([]*entry, 0, n)
+	i := 0
+	for _, a := range added {
+		pos, _ := slices.BinarySearchFunc(current, a, compareEntries)
+		for ; i < pos; i++ {
+			if current[i].seen == epoch {
+				out = append(out, current[i])
+			}
+		}
+		out = append(out, a)
+	}
+	for ; i < len(current); i++ {
+		if current[i].seen == epoch {
+			out = append(out, current[i])
+		}
+	}
+	return out
 }
 
 // addAbsentParams adds to url the parameters of provider it lacks, but
@@ -533,15 +559,17 @@ func addAbsentParams(url, provider *common.URL) *common.URL {
 	return url.WithParamsIfAbsent(add)
 }
 
-// internKeys returns the interned key set of u's parameters.
+// internKeys returns the interned key set of u's parameters, by a 64-bit
+// FNV-1a hash of the keys.
 func (d *RegistryDirectory) internKeys(u *common.URL) *keySet {
-	var b strings.Builder
+	sig := uint64(14695981039346656037)
 	u.RangeParams(func(k, _ string) bool {
-		b.WriteString(k)
-		b.WriteByte('&')
+		for i := 0; i < len(k); i++ {
+			sig = (sig ^ uint64(k[i])) * 1099511628211
+		}
+		sig = (sig ^ '&') * 1099511628211
 		return true
 	})
-	sig := b.String()
 	ks := d.keySets[sig]
 	if ks == nil {
 		ks = &keySet{}

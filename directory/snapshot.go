@@ -29,17 +29,19 @@ type entry struct {
 
 	seen uint64 // the refresh that last listed it
 	next *entry // the next entry with the same hash
+	dead bool   // removed from the directory
 }
 
 // rawInfo caches what one notified provider URL became under the current
 // configurators: its final URL, or rejection. Owned by the update
 // goroutine.
 type rawInfo struct {
-	gen  uint64      // configurators generation url was computed with
-	url  *common.URL // final URL
-	hash uint64      // url.Hash()
-	keys *keySet     // url's parameter keys
-	seen uint64
+	gen   uint64      // configurators generation url was computed with
+	url   *common.URL // final URL
+	hash  uint64      // url.Hash()
+	keys  *keySet     // url's parameter keys
+	entry *entry      // the entry url found or made; check dead
+	seen  uint64
 }
 
 // keySet is one set of parameter keys, interned per directory: the
