@@ -12,13 +12,20 @@ import (
 type Option func(*options)
 
 type options struct {
-	logger       *slog.Logger
-	protocols    map[string]protocol.Protocol
-	groupCluster func(Directory) protocol.Invoker
-	routers      []router.Router
-	onDestroy    []func()
-	registryURL  *common.URL
+	logger          *slog.Logger
+	protocols       map[string]protocol.Protocol
+	groupCluster    func(Directory) protocol.Invoker
+	routers         []router.Router
+	onDestroy       []func()
+	registryURL     *common.URL
+	emptyProtection bool
 }
+
+// WithEmptyProtection makes the directory ignore an empty:// providers push
+// while it has invokers, keeping the last list instead of forbidding the
+// service (Dubbo 3's enable-empty-protection). Off by default: Dubbo 2.7
+// honours the push.
+func WithEmptyProtection(on bool) Option { return func(o *options) { o.emptyProtection = on } }
 
 // WithLogger sets the logger; nil means slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }

@@ -57,8 +57,10 @@ type RegistryDirectory struct {
 	// update state (mu)
 	closed        bool
 	merger        *merger
-	configurators []configurator.Configurator
-	gen           uint64 // bumped when the configurators change
+	configurators []configurator.Configurator // from the registry
+	dynamic       []configurator.Configurator // application-level, then service-level
+	applied       []configurator.Configurator // configurators, then dynamic
+	gen           uint64                      // bumped when applied changes
 	routers       []router.Router
 	cached        []*common.URL // the last non-empty providers list
 	byRaw         map[*common.URL]*rawInfo
@@ -269,6 +271,29 @@ func (d *RegistryDirectory) setConfigurators(cs []configurator.Configurator) {
 	d.configurators = cs
 	if !same {
 		d.gen++
+		d.applied = append(slices.Clip(d.configurators), d.dynamic...)
+	}
+}
+
+// SetDynamicConfigurators sets the configurators a config center gives
+// (rules.md §3.6): the application-level list (<app>.configurators), then
+// the service-level one (<colon key>.configurators), each already ordered.
+// They apply after the registry's override:// list, to every provider and
+// to the directory URL, and the providers are refreshed at once from the
+// cached list. It is serialised with Notify; ignored after Destroy.
+func (d *RegistryDirectory) SetDynamicConfigurators(app, service []configurator.Configurator) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.dynamic = append(slices.Clip(app), service...)
+	d.applied = append(slices.Clip(d.configurators), d.dynamic...)
+	d.gen++
+	doomed := d.refresh(nil, false)
+	d.mu.Unlock()
+	for _, inv := range doomed {
+		inv.Destroy()
 	}
 }
 
@@ -312,10 +337,16 @@ func (d *RegistryDirectory) newChain(invokers []protocol.Invoker, url *common.UR
 // next snapshot. It returns the invokers to destroy once the lock is
 // released.
 func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool) []protocol.Invoker {
-	base := configurator.Apply(d.configurators, d.consumer)
+	base := configurator.Apply(d.applied, d.consumer)
 	prev := d.snap.Load()
 
 	if len(providers) == 1 && providers[0].Protocol() == common.EmptyProtocol {
+		if d.opts.emptyProtection && len(d.current) > 0 {
+			d.logger.Warn("empty providers push ignored: empty protection keeps the last list",
+				"providers", len(d.current))
+			d.publish(prev, prev.url, d.current, routersChanged)
+			return nil
+		}
 		d.forbidden = true
 		d.cached = nil
 		var doomed []protocol.Invoker
@@ -438,7 +469,7 @@ func (d *RegistryDirectory) finalURL(u *common.URL) (*common.URL, bool) {
 		d.logger.Warn("provider skipped: Unsupported protocol "+p+" in notified url", "url", u, "error", err)
 		return nil, false
 	}
-	return configurator.Apply(d.configurators, d.merger.merge(u)), true
+	return configurator.Apply(d.applied, d.merger.merge(u)), true
 }
 
 // protocol returns the protocol that refers URLs of scheme p.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/configurator"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/router"
 )
@@ -402,4 +403,34 @@ func TestConcurrentListDuringNotifications(t *testing.T) {
 	d.Destroy()
 	_, afterDestroy := p.counts()
 	require.Equal(t, refers, afterDestroy, "every invoker referred is destroyed exactly once (%d destroyed before Destroy)", destroys)
+}
+
+func TestEmptyProtection(t *testing.T) {
+	p := &fakeProtocol{}
+	d := newDir(t, p, "", WithEmptyProtection(true))
+	d.Notify(urls(emptyProviders()))
+	_, err := d.List(bg, protocol.NewInvocation("sayHello"))
+	require.ErrorIs(t, err, protocol.ErrForbidden, "nothing to protect yet")
+	d.Notify(urls(prov("10.0.0.1", 1, "")))
+	d.Notify(urls(emptyProviders()))
+	require.Equal(t, []string{"10.0.0.1:1"}, addrs(t, d))
+	_, destroys := p.counts()
+	require.Zero(t, destroys)
+}
+
+func TestDynamicConfiguratorsApplyAfterRegistryOnes(t *testing.T) {
+	p := &fakeProtocol{}
+	d := newDir(t, p, "")
+	d.Notify(urls(prov("10.0.0.1", 1, ""), override("timeout=1&retries=1")))
+	d.Notify(urls(override("timeout=1&retries=1")))
+	require.Equal(t, "1", d.Invokers()[0].URL().ParamOr("timeout", ""))
+	svcRule := configurator.FromURLs(urls(common.MustParse("override://0.0.0.0/"+svc+"?timeout=2")), "10.0.0.9", nil)
+	appRule := configurator.FromURLs(urls(common.MustParse("override://0.0.0.0/"+svc+"?timeout=3&retries=3")), "10.0.0.9", nil)
+	d.SetDynamicConfigurators(appRule, svcRule)
+	u := d.Invokers()[0].URL()
+	require.Equal(t, "2", u.ParamOr("timeout", ""), "service level last")
+	require.Equal(t, "3", u.ParamOr("retries", ""), "application level after the registry's")
+	require.Equal(t, "2", d.URL().ParamOr("timeout", ""))
+	d.SetDynamicConfigurators(nil, nil)
+	require.Equal(t, "1", d.Invokers()[0].URL().ParamOr("timeout", ""), "reverted")
 }
