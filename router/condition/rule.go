@@ -27,8 +27,9 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("Illegal route rule %q, The error char '%s' at index %d before %q.",
-		e.Side, e.Separator, e.Index, e.Content)
+	// Java concatenates: nothing is quoted or escaped.
+	return "Illegal route rule \"" + e.Side + "\", The error char '" + e.Separator +
+		"' at index " + strconv.Itoa(e.Index) + " before \"" + e.Content + "\"."
 }
 
 // Rule is a parsed condition rule. It is immutable and safe for concurrent
