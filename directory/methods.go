@@ -43,6 +43,7 @@ type methodEntry struct {
 type methodMap struct {
 	all      *candidates // key "*": every invoker; noCandidates when none
 	byMethod map[string]*methodEntry
+	lists    [][]protocol.Invoker // the distinct lists, all's first, for Chain.Prepare
 }
 
 var emptyMethods = &methodMap{all: noCandidates}
@@ -131,6 +132,7 @@ func buildMethods(entries []*entry, group func([]protocol.Invoker) []protocol.In
 		return c
 	}
 	m := &methodMap{all: mk(invokers)}
+	m.lists = append(m.lists, invokers)
 
 	// The distinct method sets, and how many invokers have each.
 	var sets []*methodSet
@@ -193,6 +195,7 @@ func buildMethods(entries []*entry, group func([]protocol.Invoker) []protocol.In
 				}
 				c = mk(list)
 				shared[sig.String()] = c
+				m.lists = append(m.lists, list)
 			}
 		}
 		name, arg, hasArg := strings.Cut(k, ".")

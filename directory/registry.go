@@ -372,6 +372,13 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	}
 	d.forbidden = false
 
+	if len(d.byRaw) == 0 && len(providers) > 64 {
+		// First list, or first after forbidden: size the maps once.
+		d.byRaw = make(map[*common.URL]*rawInfo, len(providers))
+		if len(d.byHash) == 0 {
+			d.byHash = make(map[uint64]*entry, len(providers))
+		}
+	}
 	d.epoch++
 	epoch := d.epoch
 	url := base
@@ -676,8 +683,8 @@ func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*
 	}
 	if sameEntries && !routersChanged && prev.url.Equal(url) {
 		s.chain = prev.chain
-	} else {
-		s.chain = d.newChain(s.invokers, url)
+	} else if s.chain = d.newChain(s.invokers, url); s.chain != nil && !d.multiGroup {
+		s.chain.Prepare(s.methods.lists...)
 	}
 	d.snap.Store(s)
 }
