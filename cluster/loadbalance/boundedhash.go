@@ -36,7 +36,8 @@ type BoundedHash struct {
 	// Stats are the statistics read; nil means DefaultStats().
 	Stats *Stats
 
-	rings cowMap[methodKey, ringSlot]
+	rings  cowMap[methodKey, ringSlot]
+	tables cowMap[methodKey, tableSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -52,7 +53,7 @@ func (bh *BoundedHash) Select(invokers []protocol.Invoker, consumer *common.URL,
 	}
 	method := protocol.RealMethodName(inv)
 	r := bh.rings.get(keyOf(invokers, consumer, inv), newRingSlot).ringFor(invokers, method)
-	stats := statsOr(bh.Stats)
+	t := bh.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, method, statsOr(bh.Stats), nil)
 	eps := DefaultHashBalance
 	if v, ok := r.invokers[0].URL().MethodParam(method, HashBalanceKey); ok {
 		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
@@ -60,8 +61,8 @@ func (bh *BoundedHash) Select(invokers []protocol.Invoker, consumer *common.URL,
 		}
 	}
 	var total int64
-	for _, iv := range r.invokers {
-		total += stats.Method(iv.URL(), method).Active()
+	for i := range invokers {
+		total += t.statsAt(i).Active()
 	}
 	limit := int64(math.Ceil((1 + eps) * float64(total+1) / float64(len(r.invokers))))
 	start := r.search(r.keyHash(inv))
@@ -70,9 +71,8 @@ func (bh *BoundedHash) Select(invokers []protocol.Invoker, consumer *common.URL,
 		if i >= len(r.hashes) {
 			i -= len(r.hashes)
 		}
-		iv := r.invokers[r.owners[i]]
-		if stats.Method(iv.URL(), method).Active()+1 <= limit {
-			return iv
+		if o := int(r.owners[i]); t.statsAt(o).Active()+1 <= limit {
+			return r.invokers[o]
 		}
 	}
 	return r.invokers[r.owners[start]]

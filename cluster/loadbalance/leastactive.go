@@ -27,29 +27,30 @@ type LeastActive struct {
 	Intn func(n int) int
 	// Now is the clock of the warm-up; nil means time.Now.
 	Now func() time.Time
+
+	tables cowMap[methodKey, tableSlot]
 }
 
 // Name is the registered name of the balancer.
 func (l *LeastActive) Name() string { return LeastActiveName }
 
 // Select implements LoadBalance.
-func (l *LeastActive) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.Invocation) protocol.Invoker {
+func (l *LeastActive) Select(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) protocol.Invoker {
 	switch len(invokers) {
 	case 0:
 		return nil
 	case 1:
 		return invokers[0]
 	}
-	stats := statsOr(l.Stats)
-	method := protocol.RealMethodName(inv)
+	t := l.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(l.Stats), nil)
 	nowMs := nowFrom(l.Now).UnixMilli()
 	sc := getScratch(len(invokers))
 	defer putScratch(sc)
 	var least int64 = -1
 	count, total, first, same := 0, 0, 0, true
-	for i, iv := range invokers {
-		active := stats.Method(iv.URL(), method).Active()
-		w := urlWeight(iv.URL(), method, nowMs)
+	for i := range invokers {
+		active := t.statsAt(i).Active()
+		w := t.weightAt(i, nowMs)
 		sc.weights[i] = int32(w)
 		switch {
 		case least == -1 || active < least:

@@ -30,13 +30,15 @@ type P2C struct {
 	Intn func(n int) int
 	// Now is the clock of the slow start; nil means time.Now.
 	Now func() time.Time
+
+	tables cowMap[methodKey, tableSlot]
 }
 
 // Name is the registered name of the balancer.
 func (p *P2C) Name() string { return P2CName }
 
 // Select implements LoadBalance.
-func (p *P2C) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.Invocation) protocol.Invoker {
+func (p *P2C) Select(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) protocol.Invoker {
 	n := len(invokers)
 	switch n {
 	case 0:
@@ -49,11 +51,9 @@ func (p *P2C) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.In
 	if j >= i {
 		j++
 	}
-	stats := statsOr(p.Stats)
-	method := protocol.RealMethodName(inv)
+	t := p.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(p.Stats), nil)
 	nowMs := nowFrom(p.Now).UnixMilli()
-	a, b := invokers[i], invokers[j]
-	sa, sb := stats.Method(a.URL(), method), stats.Method(b.URL(), method)
+	sa, sb := t.statsAt(i), t.statsAt(j)
 	la, lb := float64(sa.Latency()), float64(sb.Latency())
 	switch {
 	case la == 0 && lb == 0:
@@ -63,27 +63,23 @@ func (p *P2C) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.In
 	case lb == 0:
 		lb = la
 	}
-	ca := la * float64(sa.Active()+1) / float64(max(slowStartWeight(a.URL(), sa, method, nowMs), 1))
-	cb := lb * float64(sb.Active()+1) / float64(max(slowStartWeight(b.URL(), sb, method, nowMs), 1))
+	ca := la * float64(sa.Active()+1) / float64(max(t.slowStartWeight(i, sa, nowMs), 1))
+	cb := lb * float64(sb.Active()+1) / float64(max(t.slowStartWeight(j, sb, nowMs), 1))
 	if cb < ca {
-		return b
+		return invokers[j]
 	}
-	return a
+	return invokers[i]
 }
 
-// slowStartWeight is urlWeight, with the warm-up counted from the
-// statistics' creation when the URL has no timestamp.
-func slowStartWeight(u *common.URL, ms *MethodStats, method string, nowMs int64) int {
-	w := urlWeight(u, method, nowMs)
-	if ts, _ := u.ParamInt64(common.TimestampKey, 0); ts > 0 || w <= 0 {
+// slowStartWeight is candidate i's weight, with the warm-up counted from
+// the statistics' creation when its URL has no timestamp.
+func (t *table) slowStartWeight(i int, ms *MethodStats, nowMs int64) int {
+	w := t.weightAt(i, nowMs)
+	if t.ts[i] > 0 || w <= 0 {
 		return w
 	}
-	warmup, err := u.ParamDuration(common.WarmupKey, common.DefaultWarmup)
-	if err != nil {
-		warmup = common.DefaultWarmup
-	}
-	if up, wm := nowMs-ms.created, warmup.Milliseconds(); up >= 0 && up < wm {
-		return warmupWeight(up, wm, w)
+	if up := nowMs - ms.created; up >= 0 && up < t.warmup[i] {
+		return warmupWeight(up, t.warmup[i], w)
 	}
 	return w
 }

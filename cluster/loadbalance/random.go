@@ -16,36 +16,43 @@ func init() { Register(RandomName, &Random{}) }
 // param weight, warm-up applied; cluster.md §4.2): with cumulative weights
 // c[i] and their total T > 0, not all equal, it draws an offset in [0, T)
 // and picks the first i with offset < c[i]; otherwise it picks uniformly.
-// Select does not allocate; it reads the weights twice rather than keep
-// them.
+// The weights are read from the URLs once per candidate list (table);
+// while no candidate warms up, Select is O(log n) (O(1) for equal
+// weights), else O(n). It does not allocate once the list has been seen.
 type Random struct {
 	// Intn returns a number in [0, n); nil means math/rand/v2's IntN.
 	// Tests set it to make choices repeatable.
 	Intn func(n int) int
 	// Now is the clock of the warm-up; nil means time.Now.
 	Now func() time.Time
+
+	tables cowMap[methodKey, tableSlot]
 }
 
 // Name is the registered name of the balancer.
 func (r *Random) Name() string { return RandomName }
 
 // Select implements LoadBalance.
-func (r *Random) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.Invocation) protocol.Invoker {
+func (r *Random) Select(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) protocol.Invoker {
 	switch len(invokers) {
 	case 0:
 		return nil
 	case 1:
 		return invokers[0]
 	}
-	method := protocol.RealMethodName(inv)
+	t := r.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), nil, nil)
 	nowMs := nowFrom(r.Now).UnixMilli()
-	total, same, first := 0, true, 0
-	for i, iv := range invokers {
-		w := urlWeight(iv.URL(), method, nowMs)
+	if t.steady(nowMs) {
+		if t.total <= 0 || t.same {
+			return invokers[randIntn(r.Intn, len(invokers))]
+		}
+		return invokers[t.pick(int64(randIntn(r.Intn, int(t.total))))]
+	}
+	total, same, first := 0, true, t.weightAt(0, nowMs)
+	for i := range invokers {
+		w := t.weightAt(i, nowMs)
 		total += w
-		if i == 0 {
-			first = w
-		} else if w != first {
+		if w != first {
 			same = false
 		}
 	}
@@ -53,12 +60,10 @@ func (r *Random) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol
 		return invokers[randIntn(r.Intn, len(invokers))]
 	}
 	offset := randIntn(r.Intn, total)
-	for _, iv := range invokers {
-		offset -= urlWeight(iv.URL(), method, nowMs)
-		if offset < 0 {
+	for i, iv := range invokers {
+		if offset -= t.weightAt(i, nowMs); offset < 0 {
 			return iv
 		}
 	}
-	// The weights changed between the passes (a warm-up step): fall back.
 	return invokers[len(invokers)-1]
 }

@@ -41,6 +41,7 @@ type RoundRobin struct {
 
 type rrState struct {
 	table       idTable[rrEntry]
+	tables      tableSlot
 	lastCleanup atomic.Int64 // unix ms
 }
 
@@ -61,17 +62,23 @@ func (r *RoundRobin) Select(invokers []protocol.Invoker, consumer *common.URL, i
 		return invokers[0]
 	}
 	st := r.states.get(keyOf(invokers, consumer, inv), newRRState)
-	method := protocol.RealMethodName(inv)
+	t := st.tables.tableFor(invokers, protocol.RealMethodName(inv), nil, &st.table)
 	nowMs := nowFrom(r.Now).UnixMilli()
+	steady := t.steady(nowMs)
 	var (
 		total    int64
 		maxCur   int64 = math.MinInt64
 		selected protocol.Invoker
 		selEntry *rrEntry
 	)
-	for _, iv := range invokers {
-		w := int64(urlWeight(iv.URL(), method, nowMs))
-		en := st.table.get(iv.URL(), nil)
+	for i, iv := range invokers {
+		var w int64
+		if steady {
+			w = int64(t.weights[i])
+		} else {
+			w = int64(t.weightAt(i, nowMs))
+		}
+		en := t.rrAt(i)
 		e := &en.val
 		if e.weight.Load() != w {
 			e.weight.Store(w)

@@ -34,33 +34,34 @@ type ShortestResponse struct {
 	Intn func(n int) int
 	// Now is the clock of the warm-up and the window; nil means time.Now.
 	Now func() time.Time
+
+	tables cowMap[methodKey, tableSlot]
 }
 
 // Name is the registered name of the balancer.
 func (s *ShortestResponse) Name() string { return ShortestResponseName }
 
 // Select implements LoadBalance.
-func (s *ShortestResponse) Select(invokers []protocol.Invoker, _ *common.URL, inv protocol.Invocation) protocol.Invoker {
+func (s *ShortestResponse) Select(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) protocol.Invoker {
 	switch len(invokers) {
 	case 0:
 		return nil
 	case 1:
 		return invokers[0]
 	}
-	stats := statsOr(s.Stats)
+	t := s.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(s.Stats), nil)
 	period := s.SlidePeriod
 	if period <= 0 {
 		period = DefaultSlidePeriod
 	}
-	method := protocol.RealMethodName(inv)
 	nowMs := nowFrom(s.Now).UnixMilli()
 	sc := getScratch(len(invokers))
 	defer putScratch(sc)
 	var shortest int64 = math.MaxInt64
 	count, total, first, same := 0, 0, 0, true
-	for i, iv := range invokers {
-		est := stats.Method(iv.URL(), method).estimate(nowMs, period)
-		w := urlWeight(iv.URL(), method, nowMs)
+	for i := range invokers {
+		est := t.statsAt(i).estimate(nowMs, period)
+		w := t.weightAt(i, nowMs)
 		sc.weights[i] = int32(w)
 		switch {
 		case est < shortest:
