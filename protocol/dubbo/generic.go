@@ -47,7 +47,9 @@ func (s *server) generic(e *exporter, inv *invocation) *Response {
 			class: "java.lang.NoSuchMethodException", message: "method " + method + " not found"}}
 	}
 	real := &invocation{method: method, args: args, atts: inv.atts, types: types}
-	res := e.invoker.Invoke(s.ctx, real)
+	ctx, cancel := s.callContext(&Request{Attachments: inv.atts})
+	defer cancel()
+	res := e.invoker.Invoke(ctx, real)
 	if err := res.Error(); err != nil {
 		if protocol.KindOf(err) == protocol.KindBusiness {
 			class, msg := ExceptionOf(err)

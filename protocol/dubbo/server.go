@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -265,8 +266,9 @@ func (s *server) call(sc *serverConn, req *Request) *Response {
 	if generic {
 		return s.generic(e, inv)
 	}
-	res := e.invoker.Invoke(s.ctx, inv)
-	return responseOf(res)
+	ctx, cancel := s.callContext(req)
+	defer cancel()
+	return responseOf(e.invoker.Invoke(ctx, inv))
 }
 
 // responseOf turns a Result into a response: a business error becomes a
@@ -287,6 +289,34 @@ func responseOf(res protocol.Result) *Response {
 		return &Response{Status: StatusServiceError, ErrorMessage: err.Error()}
 	}
 }
+
+// callContext returns the context a call runs under: the server's,
+// bounded by the consumer's timeout attachment (plus callSlack, so that the
+// consumer's own timeout fires first) when it sent one: a method that
+// honours its context stops once nobody waits for it.
+func (s *server) callContext(req *Request) (context.Context, context.CancelFunc) {
+	for _, a := range req.Attachments {
+		if a.Key != common.TimeoutKey {
+			continue
+		}
+		var ms int64
+		switch v := a.Value.(type) {
+		case string:
+			ms, _ = strconv.ParseInt(v, 10, 64)
+		case int32:
+			ms = int64(v)
+		case int64:
+			ms = v
+		}
+		if ms > 0 {
+			return context.WithTimeout(s.ctx, time.Duration(ms)*time.Millisecond+callSlack)
+		}
+	}
+	return s.ctx, func() {}
+}
+
+// callSlack is how much longer than the consumer's timeout a call may run.
+const callSlack = 100 * time.Millisecond
 
 func requestString(r *Request) string {
 	return fmt.Sprintf("RpcInvocation [methodName=%s, parameterTypesDesc=%s]", r.Method, r.Desc)
