@@ -112,6 +112,7 @@ func (c *Config) ConsumerParams(r *ReferenceConfig, methods []string) map[string
 	set(common.ClusterKey, r.Cluster)
 	set(common.LoadbalanceKey, r.Loadbalance)
 	set(common.RetriesKey, r.Retries)
+	set(common.ProtocolKey, r.Protocol)
 	set("serialization", r.Serialization)
 	set("generic", r.Generic)
 	set("reference.filter", firstNonEmpty(r.Filter, c.Consumer.Filter))
