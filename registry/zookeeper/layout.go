@@ -96,8 +96,13 @@ func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*co
 			urls = append(urls, u)
 		}
 	}
-	sort.Slice(urls, func(i, j int) bool { return urls[i].FullString() < urls[j].FullString() })
+	sortURLs(urls)
 	return urls
+}
+
+// sortURLs orders urls by their full string, so lists are deterministic.
+func sortURLs(urls []*common.URL) {
+	sort.Slice(urls, func(i, j int) bool { return urls[i].FullString() < urls[j].FullString() })
 }
 
 // emptyURL is the empty:// placeholder of an empty category: the

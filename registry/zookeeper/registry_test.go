@@ -3,10 +3,14 @@ package zookeeper_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
@@ -271,4 +275,76 @@ func TestRegisterReplacesAnotherSessionsNode(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, before.EphemeralOwner, after.EphemeralOwner)
 	require.NotZero(t, after.EphemeralOwner)
+}
+
+// overlapListener fails the test when two notifications overlap, and keeps
+// the last providers list.
+type overlapListener struct {
+	t        *testing.T
+	inFlight atomic.Int32
+	mu       sync.Mutex
+	last     []*common.URL
+}
+
+func (l *overlapListener) Notify(urls []*common.URL) {
+	if l.inFlight.Add(1) != 1 {
+		l.t.Error("notifications overlap")
+	}
+	for i := 0; i < 100; i++ {
+		runtime.Gosched() // widen the window an overlap would need
+	}
+	l.mu.Lock()
+	l.last = urls
+	l.mu.Unlock()
+	l.inFlight.Add(-1)
+}
+
+func (l *overlapListener) providers() []*common.URL {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+// TestConcurrentChangesNoneLost: many providers come and go at once; the
+// watch is re-armed with every read, so the last list is the final state,
+// notifications never overlap, and unchanged providers keep their URL
+// value.
+func TestConcurrentChangesNoneLost(t *testing.T) {
+	group := root(t)
+	l := &overlapListener{t: t}
+	cons := open(t, registryURL(t, group, ""))
+	require.NoError(t, cons.Subscribe(ctx, consumerURL("&category=providers"), l))
+	const writers, each = 4, 15
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		r := open(t, registryURL(t, group, ""))
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				p := provider(1000*w+i, "")
+				assert.NoError(t, r.Register(ctx, p))
+				if i%3 == 0 {
+					assert.NoError(t, r.Unregister(ctx, p))
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	want := writers * (each - (each+2)/3)
+	require.Eventually(t, func() bool { return len(l.providers()) == want }, testutil.DefaultTimeout, tick)
+	first := l.providers()
+
+	extra := provider(9999, "")
+	require.NoError(t, cons.Register(ctx, extra))
+	require.Eventually(t, func() bool { return len(l.providers()) == want+1 }, testutil.DefaultTimeout, tick)
+	same := 0
+	for _, u := range l.providers() {
+		for _, v := range first {
+			if u == v {
+				same++
+			}
+		}
+	}
+	require.Equal(t, want, same, "unchanged providers keep their *common.URL")
 }

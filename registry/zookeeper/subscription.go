@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/go-zookeeper/zk"
@@ -26,6 +27,10 @@ type subscription struct {
 	stopped  bool
 	services map[string]*common.URL // service → URL it is subscribed with
 	last     map[string]int64       // category path → pzxid of the last list delivered
+	// parsed keeps, per category path, the URL of each child node name
+	// last read, so a change parses only the new names and unchanged
+	// providers keep their *common.URL.
+	parsed map[string]map[string]*common.URL
 }
 
 func newSubscription(url *common.URL, listener registry.NotifyListener) *subscription {
@@ -36,6 +41,7 @@ func newSubscription(url *common.URL, listener registry.NotifyListener) *subscri
 		categories: subscribedCategories(url),
 		services:   map[string]*common.URL{},
 		last:       map[string]int64{},
+		parsed:     map[string]map[string]*common.URL{},
 	}
 	if !s.any {
 		s.services[url.ServiceInterface()] = url
@@ -88,11 +94,45 @@ func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, pat
 		return
 	}
 	s.last[path] = pzxid
-	urls := toURLs(svc, children, r.log)
+	urls := r.convert(s, svc, path, children)
 	if len(urls) == 0 {
 		urls = []*common.URL{emptyURL(svc, category)}
 	}
 	s.listener.Notify(urls)
+}
+
+// convert is toURLs with s's cache of parsed names for path. s.mu is held.
+func (r *Registry) convert(s *subscription, svc *common.URL, path string, children []string) []*common.URL {
+	old := s.parsed[path]
+	cur := make(map[string]*common.URL, len(children))
+	fresh := children[:0:0]
+	for _, name := range children {
+		if u, ok := old[name]; ok {
+			cur[name] = u
+		} else {
+			fresh = append(fresh, name)
+		}
+	}
+	for _, name := range fresh {
+		if !strings.Contains(name, encodedScheme) {
+			continue
+		}
+		u, err := common.ParseEncoded(name)
+		if err != nil {
+			r.log.Warn("skipping a registry node that is not a URL", "node", name, "err", err)
+			continue
+		}
+		cur[name] = u
+	}
+	s.parsed[path] = cur
+	urls := make([]*common.URL, 0, len(cur))
+	for _, u := range cur {
+		if common.IsMatch(svc, u) {
+			urls = append(urls, u)
+		}
+	}
+	sortURLs(urls)
+	return urls
 }
 
 // readCategory reads the children of a category path and arms a child
