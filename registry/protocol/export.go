@@ -13,8 +13,10 @@ import (
 // Export exports invoker through the protocol of its URL (a WithProtocol
 // value, else the one registered under that name) and registers the
 // provider URL in the registry regURL names: the URL carried by regURL's
-// export= param when there is one, else invoker.URL(). With register=false
-// on the registry URL nothing is registered. Unexport unregisters the URL,
+// export= param when there is one, else invoker.URL(), without its local
+// params (bind.ip, bind.port, qos.*, monitor, …) and hidden ones (keys
+// starting with '.'). With register=false on the registry URL nothing is
+// registered. Unexport unregisters the URL,
 // then unexports.
 func (p *Protocol) Export(ctx context.Context, regURL *common.URL, invoker rpc.Invoker) (rpc.Exporter, error) {
 	regURL = registryURL(regURL)
@@ -42,6 +44,7 @@ func (p *Protocol) Export(ctx context.Context, regURL *common.URL, invoker rpc.I
 		return nil, fmt.Errorf("export %s at %s: %w", key, provider.Address(), err)
 	}
 	register := regURL.ParamBool(common.RegisterKey, true)
+	provider = urlToRegister(provider)
 	if register {
 		if err := reg.Register(ctx, provider); err != nil {
 			local.Unexport()
@@ -60,6 +63,27 @@ func (p *Protocol) Export(ctx context.Context, regURL *common.URL, invoker rpc.I
 		return nil, fmt.Errorf("export %s through %s: %w", key, shown, ErrDestroyed)
 	}
 	return e, nil
+}
+
+// unregisteredKeys are provider params that stay local: where the server
+// binds, its QoS port, its monitor (Java's RegistryProtocol leaves them
+// out of the registered URL).
+var unregisteredKeys = []string{
+	common.MonitorKey, "bind.ip", "bind.port", "qos.enable", "qos.host", "qos.port",
+	"qos.accept.foreign.ip", "validation", "interfaces",
+}
+
+// urlToRegister is the provider URL without its local params and without
+// hidden ones (keys starting with '.').
+func urlToRegister(u *common.URL) *common.URL {
+	drop := unregisteredKeys
+	u.RangeParams(func(k, _ string) bool {
+		if len(k) > 0 && k[0] == '.' {
+			drop = append(drop[:len(drop):len(drop)], k)
+		}
+		return true
+	})
+	return u.WithoutParams(drop...)
 }
 
 // exporter is an export through a registry.
