@@ -13,11 +13,12 @@ const P2CName = "p2c"
 func init() { Register(P2CName, &P2C{}) }
 
 // P2C draws two distinct candidates at random and picks the cheaper (the
-// first on ties), where cost = latency × (in flight + 1) / weight:
-// latency is the moving average of the method's elapsed time (Stats; a
-// provider without samples borrows the other's, so it is judged by its
-// calls in flight), weight its Weight. A provider still in its warm-up
-// gets a reduced weight — from its URL timestamp as in §4.1, or, without a
+// first on ties), where cost = latency × (in flight + 1) / weight.
+// latency is the moving average of the method's elapsed time (Stats); a
+// provider without samples, or whose average is older than ProbeAfter,
+// borrows the other's, so it is judged by its calls in flight alone and a
+// provider avoided for being slow is probed again. weight is its Weight: a
+// provider still in its warm-up gets a reduced weight — from its URL timestamp as in §4.1, or, without a
 // timestamp, from when its statistics were created — so a new provider is
 // not flooded before it has a latency (slow start). Beyond Dubbo.
 //
@@ -28,7 +29,12 @@ type P2C struct {
 	Stats *Stats
 	// Intn returns a number in [0, n); nil means math/rand/v2's IntN.
 	Intn func(n int) int
-	// Now is the clock of the slow start; nil means time.Now.
+	// ProbeAfter is how long a latency average stays valid without a new
+	// sample; an older one counts as unknown, so a provider that was
+	// avoided for being slow is tried again. 0 means DefaultProbeAfter.
+	ProbeAfter time.Duration
+	// Now is the clock of the slow start and of ProbeAfter; nil means
+	// time.Now.
 	Now func() time.Time
 
 	tables cowMap[methodKey, tableSlot]
@@ -54,7 +60,7 @@ func (p *P2C) Select(invokers []protocol.Invoker, consumer *common.URL, inv prot
 	t := p.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(p.Stats), nil)
 	nowMs := nowFrom(p.Now).UnixMilli()
 	sa, sb := t.statsAt(i), t.statsAt(j)
-	la, lb := float64(sa.Latency()), float64(sb.Latency())
+	la, lb := p.latency(sa, nowMs), p.latency(sb, nowMs)
 	switch {
 	case la == 0 && lb == 0:
 		la, lb = 1, 1
@@ -69,6 +75,21 @@ func (p *P2C) Select(invokers []protocol.Invoker, consumer *common.URL, inv prot
 		return invokers[j]
 	}
 	return invokers[i]
+}
+
+// DefaultProbeAfter is the default of P2C.ProbeAfter.
+const DefaultProbeAfter = 5 * time.Second
+
+// latency is ms's latency average in ns, 0 when unknown or stale.
+func (p *P2C) latency(ms *MethodStats, nowMs int64) float64 {
+	probe := p.ProbeAfter
+	if probe <= 0 {
+		probe = DefaultProbeAfter
+	}
+	if nowMs-ms.lastEnd.Load() > probe.Milliseconds() {
+		return 0
+	}
+	return float64(ms.Latency())
 }
 
 // slowStartWeight is candidate i's weight, with the warm-up counted from

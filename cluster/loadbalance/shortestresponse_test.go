@@ -66,3 +66,16 @@ func TestP2CSlowStart(t *testing.T) {
 	lb := &P2C{Stats: stats, Now: func() time.Time { return now }, Intn: func(int) int { return 0 }}
 	require.Equal(t, old, lb.Select(list, nil, protocol.NewInvocation("m")), "cost 6 vs 1×1/1%")
 }
+
+func TestP2CProbesStaleLatency(t *testing.T) {
+	stats := NewStats()
+	list := named(100, 100)
+	stats.Begin(list[0].URL(), "m").End(50*time.Millisecond, true)
+	stats.Begin(list[1].URL(), "m").End(5*time.Millisecond, true)
+	stats.Begin(list[1].URL(), "m") // b has a call in flight
+	now := time.Now()
+	lb := &P2C{Stats: stats, Now: func() time.Time { return now }, Intn: func(int) int { return 0 }}
+	require.Equal(t, "b", letters(list, []protocol.Invoker{lb.Select(list, nil, protocol.NewInvocation("m"))}), "a is slow: 50 vs 10")
+	now = now.Add(DefaultProbeAfter + time.Second)
+	require.Equal(t, "a", letters(list, []protocol.Invoker{lb.Select(list, nil, protocol.NewInvocation("m"))}), "stale averages: a has nothing in flight")
+}

@@ -62,6 +62,7 @@ type MethodStats struct {
 	succeeded        atomic.Int64
 	succeededElapsed atomic.Int64  // ns
 	ewma             atomic.Uint64 // float64 bits, ns; 0 before the first sample
+	lastEnd          atomic.Int64  // unix ms of the last End
 	// shortestresponse's sliding window: counters at the window's start.
 	windowStart     atomic.Int64 // unix ms
 	succeededOffset atomic.Int64
@@ -146,7 +147,9 @@ func (ms *MethodStats) End(elapsed time.Duration, succeeded bool) {
 		ms.failed.Add(1)
 	}
 	ms.observe(float64(ns))
-	ms.owner.lastUsed.Store(time.Now().UnixMilli())
+	now := time.Now().UnixMilli()
+	ms.lastEnd.Store(now)
+	ms.owner.lastUsed.Store(now)
 }
 
 func (ms *MethodStats) observe(sample float64) {
