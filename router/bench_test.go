@@ -107,3 +107,27 @@ func BenchmarkNewChain(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChainNext rebuilds a chain for a snapshot in which 1% of the
+// providers changed (every hundredth replaced), reusing the previous
+// chain's work; compare with BenchmarkNewChain.
+func BenchmarkChainNext(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		for _, rules := range []int{1, 5} {
+			b.Run(fmt.Sprintf("providers=%d/rules=%d", n, rules), func(b *testing.B) {
+				all := providers(b, n+n/100)
+				c, _, rs := benchChain(b, 0, rules)
+				prev := router.NewChain(rs, all[:n], c.Consumer(), nil)
+				next := append([]protocol.Invoker(nil), all[:n]...)
+				for i := 0; i < n/100; i++ {
+					next[i*100] = all[n+i]
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					prev.Next(rs, next, c.Consumer())
+				}
+			})
+		}
+	}
+}

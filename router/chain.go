@@ -58,10 +58,11 @@ type Chain struct {
 }
 
 type stage struct {
-	router   Router
-	outcomes []Outcome // nil when not compiled
-	decide   func(protocol.Invocation) int
-	stride   int
+	router     Router
+	outcomes   []Outcome // nil when not compiled
+	decide     func(protocol.Invocation) int
+	perInvoker bool
+	stride     int
 }
 
 // listKey identifies a candidate list by its first element's address and
@@ -90,16 +91,43 @@ type listEntry struct {
 // logged and the router then leaves calls unrouted. A nil logger is
 // slog.Default().
 func NewChain(routers []Router, invokers []protocol.Invoker, consumer *common.URL, logger *slog.Logger) *Chain {
+	return newChain(routers, invokers, consumer, logger, nil)
+}
+
+// Next returns the chain of routers for the next snapshot's invokers and
+// consumer URL, as NewChain would with c's logger, but reusing what c
+// compiled: for a router that c also has (the same value), when the
+// consumer URL is Equal to c's and the router's Compiled is PerInvoker,
+// only the invokers that are not in c (by identity) are compiled (the URL
+// must be the same, timestamp included). A
+// directory builds each snapshot's chain from the previous one this way, so
+// that a notification changing a few of many providers costs in proportion
+// to the change, not to the providers times the rules. c is not changed.
+func (c *Chain) Next(routers []Router, invokers []protocol.Invoker, consumer *common.URL) *Chain {
+	var prev *Chain
+	// Equal would ignore the timestamp, which a rule may read ($timestamp).
+	if c.consumer == consumer || c.consumer.FullString() == consumer.FullString() {
+		prev = c
+	}
+	return newChain(routers, invokers, consumer, c.logger, prev)
+}
+
+func newChain(routers []Router, invokers []protocol.Invoker, consumer *common.URL, logger *slog.Logger, prev *Chain) *Chain {
 	sorted := append([]Router(nil), routers...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Priority() < sorted[j].Priority() })
-	if logger == nil {
-		logger = slog.Default()
+	c := &Chain{routers: sorted, consumer: consumer, invokers: invokers}
+	if prev != nil {
+		c.logger = logger // already With component
+	} else {
+		if logger == nil {
+			logger = slog.Default()
+		}
+		c.logger = logger.With("component", "router")
 	}
-	c := &Chain{routers: sorted, consumer: consumer, invokers: invokers, logger: logger.With("component", "router")}
 	for _, r := range sorted {
 		c.stages = appendStages(c.stages, r)
 	}
-	c.compile()
+	c.compile(prev)
 	return c
 }
 
@@ -113,23 +141,37 @@ func appendStages(stages []stage, r Router) []stage {
 	return append(stages, stage{router: r})
 }
 
-// compile compiles the leading Compilable routers and prepares the cache.
-func (c *Chain) compile() {
+// compile compiles the leading Compilable routers, reusing prev's work
+// where it can (see Next), and prepares the cache.
+func (c *Chain) compile(prev *Chain) {
+	var reuse *reuse
 	for i := range c.stages {
 		s := &c.stages[i]
 		cr, ok := s.router.(Compilable)
 		if !ok {
 			break
 		}
-		comp, err := cr.Compile(c.consumer, c.invokers)
-		if err == nil {
-			err = c.check(comp)
+		var comp Compiled
+		var err error
+		if ps := prev.stageOf(s.router); ps != nil {
+			if reuse == nil {
+				reuse = newReuse(prev.invokers, c.invokers)
+			}
+			comp, ok = reuse.compile(cr, c.consumer, ps)
+		} else {
+			ok = false
+		}
+		if !ok {
+			comp, err = cr.Compile(c.consumer, c.invokers)
+			if err == nil {
+				err = check(comp, len(c.invokers))
+			}
 		}
 		if err != nil {
 			c.logger.Warn("router failed to compile, calls left unrouted by it", "rule", describe(s.router), "error", err)
 			comp = Compiled{Outcomes: []Outcome{{All: true}}}
 		}
-		s.outcomes, s.decide = comp.Outcomes, comp.Decide
+		s.outcomes, s.decide, s.perInvoker = comp.Outcomes, comp.Decide, comp.PerInvoker
 		c.compiled++
 	}
 	if c.compiled == 0 {
@@ -170,20 +212,23 @@ func (c *Chain) buildIndex() {
 	c.index = index
 }
 
-func (c *Chain) check(comp Compiled) error {
+func check(comp Compiled, n int) error {
 	if len(comp.Outcomes) == 0 {
 		return errNoOutcome
 	}
 	for _, o := range comp.Outcomes {
-		if !o.All && o.Pool.Size() != len(c.invokers) {
+		if !o.All && o.Pool.Size() != n {
 			return errPoolSize
 		}
 	}
 	return nil
 }
 
-func comparable(inv protocol.Invoker) bool {
-	t := reflect.TypeOf(inv)
+func comparable(inv protocol.Invoker) bool { return comparableType(inv) }
+
+// comparableType reports whether v's dynamic type can be compared with ==.
+func comparableType(v any) bool {
+	t := reflect.TypeOf(v)
 	return t != nil && t.Comparable()
 }
 
@@ -403,7 +448,7 @@ func (c *Chain) compute(e *listEntry, k int) []protocol.Invoker {
 		tmp.and(set)
 		if tmp.Empty() {
 			if o.Force {
-				return e.list[:0]
+				return []protocol.Invoker{}
 			}
 			continue
 		}

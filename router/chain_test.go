@@ -338,3 +338,82 @@ func TestExplain(t *testing.T) {
 	require.Empty(t, ex.Reached)
 	require.Contains(t, ex.Steps[2].Note, "force=true")
 }
+
+// counting is a condition router that counts the invokers it compiles.
+type counting struct {
+	router.Compilable
+	compiled *int
+}
+
+func (c *counting) Compile(consumer *common.URL, invokers []protocol.Invoker) (router.Compiled, error) {
+	*c.compiled += len(invokers)
+	return c.Compilable.Compile(consumer, invokers)
+}
+
+// TestChainNextMatchesNewChain changes snapshots at random (removals,
+// additions, reordering, changed routers) and checks that a chain built
+// with Next routes as one built from scratch, compiling only what is new.
+func TestChainNextMatchesNewChain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	consumer := mustURL(t, consumerURL)
+	pool := providers(t, 400)
+	rules := []string{"=> env = gray", "method = getFoo => zone = z1,z2", "=> host != 10.0.1.*", "host = 2.2.2.2 => env = prod", "=> env = $env"}
+	calls := []protocol.Invocation{nil, protocol.NewInvocation("getFoo"), protocol.NewInvocation("setFoo")}
+	compiled := 0
+	var rs []router.Router
+	for _, r := range rules[:3] {
+		rs = append(rs, &counting{Compilable: cond(t, r, "").(router.Compilable), compiled: &compiled})
+	}
+	list := pool[:200]
+	c := router.NewChain(rs, list, consumer, nil)
+	for round := 0; round < 200; round++ {
+		next := append([]protocol.Invoker(nil), list...)
+		switch rng.IntN(5) {
+		case 0: // remove a few
+			for k := rng.IntN(5); k >= 0 && len(next) > 1; k-- {
+				i := rng.IntN(len(next))
+				next = append(next[:i], next[i+1:]...)
+			}
+		case 1: // add a few, anywhere
+			for k := rng.IntN(5); k >= 0; k-- {
+				i := rng.IntN(len(next) + 1)
+				next = append(next[:i], append([]protocol.Invoker{pool[rng.IntN(len(pool))]}, next[i:]...)...)
+			}
+		case 2: // remove a block
+			i := rng.IntN(len(next))
+			next = append(next[:i], next[min(len(next), i+50):]...)
+		case 3: // shuffle
+			rng.Shuffle(len(next), func(i, j int) { next[i], next[j] = next[j], next[i] })
+		case 4: // change a router
+			rs = append(rs[:0:0], rs...)
+			rs[rng.IntN(len(rs))] = &counting{Compilable: cond(t, rules[rng.IntN(len(rules))], "").(router.Compilable), compiled: &compiled}
+		}
+		if len(next) == 0 {
+			next = pool[:1]
+		}
+		compiled = 0
+		nc := c.Next(rs, next, consumer)
+		if rng.IntN(2) == 0 {
+			require.LessOrEqual(t, compiled, len(rs)*len(next))
+		}
+		fresh := router.NewChain(rs, next, consumer, nil)
+		for _, inv := range calls {
+			require.Equal(t, hosts(fresh.Route(next, inv)), hosts(nc.Route(next, inv)), "round %d", round)
+		}
+		c, list = nc, next
+	}
+
+	// A 1% change of 10,000 providers compiles about 1% of them.
+	big := providers(t, 10100)
+	c = router.NewChain(rs, big[:10000], consumer, nil)
+	next := append(append([]protocol.Invoker(nil), big[50:10000]...), big[10000:]...)
+	compiled = 0
+	nc := c.Next(rs, next, consumer)
+	require.Equal(t, 100*len(rs), compiled)
+	require.Equal(t, hosts(router.NewChain(rs, next, consumer, nil).Route(next, nil)), hosts(nc.Route(next, nil)))
+
+	// Another consumer URL compiles everything again.
+	compiled = 0
+	c.Next(rs, next, mustURL(t, consumerURL+"&x=1"))
+	require.Equal(t, len(next)*len(rs), compiled)
+}

@@ -34,6 +34,13 @@ type Compiled struct {
 	// allocate in steady state. A nil Decide always picks outcome 0; an index
 	// out of range is read as 0.
 	Decide func(inv protocol.Invocation) int
+	// PerInvoker promises that whether an invoker is in an outcome's Pool
+	// depends only on that invoker, the consumer URL and the router, never
+	// on the other invokers, and that the outcomes' number, All and Force,
+	// and Decide depend on neither. Chain.Next then compiles only the
+	// invokers a new snapshot adds, and takes the others' membership from
+	// the previous chain.
+	PerInvoker bool
 }
 
 // Outcome is what a router does to its input list (the invokers that

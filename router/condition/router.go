@@ -122,7 +122,7 @@ func (r *Router) route(invokers []protocol.Invoker, consumer *common.URL, inv pr
 	case !r.rule.matchesWhen(consumer, inv):
 		return invokers, "when does not match the call"
 	case r.rule.blacklist:
-		return invokers[:0], "when matches; then is empty: consumer blacklisted"
+		return []protocol.Invoker{}, "when matches; then is empty: consumer blacklisted"
 	}
 	var out []protocol.Invoker
 	for _, x := range invokers {
@@ -134,7 +134,7 @@ func (r *Router) route(invokers []protocol.Invoker, consumer *common.URL, inv pr
 	case len(out) > 0:
 		return out, fmt.Sprintf("when matches; %d of %d match then", len(out), len(invokers))
 	case r.set.Force:
-		return invokers[:0], "when matches; no provider matches then; force=true: none"
+		return []protocol.Invoker{}, "when matches; no provider matches then; force=true: none"
 	}
 	return invokers, "when matches; no provider matches then; force=false: unchanged"
 }
@@ -142,9 +142,10 @@ func (r *Router) route(invokers []protocol.Invoker, consumer *common.URL, inv pr
 // Compile implements router.Compilable. The then side never reads the call,
 // so it becomes one pool over invokers; the when side's keys that read only
 // the consumer are evaluated here; only method and arguments[N] keys, if
-// any, are left for Decide.
+// any, are left for Decide. Membership in the pool depends on each
+// invoker alone (PerInvoker).
 func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (router.Compiled, error) {
-	keep := router.Compiled{Outcomes: []router.Outcome{{All: true}}}
+	keep := router.Compiled{Outcomes: []router.Outcome{{All: true}}, PerInvoker: true}
 	if r.set.Disabled {
 		return keep, nil
 	}
@@ -168,7 +169,7 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 		}
 	}
 	if len(dynamic) == 0 {
-		return router.Compiled{Outcomes: []router.Outcome{step}}, nil
+		return router.Compiled{Outcomes: []router.Outcome{step}, PerInvoker: true}, nil
 	}
 	return router.Compiled{
 		Outcomes: []router.Outcome{{All: true}, step},
@@ -180,5 +181,6 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 			}
 			return 1
 		},
+		PerInvoker: true,
 	}, nil
 }
