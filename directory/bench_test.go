@@ -10,6 +10,7 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
+	_ "github.com/fleetrpc/fleet/router/condition" // route://…?router=condition
 )
 
 // benchProtocol refers without bookkeeping, as a lazy wire protocol does.
@@ -140,6 +141,33 @@ func BenchmarkList(b *testing.B) {
 				if err != nil || len(list) != n {
 					b.Fatal(len(list), err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkListWithRouters is List through two condition rules pushed by
+// the registry (one reading the call's method, one only the providers).
+func BenchmarkListWithRouters(b *testing.B) {
+	rule := func(r string, priority int) *common.URL {
+		return common.MustParse(fmt.Sprintf("route://0.0.0.0/%s?category=routers&router=condition&force=true&priority=%d&rule=%s",
+			svc, priority, common.Encode(r)))
+	}
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			d := benchDir(b)
+			defer d.Destroy()
+			d.Notify(javaProviders(0, n))
+			d.Notify(urls(rule("method = sayHello => host != 10.0.0.3", 1), rule("=> host != 10.0.0.4", 2)))
+			inv := protocol.NewInvocation("sayHello", "world")
+			ctx := context.Background()
+			if list, _ := d.List(ctx, inv); len(list) != n-2 {
+				b.Fatalf("routed to %d of %d", len(list), n)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_, _ = d.List(ctx, inv)
 			}
 		})
 	}
