@@ -91,3 +91,82 @@ func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "p1: hello bob", got)
 }
+
+// TestCallsSurviveConsumerSessionExpiry: while the consumer's session
+// expires and recovers, with the consumer cut off from ZooKeeper for a
+// while, its calls keep reaching the provider: the registry never empties
+// the directory.
+func TestCallsSurviveConsumerSessionExpiry(t *testing.T) {
+	group := root(t)
+	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=2000&timeout=1000&retry.period=100&file.cache=false", zkAddr(t), group)
+	quiet := slog.New(slog.DiscardHandler)
+	jvm := injvm.New()
+	defer jvm.Destroy()
+	providers := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet))
+	defer providers.Destroy()
+	pu := common.NewURL(injvm.Name, "127.0.0.1", 1, svc, map[string]string{
+		common.InterfaceKey: svc, common.ApplicationKey: "p", common.MethodsKey: "sayHello", common.SideKey: common.ProviderSide,
+	})
+	impl, err := service.New(pu, &greeter{name: "p1"})
+	require.NoError(t, err)
+	_, err = providers.Export(ctx, common.MustParse(regParams+"&export="+pu.Encoded()), impl)
+	require.NoError(t, err)
+
+	g := &gate{}
+	consumers := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet),
+		regproto.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
+			zr, err := zookeeper.New(u, zookeeper.WithDialer(g.dial), zookeeper.WithLogger(quiet))
+			if err != nil {
+				return nil, err
+			}
+			return registry.NewFailback(zr, registry.WithLogger(quiet)), nil
+		}))
+	defer consumers.Destroy()
+	ref, err := consumers.Refer(ctx, common.MustParse(regParams+"&refer="+common.Encode(common.ToQueryString(map[string]string{
+		common.InterfaceKey: svc, common.ApplicationKey: "c", common.MethodsKey: "sayHello",
+		common.SideKey: common.ConsumerSide, common.RegisterIPKey: "127.0.0.1",
+	}))))
+	require.NoError(t, err)
+
+	stop := make(chan struct{})
+	type tally struct{ ok, failed int }
+	result := make(chan tally)
+	go func() {
+		var n tally
+		deadline := time.After(time.Minute) // bounded whatever happens
+		for {
+			select {
+			case <-stop:
+				result <- n
+				return
+			case <-deadline:
+				result <- n
+				return
+			default:
+			}
+			if _, err := sayHello(ref); err != nil {
+				n.failed++
+			} else {
+				n.ok++
+			}
+		}
+	}()
+
+	obs := observer(t)
+	consumersPath := "/" + group + "/" + svc + "/consumers"
+	g.setDown(true)
+	old := g.expire(t)
+	g.setDown(false)
+	require.Eventually(t, func() bool {
+		children, _, err := obs.Children(consumersPath)
+		if err != nil || len(children) != 1 {
+			return false
+		}
+		_, st, err := obs.Get(consumersPath + "/" + children[0])
+		return err == nil && st.EphemeralOwner != 0 && st.EphemeralOwner != old
+	}, 10*time.Second, tick, "the consumer recovered its session and registration")
+	close(stop)
+	n := <-result
+	require.Zero(t, n.failed, "no call failed (%d succeeded)", n.ok)
+	require.NotZero(t, n.ok)
+}
