@@ -50,8 +50,8 @@ type RegistryDirectory struct {
 	forbiddenErr error
 	destroyedErr error
 
-	snap      atomic.Pointer[snapshot]
-	destroyed atomic.Bool // set first thing by Destroy
+	snap      atomic.Pointer[snapshot] // stored under mu; loaded lock-free by List, URL, IsAvailable
+	destroyed atomic.Bool              // set first thing by Destroy
 
 	mu sync.Mutex // serialises Notify and Destroy; guards the update state below
 	// update state (mu)
