@@ -27,8 +27,8 @@ type methodChecker interface {
 }
 
 // server is one TCP listener serving the services exported on its port.
-// Goroutines: one accept loop, one reader per connection, and at most
-// threads request handlers; close waits for all of them.
+// Goroutines: one accept loop, one reader per connection, and up to
+// threads workers; close waits for all of them.
 type server struct {
 	proto   *Protocol    // immutable
 	ln      net.Listener // immutable
@@ -44,12 +44,15 @@ type server struct {
 
 	exporters atomic.Pointer[map[string]*exporter] // swapped whole under mu
 
-	handlers sync.WaitGroup // request handlers
+	handlers sync.WaitGroup // calls accepted and not yet answered
+	workers  sync.WaitGroup // worker goroutines
 	readers  sync.WaitGroup // accept loop and connection readers
+	jobs     chan job       // immutable: calls for the workers; cap = threads
 
-	mu      sync.Mutex // guards conns, closing
+	mu      sync.Mutex // guards conns, closing, started and sending on jobs
 	conns   map[*serverConn]struct{}
 	closing bool
+	started int // workers started
 }
 
 type serverConn struct {
@@ -78,7 +81,7 @@ func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
 	s := &server{
 		proto: p, ln: ln, addr: addr, port: ln.Addr().(*net.TCPAddr).Port,
 		log: p.log.With("listen", ln.Addr().String()), payload: payload, idle: 3 * hb,
-		sem: make(chan struct{}, threads), ctx: ctx, cancel: cancel,
+		sem: make(chan struct{}, threads), jobs: make(chan job, threads), ctx: ctx, cancel: cancel,
 		conns: map[*serverConn]struct{}{},
 	}
 	s.exporters.Store(&map[string]*exporter{})
@@ -154,28 +157,56 @@ func (s *server) serve(sc *serverConn) {
 			}
 			continue
 		}
-		select {
-		case s.sem <- struct{}{}:
-			s.mu.Lock()
-			if s.closing {
-				s.mu.Unlock()
-				<-s.sem
-				if req.TwoWay {
-					s.respond(sc, &Response{ID: req.ID, Status: StatusServiceError,
-						ErrorMessage: "provider is shutting down: " + sc.local}, false)
-				}
-				continue
-			}
-			s.handlers.Add(1)
-			s.mu.Unlock()
-			go s.handle(sc, req)
-		default:
-			if req.TwoWay {
-				s.respond(sc, &Response{ID: req.ID, Status: StatusThreadpoolExhausted, ErrorMessage: fmt.Sprintf(
-					"Server side(%s,%d) thread pool is exhausted, detail msg:Thread pool is EXHAUSTED! Thread Name: fleet-dubbo, Pool Size: %d (active: %d), in %s!",
-					hostOf(sc.local), s.port, cap(s.sem), len(s.sem), sc.local)}, false)
-			}
+		s.dispatch(sc, req)
+	}
+}
+
+// job is one call for a worker.
+type job struct {
+	sc  *serverConn
+	req *Request
+}
+
+// dispatch hands a call to a worker, starting one when every started worker
+// is busy, or answers status 100 when threads calls are already running.
+// Workers are started lazily, up to threads, and live until close, so their
+// stacks stay grown (a goroutine per call would grow a fresh stack each time).
+func (s *server) dispatch(sc *serverConn, req *Request) {
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		if req.TwoWay {
+			s.respond(sc, &Response{ID: req.ID, Status: StatusThreadpoolExhausted, ErrorMessage: fmt.Sprintf(
+				"Server side(%s,%d) thread pool is exhausted, detail msg:Thread pool is EXHAUSTED! Thread Name: fleet-dubbo, Pool Size: %d (active: %d), in %s!",
+				hostOf(sc.local), s.port, cap(s.sem), len(s.sem), sc.local)}, false)
 		}
+		return
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		<-s.sem
+		if req.TwoWay {
+			s.respond(sc, &Response{ID: req.ID, Status: StatusServiceError,
+				ErrorMessage: "provider is shutting down: " + sc.local}, false)
+		}
+		return
+	}
+	s.handlers.Add(1)
+	if s.started < len(s.sem) {
+		s.started++
+		s.workers.Add(1)
+		go s.work()
+	}
+	s.jobs <- job{sc, req} // never blocks: the semaphore bounds the jobs to the buffer
+	s.mu.Unlock()
+}
+
+// work runs calls until the server closes.
+func (s *server) work() {
+	defer s.workers.Done()
+	for j := range s.jobs {
+		s.handle(j.sc, j.req)
 	}
 }
 
@@ -235,11 +266,22 @@ func (s *server) handle(sc *serverConn, req *Request) {
 		<-s.sem
 		s.handlers.Done()
 	}()
-	resp := s.call(sc, req)
+	resp := s.safeCall(sc, req)
 	if req.TwoWay {
 		resp.ID = req.ID
 		s.respond(sc, resp, supportsResponseAttachments(req.DubboVersion))
 	}
+}
+
+// safeCall is call answering a panic of the invoker with status 80.
+func (s *server) safeCall(sc *serverConn, req *Request) (resp *Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("call panicked", "method", req.Method, "panic", p)
+			resp = &Response{Status: StatusServerError, ErrorMessage: fmt.Sprintf("panic serving %s: %v", req.Method, p)}
+		}
+	}()
+	return s.call(sc, req)
 }
 
 func (s *server) call(sc *serverConn, req *Request) *Response {
@@ -360,7 +402,9 @@ func (s *server) close(grace time.Duration) {
 	for sc := range s.conns {
 		_ = sc.nc.Close()
 	}
+	close(s.jobs)
 	s.mu.Unlock()
 	s.readers.Wait()
+	s.workers.Wait()
 	s.log.Info("closed")
 }
