@@ -4,15 +4,30 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	// The extensions the tool speaks: a program imports the extensions it
+	// uses, as it would a SQL driver.
+	_ "github.com/fleetrpc/fleet/protocol/dubbo"
+	_ "github.com/fleetrpc/fleet/registry/memory"
+	_ "github.com/fleetrpc/fleet/registry/zookeeper"
+	_ "github.com/fleetrpc/fleet/router/condition"
 )
 
 const usage = `fleet — the consumer side of Apache Dubbo, from the command line
 
 Usage:
-  fleet url [--encoded] URL...   show the parts, keys and parameters of Dubbo URLs;
-                                 --encoded reads URL-encoded forms (ZooKeeper node names),
-                                 which are also recognised without the flag
-  fleet help                     show this text
+  fleet ls REGISTRY_URL [INTERFACE]               the services of a registry, or one service's
+                                                  providers, consumers, routers and configurators
+  fleet invoke TARGET INTERFACE METHOD [ARGS...]  call a method once; TARGET is a registry URL
+                                                  or a provider (dubbo://host:port)
+  fleet route REGISTRY_URL INTERFACE              which providers a consumer reaches, and which
+                                                  rule removed the others
+  fleet bench TARGET INTERFACE METHOD [ARGS...]   load-test a method: calls/s, latency percentiles
+  fleet url URL...                                the parts, keys and parameters of Dubbo URLs
+                                                  (plain or URL-encoded, as in ZooKeeper)
+  fleet help                                      this text
+
+Run "fleet COMMAND --help" for a command's flags.
 `
 
 func main() {
@@ -30,6 +45,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "url":
 		return urlCommand(args[1:], stdout, stderr)
+	case "ls":
+		return lsCommand(args[1:], stdout, stderr)
+	case "invoke":
+		return invokeCommand(args[1:], stdout, stderr)
+	case "route":
+		return routeCommand(args[1:], stdout, stderr)
+	case "bench":
+		return benchCommand(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "fleet: unknown command %q (see fleet help)\n", args[0])
 		return 2

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/directory"
+	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/registry"
+	"github.com/fleetrpc/fleet/router"
+)
+
+const routeUsage = `Usage: fleet route REGISTRY_URL INTERFACE [--method M] [--consumer k=v...] [ARG_JSON...]
+
+Shows which providers of INTERFACE a consumer would reach, and which rule
+removed each of the others. The providers are merged with the consumer's
+parameters and the registry's configurators, as a real consumer's directory
+merges them; the rules are the registry's routers. The consumer is this host
+unless --consumer host=… says otherwise; other --consumer pairs are its URL
+parameters (application=shop, group=g1, version=1.0.0). ARG_JSON values are
+the call's arguments, for rules on arguments[i].
+`
+
+// urlOnly is an invoker that only carries its URL: routing needs no
+// connection.
+type urlOnly struct{ url *common.URL }
+
+func (u urlOnly) URL() *common.URL  { return u.url }
+func (u urlOnly) IsAvailable() bool { return true }
+func (u urlOnly) Destroy()          {}
+func (u urlOnly) Invoke(context.Context, protocol.Invocation) protocol.Result {
+	return protocol.ErrorResult(errors.New("fleet route does not call providers"))
+}
+
+// urlOnlyProtocol refers every provider as a urlOnly.
+type urlOnlyProtocol struct{}
+
+func (urlOnlyProtocol) Refer(u *common.URL) (protocol.Invoker, error) { return urlOnly{u}, nil }
+func (urlOnlyProtocol) Export(protocol.Invoker) (protocol.Exporter, error) {
+	return nil, errors.New("fleet route exports nothing")
+}
+func (urlOnlyProtocol) Destroy() {}
+
+func routeCommand(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("route", routeUsage, stderr)
+	method := fs.String("method", "", "the method called (rules on method)")
+	var consumerKV stringsFlag
+	fs.Var(&consumerKV, "consumer", "a consumer URL parameter key=value, or host=IP (repeatable)")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the registry")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, errHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if len(pos) < 2 {
+		fs.Usage()
+		return 2
+	}
+	regURL, err := common.Parse(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: %v\n", err)
+		return 2
+	}
+	iface := pos[1]
+	kv, err := keyValues(consumerKV, "--consumer")
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: %v\n", err)
+		return 2
+	}
+	callArgs, _, err := javaArgs(pos[2:], nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: %v\n", err)
+		return 2
+	}
+	host := "127.0.0.1"
+	if h, ok := kv["host"]; ok {
+		host = h
+		delete(kv, "host")
+	}
+	params := map[string]string{common.InterfaceKey: iface, common.SideKey: "consumer"}
+	for k, v := range kv {
+		params[k] = v
+	}
+	consumer := common.NewURL("consumer", host, 0, iface, params)
+
+	reg, err := registry.Open(regURL)
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
+		return 1
+	}
+	defer reg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	found, err := reg.Lookup(ctx, consumer.WithParam(common.CategoryKey, "providers,configurators,routers"))
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: lookup in %s: %v\n", regURL, oneLine(err))
+		return 1
+	}
+	explanation, err := explainRoute(consumer, found, *method, callArgs, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
+		return 1
+	}
+	fmt.Fprintln(stdout, strings.TrimRight(explanation.String(), "\n"))
+	return 0
+}
+
+// explainRoute merges the providers as a consumer's directory would and
+// explains a call of method over them with the routers found.
+func explainRoute(consumer *common.URL, found []*common.URL, method string, args []any, warn io.Writer) (router.Explanation, error) {
+	byCategory := map[string][]*common.URL{}
+	for _, u := range found {
+		cat := u.Category()
+		if u.Protocol() == common.RouteProtocol {
+			cat = common.RoutersCategory
+		}
+		byCategory[cat] = append(byCategory[cat], u)
+	}
+	protocols := map[string]protocol.Protocol{}
+	for _, u := range byCategory[common.ProvidersCategory] {
+		protocols[u.Protocol()] = urlOnlyProtocol{}
+	}
+	dir, err := directory.NewRegistry(consumer, directory.WithProtocols(protocols))
+	if err != nil {
+		return router.Explanation{}, err
+	}
+	defer dir.Destroy()
+	// Configurators first, so the providers are merged with them.
+	for _, cat := range []string{common.ConfiguratorsCategory, common.ProvidersCategory} {
+		if list := byCategory[cat]; len(list) > 0 {
+			dir.Notify(list)
+		}
+	}
+	var routers []router.Router
+	for _, u := range byCategory[common.RoutersCategory] {
+		r, err := router.New(u)
+		if err != nil {
+			fmt.Fprintf(warn, "fleet: rule skipped, as a consumer would skip it: %v\n", oneLine(err))
+			continue
+		}
+		routers = append(routers, r)
+	}
+	inv := protocol.NewInvocation(method, args...)
+	return router.Explain(routers, dir.Invokers(), consumer, inv), nil
+}
