@@ -21,7 +21,7 @@ import (
 type greeter struct{}
 
 func (greeter) SayHello(_ context.Context, name string) (string, error) { return "Hello " + name, nil }
-func (greeter) Add(a, b int64) (int64, error)                          { return a + b, nil }
+func (greeter) Add(a, b int64) (int64, error)                           { return a + b, nil }
 func (greeter) Find(id int64) (map[string]any, error) {
 	if id < 0 {
 		return nil, errors.New("no such user")
