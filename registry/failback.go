@@ -476,11 +476,22 @@ func (l *failbackListener) Notify(urls []*common.URL) {
 }
 
 // deliverCached notifies the snapshot's URLs, one list per category, in
-// the order of the categories' first appearance.
+// the order of the categories' first appearance. Categories the registry
+// already notified (a subscribe that failed half-way) are left as they
+// are: their lists are newer than the snapshot's.
 func (l *failbackListener) deliverCached(urls []*common.URL) {
+	l.mu.Lock()
+	live := make(map[string]bool, len(l.lists))
+	for c := range l.lists {
+		live[c] = true
+	}
+	l.mu.Unlock()
 	var order []string
 	byCat := map[string][]*common.URL{}
 	for _, u := range urls {
+		if live[u.Category()] {
+			continue
+		}
 		if !common.IsMatch(l.url, u) && u.Protocol() != common.EmptyProtocol {
 			continue
 		}

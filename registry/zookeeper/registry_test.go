@@ -348,3 +348,26 @@ func TestConcurrentChangesNoneLost(t *testing.T) {
 	}
 	require.Equal(t, want, same, "unchanged providers keep their *common.URL")
 }
+
+// panicky panics on its first notification and records the others.
+type panicky struct {
+	calls atomic.Int32
+	l     *testutil.Listener
+}
+
+func (p *panicky) Notify(urls []*common.URL) {
+	if p.calls.Add(1) == 1 {
+		panic("listener bug")
+	}
+	p.l.Notify(urls)
+}
+
+func TestListenerPanicIsContained(t *testing.T) {
+	group := root(t)
+	r := open(t, registryURL(t, group, ""))
+	l := &panicky{l: testutil.NewListener(5)}
+	require.NoError(t, r.Subscribe(ctx, consumerURL("&category=providers"), l), "the panic is logged, not raised")
+	p := provider(1, "")
+	require.NoError(t, r.Register(ctx, p))
+	require.Equal(t, []string{p.String()}, testutil.Strings(l.l.Next(t)), "the next change is delivered")
+}

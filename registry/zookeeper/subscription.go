@@ -98,6 +98,17 @@ func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, pat
 	if len(urls) == 0 {
 		urls = []*common.URL{emptyURL(svc, category)}
 	}
+	r.notify(s, urls)
+}
+
+// notify calls the listener; a panic in it is logged, not spread to the
+// registry's goroutine (the next change delivers the full list again).
+func (r *Registry) notify(s *subscription, urls []*common.URL) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("listener panicked", "url", s.url.String(), "panic", p)
+		}
+	}()
 	s.listener.Notify(urls)
 }
 
