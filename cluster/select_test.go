@@ -97,3 +97,15 @@ func TestSticky(t *testing.T) {
 	require.Nil(t, c.sticky.get())
 	require.Equal(t, asInvokers(plainPs)[1], c.selectInvoker(fixed(1), inv, asInvokers(plainPs), nil))
 }
+
+func TestSelectDoesNotAllocate(t *testing.T) {
+	ps := providers(nil, nil, nil)
+	c := testBase("", ps)
+	list := asInvokers(ps)
+	inv := protocol.NewInvocation("m")
+	lb := &loadbalance.Random{}
+	c.selectInvoker(lb, inv, list, nil)
+	require.Zero(t, testing.AllocsPerRun(100, func() { c.selectInvoker(lb, inv, list, nil) }))
+	tried := list[:1]
+	require.Zero(t, testing.AllocsPerRun(100, func() { c.selectInvoker(fixed(1), inv, list, tried) }), "no reselect needed")
+}

@@ -29,6 +29,9 @@ func TestEveryBalancerIsRegistered(t *testing.T) {
 }
 
 func TestSelectDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
 	consumer := common.MustParse("consumer://10.9.9.9/org.a.Svc?interface=org.a.Svc&group=g&version=1.0")
 	for _, name := range allBalancers {
 		for _, n := range []int{2, 10, 1000} {
@@ -75,5 +78,26 @@ func BenchmarkSelect(b *testing.B) {
 func warm(list []protocol.Invoker, method string) {
 	for _, iv := range list {
 		DefaultStats().Method(iv.URL(), method)
+	}
+}
+
+func TestAlternatingListsKeepTheirTables(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
+	// Two references to one service with different routes alternate
+	// lists: neither evicts the other's table or ring.
+	a, b := fleetOf(20), fleetOf(30)
+	inv := protocol.NewInvocation("sayHello", "k")
+	for _, name := range allBalancers {
+		lb, _ := Get(name)
+		warm(a, "sayHello")
+		warm(b, "sayHello")
+		lb.Select(a, nil, inv)
+		lb.Select(b, nil, inv)
+		require.Zero(t, testing.AllocsPerRun(50, func() {
+			lb.Select(a, nil, inv)
+			lb.Select(b, nil, inv)
+		}), name)
 	}
 }

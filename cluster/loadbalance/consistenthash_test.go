@@ -76,11 +76,13 @@ func TestConsistentHashStability(t *testing.T) {
 		}
 	}
 	// Another slice with the same invokers keeps the ring.
-	r := lb.rings.get(methodKey{"org.a.Svc", "", "", "m"}, newRingSlot).p.Load()
+	slot := lb.rings.get(methodKey{"org.a.Svc", "", "", "m"}, newRingSlot)
+	r := slot.p[slot.next.Load()%slotWays].Load()
 	for key, want := range first {
 		require.Equal(t, want, lb.Select(append([]protocol.Invoker(nil), list...), nil, protocol.NewInvocation("m", key)))
 	}
-	require.Equal(t, r.hashes, lb.rings.get(methodKey{"org.a.Svc", "", "", "m"}, newRingSlot).p.Load().hashes)
+	require.Equal(t, uint32(1), slot.next.Load(), "no ring was built for the copy")
+	require.Same(t, &r.hashes[0], &slot.p[1].Load().hashes[0])
 	// Removing one provider moves only its keys.
 	gone := list[3]
 	rest := append(append([]protocol.Invoker(nil), list[:3]...), list[4:]...)

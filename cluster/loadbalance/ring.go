@@ -36,27 +36,36 @@ type ring struct {
 	args     []int    // hash.arguments
 }
 
-// ringSlot holds the current ring of one service and method.
-type ringSlot struct{ p atomic.Pointer[ring] }
+// ringSlot holds the latest rings of one service and method (see
+// slotWays).
+type ringSlot struct {
+	p    [slotWays]atomic.Pointer[ring]
+	next atomic.Uint32
+}
 
 func newRingSlot() *ringSlot { return &ringSlot{} }
 
-// ringFor returns a ring for invokers: the slot's when it was built from
-// the same list (the same slice, or the same invokers in the same order),
-// else a new one stored in the slot. Only building allocates.
+// ringFor returns a ring for invokers: one of the slot's when it was built
+// from the same list (the same slice, or the same invokers in the same
+// order), else a new one stored in the slot. Only building allocates.
 func (s *ringSlot) ringFor(invokers []protocol.Invoker, method string) *ring {
-	r := s.p.Load()
-	if r != nil && r.src == unsafe.SliceData(invokers) && len(r.invokers) == len(invokers) {
-		return r
+	src := unsafe.SliceData(invokers)
+	for i := range s.p {
+		if r := s.p[i].Load(); r != nil && r.src == src && len(r.invokers) == len(invokers) &&
+			r.invokers[0] == invokers[0] && r.invokers[len(invokers)-1] == invokers[len(invokers)-1] {
+			return r
+		}
 	}
-	if r != nil && slices.Equal(r.invokers, invokers) {
-		moved := *r
-		moved.src = unsafe.SliceData(invokers)
-		s.p.Store(&moved)
-		return &moved
+	for i := range s.p {
+		if r := s.p[i].Load(); r != nil && slices.Equal(r.invokers, invokers) {
+			moved := *r // the same ring, recognised by the new slice
+			moved.src = src
+			s.p[i].Store(&moved)
+			return &moved
+		}
 	}
-	r = buildRing(invokers, method)
-	s.p.Store(r)
+	r := buildRing(invokers, method)
+	s.p[s.next.Add(1)%slotWays].Store(r)
 	return r
 }
 

@@ -134,8 +134,8 @@ func simulate(name string, lb LoadBalance, stats *Stats, seed uint64) simResult 
 }
 
 func TestSlowProviderSimulation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulation")
+	if testing.Short() || raceEnabled {
+		t.Skip("a simulation: single-threaded, deterministic, slow under the race detector")
 	}
 	results := map[string]simResult{}
 	var table strings.Builder

@@ -42,8 +42,17 @@ type table struct {
 	methodNm string
 }
 
-// tableSlot holds the current table of one balancer, service and method.
-type tableSlot struct{ p atomic.Pointer[table] }
+// slotWays is how many candidate lists a balancer keeps tables (or rings)
+// for per service and method: two references to one service with
+// different routes, or a failover's reselect subsets, then do not evict
+// each other's on every call.
+const slotWays = 4
+
+// tableSlot holds the latest tables of one balancer, service and method.
+type tableSlot struct {
+	p    [slotWays]atomic.Pointer[table]
+	next atomic.Uint32 // the way the next new table replaces
+}
 
 func newTableSlot() *tableSlot { return &tableSlot{} }
 
@@ -55,11 +64,13 @@ func (t *table) matches(invokers []protocol.Invoker) bool {
 // tableFor returns the slot's table when it was built from invokers, else
 // builds one (with stats and rr entries when given) and publishes it.
 func (s *tableSlot) tableFor(invokers []protocol.Invoker, method string, stats *Stats, rr *idTable[rrEntry]) *table {
-	if t := s.p.Load(); t != nil && t.matches(invokers) && t.statsOf == stats && t.rrOf == rr {
-		return t
+	for i := range s.p {
+		if t := s.p[i].Load(); t != nil && t.matches(invokers) && t.statsOf == stats && t.rrOf == rr {
+			return t
+		}
 	}
 	t := buildTable(invokers, method, stats, rr)
-	s.p.Store(t)
+	s.p[s.next.Add(1)%slotWays].Store(t)
 	return t
 }
 
