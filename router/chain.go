@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"sort"
@@ -63,6 +64,7 @@ type stage struct {
 	decide     func(protocol.Invocation) int
 	perInvoker bool
 	stride     int
+	err        error // the compile error: the stage leaves calls unrouted
 }
 
 // listKey identifies a candidate list by its first element's address and
@@ -97,16 +99,16 @@ func NewChain(routers []Router, invokers []protocol.Invoker, consumer *common.UR
 // Next returns the chain of routers for the next snapshot's invokers and
 // consumer URL, as NewChain would with c's logger, but reusing what c
 // compiled: for a router that c also has (the same value), when the
-// consumer URL is Equal to c's and the router's Compiled is PerInvoker,
-// only the invokers that are not in c (by identity) are compiled (the URL
-// must be the same, timestamp included). A
-// directory builds each snapshot's chain from the previous one this way, so
-// that a notification changing a few of many providers costs in proportion
-// to the change, not to the providers times the rules. c is not changed.
+// consumer URL reads the same as c's (FullString: URL.Equal would ignore
+// the timestamp, which a rule may read) and the router's Compiled is
+// PerInvoker, only the invokers that are not in c (by identity) are
+// compiled. A directory builds each snapshot's chain from the previous one
+// this way, so that a notification changing a few of many providers costs
+// in proportion to the change, not to the providers times the rules. c is
+// not changed and stays usable.
 func (c *Chain) Next(routers []Router, invokers []protocol.Invoker, consumer *common.URL) *Chain {
 	var prev *Chain
-	// Equal would ignore the timestamp, which a rule may read ($timestamp).
-	if c.consumer == consumer || c.consumer.FullString() == consumer.FullString() {
+	if c.consumer == consumer || (c.consumer != nil && consumer != nil && c.consumer.FullString() == consumer.FullString()) {
 		prev = c
 	}
 	return newChain(routers, invokers, consumer, c.logger, prev)
@@ -162,14 +164,12 @@ func (c *Chain) compile(prev *Chain) {
 			ok = false
 		}
 		if !ok {
-			comp, err = cr.Compile(c.consumer, c.invokers)
-			if err == nil {
-				err = check(comp, len(c.invokers))
-			}
+			comp, err = safeCompile(cr, c.consumer, c.invokers)
 		}
 		if err != nil {
 			c.logger.Warn("router failed to compile, calls left unrouted by it", "rule", describe(s.router), "error", err)
 			comp = Compiled{Outcomes: []Outcome{{All: true}}}
+			s.err = err
 		}
 		s.outcomes, s.decide, s.perInvoker = comp.Outcomes, comp.Decide, comp.PerInvoker
 		c.compiled++
@@ -212,6 +212,21 @@ func (c *Chain) buildIndex() {
 	c.index = index
 }
 
+// safeCompile compiles cr over invokers and checks the result; a panic in
+// Compile is an error, as Java catches everything a router throws.
+func safeCompile(cr Compilable, consumer *common.URL, invokers []protocol.Invoker) (comp Compiled, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			comp, err = Compiled{}, fmt.Errorf("router: compile panicked: %v", p)
+		}
+	}()
+	comp, err = cr.Compile(consumer, invokers)
+	if err == nil {
+		err = check(comp, len(invokers))
+	}
+	return comp, err
+}
+
 func check(comp Compiled, n int) error {
 	if len(comp.Outcomes) == 0 {
 		return errNoOutcome
@@ -248,8 +263,10 @@ func (c *Chain) Invokers() []protocol.Invoker { return c.invokers }
 // of them that the snapshot holds, unmodified, for the chain's lifetime (a
 // per-method list): the chain caches results per candidate slice,
 // identified by its first element's address and its length. A router that
-// fails is logged (at Debug) and skipped. The result must not be modified;
-// it may be candidates itself.
+// fails is logged (at Debug) and skipped. The result must not be modified
+// or appended to; it may be candidates itself. Lists that are not made of
+// the snapshot's invokers, and lists beyond the cache's bound (1,024 per
+// chain), are routed per call, which allocates.
 //
 // Route is safe for concurrent use. Once the result for a candidate list
 // and a combination of outcomes is cached, it takes no lock and does not
@@ -324,7 +341,7 @@ func (c *Chain) routeEach(stages []stage, list []protocol.Invoker, inv protocol.
 			return list
 		}
 		r := stages[i].router
-		routed, err := r.Route(list, c.consumer, inv)
+		routed, err := safeRoute(r, list, c.consumer, inv)
 		if err != nil {
 			if c.logger.Enabled(context.Background(), slog.LevelDebug) {
 				c.logger.Debug("router failed, call left unrouted by it", "rule", describe(r), "error", err)
@@ -334,6 +351,16 @@ func (c *Chain) routeEach(stages []stage, list []protocol.Invoker, inv protocol.
 		list = routed
 	}
 	return list
+}
+
+// safeRoute is r.Route with a panic turned into an error.
+func safeRoute(r Router, list []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) (routed []protocol.Invoker, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			routed, err = nil, fmt.Errorf("router: route panicked: %v", p)
+		}
+	}()
+	return r.Route(list, consumer, inv)
 }
 
 // lookup returns the cache entry of candidates, creating it on first use;

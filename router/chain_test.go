@@ -229,6 +229,7 @@ func TestChainCompileErrorLeavesCallsUnrouted(t *testing.T) {
 	c := router.NewChain([]router.Router{&failing{plain{drop: "10.0.0.0:20880"}}}, list, mustURL(t, consumerURL), logger)
 	require.Len(t, c.Route(list, nil), 3)
 	require.Contains(t, logs.String(), "cannot compile")
+	require.Len(t, c.Explain(list, nil).Reached, 3)
 }
 
 func TestChainCandidatesOutsideTheSnapshot(t *testing.T) {
@@ -416,4 +417,35 @@ func TestChainNextMatchesNewChain(t *testing.T) {
 	compiled = 0
 	c.Next(rs, next, mustURL(t, consumerURL+"&x=1"))
 	require.Equal(t, len(next)*len(rs), compiled)
+}
+
+// panicky panics in Route, and in Compile when it is compiled.
+type panicky struct{ plain }
+
+func (p *panicky) Route([]protocol.Invoker, *common.URL, protocol.Invocation) ([]protocol.Invoker, error) {
+	panic("route")
+}
+
+type panickyCompile struct{ plain }
+
+func (p *panickyCompile) Compile(*common.URL, []protocol.Invoker) (router.Compiled, error) {
+	panic("compile")
+}
+
+func TestChainSurvivesPanickingRouters(t *testing.T) {
+	list := providers(t, 6)
+	quiet := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	rs := []router.Router{
+		&panickyCompile{plain{drop: "10.0.0.1:20880"}},
+		cond(t, "=> env = gray", "priority=1"),
+		&panicky{plain{priority: 2}},
+	}
+	c := router.NewChain(rs, list, mustURL(t, consumerURL), quiet)
+	want := []string{"10.0.0.0:20880", "10.0.0.3:20880"}
+	require.Equal(t, want, hosts(c.Route(list, nil)))
+	ex := c.Explain(list, nil)
+	require.Equal(t, want, hosts(ex.Reached))
+	require.ErrorContains(t, ex.Steps[0].Err, "compile panicked")
+	require.Empty(t, ex.Steps[0].Removed, "a router that failed to compile leaves calls unrouted")
+	require.ErrorContains(t, ex.Steps[2].Err, "route panicked")
 }

@@ -60,10 +60,10 @@ func (c *Chain) Explain(candidates []protocol.Invoker, inv protocol.Invocation) 
 		}
 		var routed []protocol.Invoker
 		var err error
-		if e, ok := s.router.(Explainer); ok {
-			routed, st.Note, err = e.ExplainRoute(list, c.consumer, inv)
+		if s.err != nil {
+			err = s.err // failed to compile: the chain leaves calls unrouted
 		} else {
-			routed, err = s.router.Route(list, c.consumer, inv)
+			routed, st.Note, err = explainOne(s.router, list, c.consumer, inv)
 		}
 		if err != nil {
 			st.Err = err
@@ -76,6 +76,22 @@ func (c *Chain) Explain(candidates []protocol.Invoker, inv protocol.Invocation) 
 	}
 	ex.Reached = list
 	return ex
+}
+
+// explainOne runs one router, with its note when it is an Explainer; a
+// panic is an error.
+func explainOne(r Router, list []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) (routed []protocol.Invoker, note string, err error) {
+	e, ok := r.(Explainer)
+	if !ok {
+		routed, err = safeRoute(r, list, consumer, inv)
+		return routed, "", err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			routed, note, err = nil, "", fmt.Errorf("router: route panicked: %v", p)
+		}
+	}()
+	return e.ExplainRoute(list, consumer, inv)
 }
 
 // Explain builds a chain of routers over invokers for consumer and explains

@@ -100,8 +100,8 @@ func newReuse(prev, next []protocol.Invoker) *reuse {
 // ps, the previous chain's stage of cr. It reports false when the results
 // do not fit together (then the caller compiles in full).
 func (r *reuse) compile(cr Compilable, consumer *common.URL, ps *stage) (Compiled, bool) {
-	fc, err := cr.Compile(consumer, r.fresh)
-	if err != nil || check(fc, len(r.fresh)) != nil || !fc.PerInvoker || len(fc.Outcomes) != len(ps.outcomes) {
+	fc, err := safeCompile(cr, consumer, r.fresh)
+	if err != nil || !fc.PerInvoker || len(fc.Outcomes) != len(ps.outcomes) {
 		return Compiled{}, false
 	}
 	n := len(r.src)
