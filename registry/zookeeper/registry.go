@@ -51,6 +51,11 @@ type Registry struct {
 	done chan struct{} // closed when run has returned
 	lib  chan struct{} // closed when the client's goroutines are done
 
+	// regMu serialises node creation and deletion for registered URLs
+	// (Register, Unregister, recovery), so a recovery never re-creates a
+	// node unregistered meanwhile. Taken before mu.
+	regMu sync.Mutex
+
 	mu         sync.Mutex // guards registered, subs, closed
 	registered map[string]*common.URL
 	subs       []*subscription
@@ -160,6 +165,8 @@ func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 		return fmt.Errorf("zookeeper: register %s: %w", url, err)
 	}
 	defer cancel()
+	r.regMu.Lock()
+	defer r.regMu.Unlock()
 	if err := r.createNode(url); err != nil {
 		return fmt.Errorf("zookeeper: register %s: %w", url, err)
 	}
@@ -171,6 +178,8 @@ func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 
 // Unregister implements registry.Registry: it deletes url's node.
 func (r *Registry) Unregister(ctx context.Context, url *common.URL) error {
+	r.regMu.Lock()
+	defer r.regMu.Unlock()
 	r.mu.Lock()
 	delete(r.registered, url.FullString())
 	r.mu.Unlock()

@@ -98,9 +98,9 @@ func (r *Registry) handle(st *sessionState, ev zk.Event) {
 			r.setSessionUp(false)
 		}
 	case zk.EventNodeChildrenChanged, zk.EventNodeDeleted:
-		if st.connected {
-			r.pathChanged(ev.Path)
-		} else {
+		// A read that fails leaves the path's watch unarmed: re-read
+		// everything (now, then every retryPeriod until it succeeds).
+		if !st.connected || !r.pathChanged(ev.Path) {
 			st.resync = true
 		}
 	}
@@ -150,7 +150,7 @@ func (r *Registry) catchUp(st *sessionState) bool {
 			if r.quitting() {
 				return false
 			}
-			if err := r.createNode(u); err != nil {
+			if err := r.reRegister(u); err != nil {
 				r.log.Error("re-register after session expiry failed", "url", u.String(), "err", err)
 				ok = false
 				if isConnectionError(err) {
@@ -182,6 +182,19 @@ func (r *Registry) catchUp(st *sessionState) bool {
 		ok = ok && synced
 	}
 	return ok
+}
+
+// reRegister creates u's node again unless u was unregistered meanwhile.
+func (r *Registry) reRegister(u *common.URL) error {
+	r.regMu.Lock()
+	defer r.regMu.Unlock()
+	r.mu.Lock()
+	_, still := r.registered[u.FullString()]
+	r.mu.Unlock()
+	if !still {
+		return nil
+	}
+	return r.createNode(u)
 }
 
 func (r *Registry) quitting() bool {

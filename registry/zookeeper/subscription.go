@@ -228,10 +228,11 @@ func (r *Registry) resync(s *subscription, force bool) error {
 
 // pathChanged handles a watch event on path: the root (for * subscriptions)
 // or a category path, read once and delivered to every subscription
-// watching it.
-func (r *Registry) pathChanged(path string) {
+// watching it. It reports whether the reads succeeded.
+func (r *Registry) pathChanged(path string) bool {
 	subs := r.subscriptions()
 	if path == r.cfg.layout.root {
+		ok := true
 		for _, s := range subs {
 			if !s.any {
 				continue
@@ -241,13 +242,14 @@ func (r *Registry) pathChanged(path string) {
 			s.mu.Unlock()
 			if err != nil {
 				r.log.Error("reading services failed", "url", s.url.String(), "err", err)
+				ok = false
 			}
 		}
-		return
+		return ok
 	}
 	iface, category, ok := r.cfg.layout.parseCategoryPath(path)
 	if !ok {
-		return
+		return true
 	}
 	type target struct {
 		s   *subscription
@@ -260,18 +262,19 @@ func (r *Registry) pathChanged(path string) {
 		}
 	}
 	if len(targets) == 0 {
-		return // an unsubscribed path: its watch is not re-armed
+		return true // an unsubscribed path: its watch is not re-armed
 	}
 	children, pzxid, err := r.readCategory(path)
 	if err != nil {
 		r.log.Error("reading a category after a change failed", "path", path, "err", err)
-		return // a connection loss re-reads everything once it is back
+		return false
 	}
 	for _, t := range targets {
 		t.s.mu.Lock()
 		r.deliverLocked(t.s, t.svc, category, path, children, pzxid, false)
 		t.s.mu.Unlock()
 	}
+	return true
 }
 
 func (r *Registry) subscriptions() []*subscription {
