@@ -107,6 +107,7 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 	}
 	conn, events, err := zk.Connect(cfg.servers, cfg.sessionTimeout,
 		zk.WithDialer(dial),
+		zk.WithHostProvider(&hostRing{}),
 		zk.WithLogger(zkLogger{r.log}),
 		zk.WithLogInfo(false),
 		zk.WithEventCallback(r.evq.push),
