@@ -40,7 +40,7 @@ func sayHello(inv rpc.Invoker) (string, error) {
 func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	group := root(t)
 	file := filepath.Join(t.TempDir(), "registry.cache")
-	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=2000&timeout=1000&retry.period=100&file=%s", zkAddr(t), group, file)
+	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=5000&retry.period=100&file=%s", zkAddr(t), group, file)
 	quiet := slog.New(slog.DiscardHandler)
 	jvm := injvm.New()
 	defer jvm.Destroy()
@@ -76,7 +76,8 @@ func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	g.setDown(true)
 	second := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet),
 		regproto.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
-			zr, err := zookeeper.New(u, zookeeper.WithDialer(g.dial), zookeeper.WithLogger(quiet))
+			// ZooKeeper is down: wait for it briefly.
+			zr, err := zookeeper.New(u.WithParam("timeout", "300"), zookeeper.WithDialer(g.dial), zookeeper.WithLogger(quiet))
 			if err != nil {
 				return nil, err
 			}
@@ -98,7 +99,7 @@ func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 // the directory.
 func TestCallsSurviveConsumerSessionExpiry(t *testing.T) {
 	group := root(t)
-	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=2000&timeout=1000&retry.period=100&file.cache=false", zkAddr(t), group)
+	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=5000&retry.period=100&file.cache=false", zkAddr(t), group)
 	quiet := slog.New(slog.DiscardHandler)
 	jvm := injvm.New()
 	defer jvm.Destroy()

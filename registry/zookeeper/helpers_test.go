@@ -51,7 +51,7 @@ func root(t *testing.T) string {
 
 // registryURL is zookeeper://FLEET_ZK?group=<root>&… with extra params.
 func registryURL(t *testing.T, group, extra string) *common.URL {
-	return common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&session=2000&timeout=3000%s", zkAddr(t), group, extra))
+	return common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=3000%s", zkAddr(t), group, extra))
 }
 
 // open returns a bare registry closed at cleanup.

@@ -227,7 +227,7 @@ func TestOpenByScheme(t *testing.T) {
 
 func TestDigestACL(t *testing.T) {
 	group := root(t)
-	u := common.MustParse(fmt.Sprintf("zookeeper://fleet:secret@%s?group=%s&session=2000", zkAddr(t), group))
+	u := common.MustParse(fmt.Sprintf("zookeeper://fleet:secret@%s?group=%s&session=8000", zkAddr(t), group))
 	r := open(t, u)
 	p := provider(1, "")
 	require.NoError(t, r.Register(ctx, p))
@@ -249,7 +249,7 @@ func TestDigestACL(t *testing.T) {
 func TestBackupAddresses(t *testing.T) {
 	group := root(t)
 	// The primary address refuses connections; the backup is the ensemble.
-	u := common.MustParse(fmt.Sprintf("zookeeper://127.0.0.1:1?backup=%s&group=%s&session=2000", zkAddr(t), group))
+	u := common.MustParse(fmt.Sprintf("zookeeper://127.0.0.1:1?backup=%s&group=%s&session=8000", zkAddr(t), group))
 	r := open(t, u)
 	require.NoError(t, r.Register(ctx, provider(1, "")))
 	found, err := r.Lookup(ctx, consumerURL("&category=providers"))

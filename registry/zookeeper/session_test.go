@@ -100,7 +100,7 @@ func TestConnectionLossKeepsSession(t *testing.T) {
 	group := root(t)
 	g := &gate{}
 	prov := open(t, registryURL(t, group, ""))
-	cons := open(t, registryURL(t, group, "&session=6000"), zookeeper.WithDialer(g.dial))
+	cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.dial))
 	p1, p2 := provider(1, ""), provider(2, "")
 	require.NoError(t, prov.Register(ctx, p1))
 	rec := &recorder{}
