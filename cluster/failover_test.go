@@ -193,3 +193,18 @@ func TestAttemptsAreRecordedInStats(t *testing.T) {
 	require.Equal(t, []int64{1, 1, 0}, []int64{a.Total(), a.Failed(), a.Active()})
 	require.Equal(t, []int64{1, 1, 0}, []int64{b.Total(), b.Succeeded(), b.Active()})
 }
+
+func TestBalancerFromTheFirstCandidate(t *testing.T) {
+	ps := providers(nil, nil, nil)
+	for _, p := range ps {
+		p.url = common.MustParse(p.url.String() + "&sayHello.loadbalance=roundrobin&loadbalance=nope")
+	}
+	inv := (&Failover{Stats: loadbalance.NewStats()}).Join(directory.NewStatic(consumer("&interface=org.b.Own"), asInvokers(ps)))
+	for i := 0; i < 6; i++ {
+		require.NoError(t, invoke(t, inv, "sayHello").Error())
+	}
+	require.Equal(t, []int32{2, 2, 2}, calls(ps), "roundrobin, the method's balancer")
+	for i := 0; i < 3; i++ {
+		require.NoError(t, invoke(t, inv, "other").Error(), "an unknown balancer falls back to random")
+	}
+}

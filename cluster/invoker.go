@@ -25,6 +25,7 @@ type base struct {
 	logger         *slog.Logger            // immutable
 	availableCheck bool                    // immutable
 	sticky         sticky
+	named          atomic.Pointer[namedBalancer] // the last balancer looked up by name
 	destroyed      atomic.Bool
 	stop           func() // immutable, may be nil: stops the strategy's background work
 }
@@ -100,11 +101,22 @@ func (c *base) balancer(candidates []protocol.Invoker, inv protocol.Invocation) 
 	if len(candidates) > 0 {
 		name = candidates[0].URL().MethodParamOr(protocol.RealMethodName(inv), common.LoadbalanceKey, common.DefaultLoadbalance)
 	}
-	if lb, err := loadbalance.Get(name); err == nil {
-		return lb
+	if n := c.named.Load(); n != nil && n.name == name {
+		return n.lb
 	}
-	lb, _ := loadbalance.Get(loadbalance.RandomName)
+	lb, err := loadbalance.Get(name)
+	if err != nil {
+		lb, _ = loadbalance.Get(loadbalance.RandomName)
+	}
+	c.named.Store(&namedBalancer{name, lb})
 	return lb
+}
+
+// namedBalancer caches a lookup in the balancer table, so that a call
+// takes no lock.
+type namedBalancer struct {
+	name string
+	lb   loadbalance.LoadBalance
 }
 
 // call performs one attempt on invoker, recording it in the statistics the

@@ -41,7 +41,10 @@ func (r *Random) Select(invokers []protocol.Invoker, consumer *common.URL, inv p
 		return invokers[0]
 	}
 	t := r.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), nil, nil)
-	nowMs := nowFrom(r.Now).UnixMilli()
+	var nowMs int64
+	if t.steadyAfter > 0 {
+		nowMs = nowFrom(r.Now).UnixMilli()
+	}
 	if t.steady(nowMs) {
 		if t.total <= 0 || t.same {
 			return invokers[randIntn(r.Intn, len(invokers))]

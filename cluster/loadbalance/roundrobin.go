@@ -63,7 +63,7 @@ func (r *RoundRobin) Select(invokers []protocol.Invoker, consumer *common.URL, i
 	}
 	st := r.states.get(keyOf(invokers, consumer, inv), newRRState)
 	t := st.tables.tableFor(invokers, protocol.RealMethodName(inv), nil, &st.table)
-	nowMs := nowFrom(r.Now).UnixMilli()
+	nowMs := nowFrom(r.Now).UnixMilli() // also recycling's clock
 	steady := t.steady(nowMs)
 	var (
 		total    int64
