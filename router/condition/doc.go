@@ -8,6 +8,13 @@
 // follow Java Dubbo 2.7's ConditionRouter, including its quirks; the
 // specification is rules.md §1 in the shared reference.
 //
+// Choices where Java leaves room: a generic call ($invoke) is matched by
+// the method and the arguments it carries ([protocol.RealMethodName],
+// [protocol.RealArguments]); an argument is matched by the text Java's
+// String.valueOf would give its value ("null", "1.0", "true"). A key that
+// is absent from the URL passes when it has only != values (2.7; 3.x
+// fails it).
+//
 // A [Router] implements [router.Compilable], so a [router.Chain] evaluates
 // a rule once per snapshot into a pool of providers; only a rule whose
 // "when" side reads the call (method, arguments[N]) is looked at per call,
