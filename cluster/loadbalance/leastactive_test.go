@@ -3,9 +3,11 @@ package loadbalance
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -61,4 +63,25 @@ func TestStatsRecordCalls(t *testing.T) {
 	// The same identity behind another URL value shares the statistics.
 	require.Same(t, ms, stats.Method(named(1)[0].URL(), "m"))
 	require.NotSame(t, ms, stats.Method(iv.URL(), "n"))
+}
+
+func TestStatsPruneIdleProviders(t *testing.T) {
+	stats := NewStats()
+	list := named(1, 1)
+	ms := stats.Method(list[0].URL(), "m")
+	busy := stats.Begin(list[1].URL(), "m")
+	// Pretend both were last used long ago and the last prune was too.
+	for _, u := range []*common.URL{list[0].URL(), list[1].URL()} {
+		stats.table.get(u, nil).lastUsed.Store(time.Now().Add(-time.Hour).UnixMilli())
+	}
+	stats.lastPrune.Store(0)
+	stats.Method(named(1, 1, 1)[2].URL(), "m") // a new provider triggers the prune
+	require.True(t, ms.detached.Load(), "idle and nothing in flight: dropped")
+	require.False(t, busy.detached.Load(), "a call in flight keeps it")
+	require.NotSame(t, ms, stats.Method(list[0].URL(), "m"), "new statistics after the prune")
+	require.Same(t, busy, stats.Method(list[1].URL(), "m"))
+	// A table holding dropped statistics looks them up again.
+	tbl := buildTable(list, "m", stats, nil)
+	tbl.stats[0] = ms
+	require.Same(t, stats.Method(list[0].URL(), "m"), tbl.statsAt(0))
 }

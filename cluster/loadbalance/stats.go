@@ -56,6 +56,7 @@ type MethodStats struct {
 	method           string
 	created          int64 // unix ms, immutable
 	owner            *idEntry[providerStats]
+	detached         atomic.Bool // the provider's statistics were pruned
 	active           atomic.Int64
 	total            atomic.Int64
 	failed           atomic.Int64
@@ -112,11 +113,15 @@ func (s *Stats) add(en *idEntry[providerStats], method string) *MethodStats {
 			if now-e.lastUsed.Load() < statsIdle.Milliseconds() {
 				return false
 			}
-			if list := e.val.methods.Load(); list != nil {
+			list := e.val.methods.Load()
+			if list != nil {
 				for _, m := range *list {
 					if m.active.Load() != 0 {
 						return false
 					}
+				}
+				for _, m := range *list {
+					m.detached.Store(true)
 				}
 			}
 			return true

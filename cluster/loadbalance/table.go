@@ -144,7 +144,7 @@ func (t *table) weightAt(i int, nowMs int64) int {
 // was built are looked up again.
 func (t *table) statsAt(i int) *MethodStats {
 	ms := t.stats[i]
-	if ms.owner.removed.Load() {
+	if ms.detached.Load() {
 		return t.statsOf.Method(t.urls[i], t.methodNm)
 	}
 	return ms
