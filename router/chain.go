@@ -54,7 +54,7 @@ type Chain struct {
 	mu       sync.Mutex
 	indexed  bool                       // mu; index is built
 	index    map[protocol.Invoker]int32 // mu; position in invokers, nil when unusable
-	entries  atomic.Pointer[map[listKey]*listEntry]
+	entries  atomic.Pointer[listTable]
 	overflow atomic.Bool // maxLists reached (logged once)
 }
 
@@ -73,6 +73,52 @@ type stage struct {
 type listKey struct {
 	first *protocol.Invoker
 	n     int
+}
+
+// listTable holds a chain's candidate lists: the first few in a slice,
+// scanned (cheaper than hashing), the rest in a map. Immutable once stored.
+type listTable struct {
+	few  []*listEntry
+	more map[listKey]*listEntry
+}
+
+// scanned is how many lists listTable keeps in its slice.
+const scanned = 8
+
+func (t *listTable) get(candidates []protocol.Invoker) (*listEntry, bool) {
+	first := &candidates[0]
+	for _, e := range t.few {
+		if &e.list[0] == first && len(e.list) == len(candidates) {
+			return e, true
+		}
+	}
+	if t.more == nil {
+		return nil, false
+	}
+	e, ok := t.more[listKey{first, len(candidates)}]
+	return e, ok
+}
+
+func (t *listTable) len() int { return len(t.few) + len(t.more) }
+
+// with returns a copy of t holding e too.
+func (t *listTable) with(e *listEntry) *listTable {
+	n := &listTable{}
+	if t != nil {
+		n.few = t.few
+		n.more = t.more
+	}
+	if len(n.few) < scanned {
+		n.few = append(n.few[:len(n.few):len(n.few)], e)
+		return n
+	}
+	m := make(map[listKey]*listEntry, len(n.more)+1)
+	for k, v := range n.more {
+		m[k] = v
+	}
+	m[listKey{&e.list[0], len(e.list)}] = e
+	n.more = m
+	return n
 }
 
 // listEntry is a candidate list with the snapshot position of each element
@@ -369,13 +415,12 @@ func (c *Chain) lookup(candidates []protocol.Invoker) *listEntry {
 	if c.all != nil && len(candidates) == len(c.invokers) && &candidates[0] == &c.invokers[0] {
 		return c.all
 	}
-	key := listKey{&candidates[0], len(candidates)}
-	if m := c.entries.Load(); m != nil {
-		if e, ok := (*m)[key]; ok {
+	if t := c.entries.Load(); t != nil {
+		if e, ok := t.get(candidates); ok {
 			return e.usable()
 		}
 	}
-	return c.add(key, candidates).usable()
+	return c.add(candidates).usable()
 }
 
 func (e *listEntry) usable() *listEntry {
@@ -386,17 +431,17 @@ func (e *listEntry) usable() *listEntry {
 }
 
 // add creates the entry of a candidate list; nil when the cache is full.
-func (c *Chain) add(key listKey, candidates []protocol.Invoker) *listEntry {
+func (c *Chain) add(candidates []protocol.Invoker) *listEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.entries.Load()
 	if old != nil {
-		if e, ok := (*old)[key]; ok {
+		if e, ok := old.get(candidates); ok {
 			return e
 		}
-		if len(*old) >= maxLists {
+		if old.len() >= maxLists {
 			if !c.overflow.Swap(true) {
-				c.logger.Warn("router chain caches no more candidate lists, routing further ones per call", "lists", len(*old))
+				c.logger.Warn("router chain caches no more candidate lists, routing further ones per call", "lists", old.len())
 			}
 			return nil
 		}
@@ -424,22 +469,8 @@ func (c *Chain) add(key listKey, candidates []protocol.Invoker) *listEntry {
 			e.results = make([]atomic.Pointer[[]protocol.Invoker], c.combos)
 		}
 	}
-	m := make(map[listKey]*listEntry, 1+lenMap(old))
-	if old != nil {
-		for k, v := range *old {
-			m[k] = v
-		}
-	}
-	m[key] = e
-	c.entries.Store(&m)
+	c.entries.Store(old.with(e))
 	return e
-}
-
-func lenMap(m *map[listKey]*listEntry) int {
-	if m == nil {
-		return 0
-	}
-	return len(*m)
 }
 
 // fill computes and caches the result of combination k for e.

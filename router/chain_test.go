@@ -449,3 +449,20 @@ func TestChainSurvivesPanickingRouters(t *testing.T) {
 	require.Empty(t, ex.Steps[0].Removed, "a router that failed to compile leaves calls unrouted")
 	require.ErrorContains(t, ex.Steps[2].Err, "route panicked")
 }
+
+func TestChainManyCandidateLists(t *testing.T) {
+	list := providers(t, 1100)
+	rs := []router.Router{cond(t, "=> env = gray", ""), cond(t, "method = getFoo => zone = z0", "")}
+	var logs bytes.Buffer
+	c := router.NewChain(rs, list, mustURL(t, consumerURL), slog.New(slog.NewTextHandler(&logs, nil)))
+	inv := protocol.NewInvocation("getFoo")
+	for round := 0; round < 2; round++ {
+		for i := 0; i < 1050; i++ { // past the slice, the map and the bound
+			sub := list[i : i+1+i%20]
+			require.Equal(t, hosts(sequential(t, c, sub, inv)), hosts(c.Route(sub, inv)), "list %d", i)
+		}
+	}
+	require.Contains(t, logs.String(), "caches no more candidate lists")
+	sub := list[500:510]
+	require.Zero(t, testing.AllocsPerRun(100, func() { c.Route(sub, inv) }))
+}

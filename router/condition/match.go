@@ -155,6 +155,40 @@ func (p *matchPair) matchArgument(a any) bool {
 	return p.isMatch(javaString(a), nil)
 }
 
+// matchArgument is matchPair.matchArgument with compiled globs.
+func (p *globPair) matchArgument(a any) bool {
+	var buf [24]byte
+	switch v := a.(type) {
+	case string:
+		return p.isMatch(v)
+	case nil:
+		return p.isMatch("null")
+	case bool:
+		return p.isMatch(strconv.FormatBool(v))
+	case int:
+		return p.isMatch(string(strconv.AppendInt(buf[:0], int64(v), 10)))
+	case int8:
+		return p.isMatch(string(strconv.AppendInt(buf[:0], int64(v), 10)))
+	case int16:
+		return p.isMatch(string(strconv.AppendInt(buf[:0], int64(v), 10)))
+	case int32:
+		return p.isMatch(string(strconv.AppendInt(buf[:0], int64(v), 10)))
+	case int64:
+		return p.isMatch(string(strconv.AppendInt(buf[:0], v, 10)))
+	case uint:
+		return p.isMatch(string(strconv.AppendUint(buf[:0], uint64(v), 10)))
+	case uint8:
+		return p.isMatch(string(strconv.AppendUint(buf[:0], uint64(v), 10)))
+	case uint16:
+		return p.isMatch(string(strconv.AppendUint(buf[:0], uint64(v), 10)))
+	case uint32:
+		return p.isMatch(string(strconv.AppendUint(buf[:0], uint64(v), 10)))
+	case uint64:
+		return p.isMatch(string(strconv.AppendUint(buf[:0], v, 10)))
+	}
+	return p.isMatch(javaString(a))
+}
+
 // javaString renders a as Java's String.valueOf would render the value it
 // stands for: floating point numbers as Double.toString ("1.0", "1.0E10").
 func javaString(a any) string {

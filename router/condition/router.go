@@ -84,6 +84,23 @@ func (r *Router) Rule() *Rule { return r.rule }
 // Settings returns the router's settings.
 func (r *Router) Settings() Settings { return r.set }
 
+// dynamicKey is a when-side key that reads the call, compiled.
+type dynamicKey struct {
+	kind sampleKind // sampleMethod or sampleArgument
+	arg  int
+	pair globPair
+}
+
+func (k *dynamicKey) match(method string, args []any) bool {
+	if k.kind == sampleMethod {
+		return k.pair.isMatch(method)
+	}
+	if k.arg < 0 || k.arg >= len(args) {
+		return false
+	}
+	return k.pair.matchArgument(args[k.arg])
+}
+
 // String describes the router: its rule and flags.
 func (r *Router) String() string {
 	s := fmt.Sprintf("condition %q", r.rule.text)
@@ -149,11 +166,11 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 	if r.set.Disabled {
 		return keep, nil
 	}
-	var dynamic condition
+	var dynamic []dynamicKey
 	for _, k := range r.rule.when {
 		switch k.kind {
 		case sampleMethod, sampleArgument:
-			dynamic = append(dynamic, k)
+			dynamic = append(dynamic, dynamicKey{kind: k.kind, arg: k.arg, pair: compilePair(k.pair)})
 			continue
 		}
 		if !k.match(consumer, nil, nil) {
@@ -174,8 +191,18 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 	return router.Compiled{
 		Outcomes: []router.Outcome{{All: true}, step},
 		Decide: func(inv protocol.Invocation) int {
-			for _, k := range dynamic {
-				if !k.match(consumer, nil, inv) {
+			if inv == nil {
+				// As Route: method reads the consumer URL, arguments fail.
+				for _, k := range r.rule.when {
+					if (k.kind == sampleMethod || k.kind == sampleArgument) && !k.match(consumer, nil, nil) {
+						return 0
+					}
+				}
+				return 1
+			}
+			method, args := protocol.RealMethodName(inv), protocol.RealArguments(inv)
+			for i := range dynamic {
+				if !dynamic[i].match(method, args) {
 					return 0
 				}
 			}
