@@ -215,6 +215,9 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 	}
 	var providers, confs, routes []*common.URL
 	var hasConfs, hasRoutes bool
+	if len(urls) > 1 {
+		providers = make([]*common.URL, 0, len(urls))
+	}
 	for _, u := range urls {
 		if u == nil {
 			continue
