@@ -9,23 +9,35 @@ import (
 // and no default (Java UrlUtils).
 const defaultAddressPort = 9090
 
-// AppendDefaultPort appends port to an address that has none: "h" and "h:0"
-// become "h:<port>". An empty address, or a port <= 0, leaves the address as
-// it is. The port is the text after the last ':' (Java takes the first, and
-// throws on IPv6); "h:" counts as having none.
+// AppendDefaultPort appends port to an address that has none: "h", "h:0"
+// and "h:" become "h:<port>", "[::1]" becomes "[::1]:<port>". An empty
+// address, a port <= 0, or an address whose port is not a number leaves the
+// address as it is. The port is the text after the last ':' (Java takes the
+// first, and throws on IPv6).
 func AppendDefaultPort(address string, port int) string {
 	if address == "" || port <= 0 {
 		return address
 	}
-	p := strconv.Itoa(port)
+	host, p, ok := splitAddress(address)
+	if !ok || p > 0 {
+		return address
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// splitAddress splits host[:port] at its last ':'. A missing, empty or zero
+// port is 0; a bracketed IPv6 host ("[::1]") has no port. ok is false when
+// the text after the last ':' is not a port.
+func splitAddress(address string) (host string, port int, ok bool) {
 	i := strings.LastIndexByte(address, ':')
-	if i < 0 {
-		return address + ":" + p
+	if i < 0 || strings.HasSuffix(address, "]") {
+		return address, 0, true
 	}
-	if n, ok := parsePort(address[i+1:]); (ok && n == 0) || i == len(address)-1 {
-		return address[:i+1] + p
+	if i == len(address)-1 {
+		return address[:i], 0, true
 	}
-	return address
+	port, ok = parsePort(address[i+1:])
+	return address[:i], port, ok
 }
 
 // BackupAddress returns the URL's address followed by each address of its
@@ -47,8 +59,9 @@ func (u *URL) BackupAddress(defaultPort int) string {
 
 // BackupURLs returns u followed by one URL per "backup" address, each with
 // u's protocol, user info, path and parameters. A backup address without a
-// port keeps u's port. Empty entries and entries whose port (the text after
-// the last ':') is not a valid port are skipped (Java throws).
+// port (or with port 0) keeps u's port. Empty entries and entries whose port
+// (the text after the last ':') is not a valid port are skipped (Java
+// throws).
 func (u *URL) BackupURLs() []*URL {
 	backups := u.ParamList(BackupKey)
 	urls := make([]*URL, 0, 1+len(backups))
@@ -57,13 +70,12 @@ func (u *URL) BackupURLs() []*URL {
 		if backup == "" {
 			continue
 		}
-		host, port := backup, u.port
-		if i := strings.LastIndexByte(backup, ':'); i >= 0 {
-			p, ok := parsePort(backup[i+1:])
-			if !ok {
-				continue
-			}
-			host, port = backup[:i], p
+		host, port, ok := splitAddress(backup)
+		if !ok {
+			continue
+		}
+		if port == 0 {
+			port = u.port
 		}
 		urls = append(urls, u.WithAddress(host, port))
 	}

@@ -1,5 +1,7 @@
 package common
 
+import "slices"
+
 // Each builder returns a new URL and leaves its receiver as it was; when
 // nothing would change it may return the receiver itself. Parameter values
 // are trimmed of blanks, as every constructor does.
@@ -80,20 +82,17 @@ func (u *URL) WithParam(key, value string) *URL {
 	if key == "" || value == "" {
 		return u
 	}
-	i, found := searchParams(u.params, key)
-	if found && u.params[i].value == value {
+	i, found := u.search(key)
+	if found && u.valueAt(i) == value {
 		return u
 	}
-	ps := make([]param, 0, len(u.params)+1)
-	ps = append(ps, u.params[:i]...)
-	ps = append(ps, param{key, value})
+	kvs := u.kvs(1)
 	if found {
-		i++
+		kvs[i].value = value
+	} else {
+		kvs = slices.Insert(kvs, i, kv{key, value})
 	}
-	ps = append(ps, u.params[i:]...)
-	c := u.clone()
-	c.params = ps
-	return c
+	return u.withKVs(kvs)
 }
 
 // WithParams returns u with the entries of kv set, overwriting existing
@@ -109,83 +108,66 @@ func (u *URL) WithParamsIfAbsent(kv map[string]string) *URL {
 	return u.mergeParams(kv, false)
 }
 
-func (u *URL) mergeParams(kv map[string]string, overwrite bool) *URL {
-	add := make([]param, 0, len(kv))
-	for k, v := range kv {
+func (u *URL) mergeParams(m map[string]string, overwrite bool) *URL {
+	add := make([]kv, 0, len(m))
+	for k, v := range m {
 		if v = trimBlank(v); k != "" && v != "" {
-			add = append(add, param{k, v})
+			add = append(add, kv{k, v})
 		}
 	}
 	if len(add) == 0 {
 		return u
 	}
-	sortParams(add)
-	base := u.params
-	ps := make([]param, 0, len(base)+len(add))
+	sortKVs(add)
+	base := u.kvs(0)
+	out := make([]kv, 0, len(base)+len(add))
 	changed := false
 	i, j := 0, 0
 	for i < len(base) && j < len(add) {
 		switch c := compareKeys(base[i].key, add[j].key); {
 		case c < 0:
-			ps = append(ps, base[i])
+			out = append(out, base[i])
 			i++
 		case c > 0:
-			ps = append(ps, add[j])
+			out = append(out, add[j])
 			changed = true
 			j++
 		default:
 			if overwrite && base[i].value != add[j].value {
-				ps = append(ps, add[j])
+				out = append(out, add[j])
 				changed = true
 			} else {
-				ps = append(ps, base[i])
+				out = append(out, base[i])
 			}
 			i++
 			j++
 		}
 	}
-	ps = append(ps, base[i:]...)
+	out = append(out, base[i:]...)
 	if j < len(add) {
-		ps = append(ps, add[j:]...)
+		out = append(out, add[j:]...)
 		changed = true
 	}
 	if !changed {
 		return u
 	}
+	return u.withKVs(out)
+}
+
+// withKVs returns u with exactly the parameters kvs (sorted, unique keys),
+// packed anew.
+func (u *URL) withKVs(kvs []kv) *URL {
 	c := u.clone()
-	c.params = ps
+	c.text, c.params = pack(kvs)
 	return c
 }
 
-// WithoutParams returns u without the given parameters; absent keys are
-// ignored.
-func (u *URL) WithoutParams(keys ...string) *URL {
-	drop := 0
-	for _, k := range keys {
-		if _, ok := searchParams(u.params, k); ok {
-			drop++
-		}
-	}
-	if drop == 0 {
-		return u
-	}
-	ps := make([]param, 0, len(u.params)-min(drop, len(u.params)))
-	for _, p := range u.params {
-		if !containsString(keys, p.key) {
-			ps = append(ps, p)
-		}
-	}
-	c := u.clone()
-	c.params = nilIfEmpty(ps)
-	return c
-}
-
-// KeepParams returns u with only the parameters named in keys that have a
-// non-empty value, and those whose keys start with one of prefixes.
-func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
+// withParamsFiltered returns u with the parameters for which keep is true.
+// They stay in u's text.
+func (u *URL) withParamsFiltered(keep func(key, value string) bool) *URL {
 	ps := make([]param, 0, len(u.params))
-	for _, p := range u.params {
-		if (p.value != "" && containsString(keys, p.key)) || hasAnyPrefix(p.key, prefixes) {
+	for i, p := range u.params {
+		if keep(u.keyAt(i), u.valueAt(i)) {
 			ps = append(ps, p)
 		}
 	}
@@ -193,15 +175,32 @@ func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
 		return u
 	}
 	c := u.clone()
-	c.params = nilIfEmpty(ps)
+	c.params = ps
+	if len(ps) == 0 {
+		c.text, c.params = "", nil
+	}
 	return c
+}
+
+// WithoutParams returns u without the given parameters; absent keys are
+// ignored.
+func (u *URL) WithoutParams(keys ...string) *URL {
+	return u.withParamsFiltered(func(k, _ string) bool { return !containsString(keys, k) })
+}
+
+// KeepParams returns u with only the parameters named in keys that have a
+// non-empty value, and those whose keys start with one of prefixes.
+func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
+	return u.withParamsFiltered(func(k, v string) bool {
+		return (v != "" && containsString(keys, k)) || hasAnyPrefix(k, prefixes)
+	})
 }
 
 // ReplaceParams returns a URL with u's protocol, user info, host, port and
 // path and exactly the entries of kv (empty keys skipped, values trimmed).
 func (u *URL) ReplaceParams(kv map[string]string) *URL {
 	c := u.clone()
-	c.params = paramsFromMap(kv)
+	c.text, c.params = packMap(kv)
 	return c
 }
 
@@ -221,11 +220,4 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 		}
 	}
 	return false
-}
-
-func nilIfEmpty(ps []param) []param {
-	if len(ps) == 0 {
-		return nil
-	}
-	return ps
 }

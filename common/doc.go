@@ -12,7 +12,8 @@
 // rest of fleet asks of it: typed and per-method parameters, service keys,
 // equality, subscription matching. The rules follow Java Dubbo 2.7
 // (org.apache.dubbo.common.URL, URLStrParser, UrlUtils, StringUtils) with the
-// 2.7.9+/3.x equality rule; /work/shared/reference/url.md restates them.
+// 2.7.9+/3.x equality rule, as fleet's specification reference/url.md
+// restates them.
 //
 // A URL is immutable: nothing changes it after construction, the With*
 // builders return a new value, and a *URL may be shared between goroutines

@@ -36,18 +36,21 @@ func Encode(s string) string {
 	if n == 0 && strings.IndexByte(s, ' ') < 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s)+2*n)
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == ' ':
-			b = append(b, '+')
+			b.WriteByte('+')
 		case shouldEscape(c):
-			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&15])
 		default:
-			b = append(b, c)
+			b.WriteByte(c)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 // Decode decodes s as Java's URLDecoder.decode(s, "UTF-8") does: '+' is a
@@ -66,12 +69,16 @@ func Decode(s string) (string, error) {
 		}
 		return s, nil
 	}
-	b := make([]byte, 0, len(s))
-	b = append(b, s[:i]...)
-	for ; i < len(s); i++ {
-		switch c := s[i]; c {
+	var b strings.Builder
+	b.Grow(len(s))
+	lit := 0 // start of the run of bytes copied as they are
+	for i < len(s) {
+		switch s[i] {
 		case '+':
-			b = append(b, ' ')
+			b.WriteString(s[lit:i])
+			b.WriteByte(' ')
+			i++
+			lit = i
 		case '%':
 			if i+2 >= len(s) {
 				return "", &ParseError{Input: s, Reason: fmt.Sprintf("unterminated escape sequence at index %d of", i)}
@@ -81,16 +88,20 @@ func Decode(s string) (string, error) {
 			if !ok1 || !ok2 {
 				return "", &ParseError{Input: s, Reason: fmt.Sprintf("invalid escape sequence %q at index %d of", s[i:i+3], i)}
 			}
-			b = append(b, hi<<4|lo)
-			i += 2
+			b.WriteString(s[lit:i])
+			b.WriteByte(hi<<4 | lo)
+			i += 3
+			lit = i
 		default:
-			b = append(b, c)
+			i++
 		}
 	}
-	if !utf8.Valid(b) {
+	b.WriteString(s[lit:])
+	d := b.String()
+	if !utf8.ValidString(d) {
 		return "", &ParseError{Input: s, Reason: "invalid UTF-8 after decoding"}
 	}
-	return string(b), nil
+	return d, nil
 }
 
 func unhex(c byte) (byte, bool) {

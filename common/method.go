@@ -35,9 +35,9 @@ func (u *URL) MethodParamStrict(method, key string) (string, bool) {
 	lo, hi := 0, len(u.params)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		switch c := compareJoined(u.params[m].key, method, key); {
+		switch c := compareJoined(u.keyAt(m), method, key); {
 		case c == 0:
-			return u.params[m].value, true
+			return u.valueAt(m), true
 		case c < 0:
 			lo = m + 1
 		default:
@@ -47,10 +47,10 @@ func (u *URL) MethodParamStrict(method, key string) (string, bool) {
 	return "", false
 }
 
-// MethodParam returns the value of key for method when it is non-empty, else
-// Param(key) (Java URL.getMethodParameter). With ?timeout=1000&sayHello.timeout=3000,
-// MethodParam("sayHello", "timeout") is 3000 and MethodParam("sayBye",
-// "timeout") 1000. It does not allocate.
+// MethodParam returns the value of key for method when it is non-empty,
+// else Param(key) (Java URL.getMethodParameter). With
+// ?timeout=1000&sayHello.timeout=3000, MethodParam("sayHello", "timeout")
+// is 3000 and MethodParam("sayBye", "timeout") 1000. It does not allocate.
 func (u *URL) MethodParam(method, key string) (string, bool) {
 	if v, ok := u.MethodParamStrict(method, key); ok && v != "" {
 		return v, true
@@ -133,21 +133,46 @@ func (u *URL) Methods() []string {
 				continue
 			}
 			seen[m] = true
-			for _, p := range u.params {
-				if len(p.key) > len(m) && p.key[len(m)] == '.' && p.key[:len(m)] == m {
-					names = append(names, m)
-					break
-				}
+			if u.hasMethodKeys(m) {
+				names = append(names, m)
 			}
 		}
 	} else {
-		for _, p := range u.params {
-			if i := strings.IndexByte(p.key, '.'); i > 0 {
-				names = append(names, p.key[:i])
+		for i := range u.params {
+			k := u.keyAt(i)
+			if j := strings.IndexByte(k, '.'); j > 0 {
+				names = append(names, k[:j])
 			}
 		}
 	}
 	return sortUnique(names)
+}
+
+// hasMethodKeys reports whether some key starts with m+".".
+func (u *URL) hasMethodKeys(m string) bool {
+	if !utf8.ValidString(m) {
+		for i := range u.params {
+			if strings.HasPrefix(u.keyAt(i), m+".") {
+				return true
+			}
+		}
+		return false
+	}
+	// The keys starting with m+"." follow m+"." itself in the order.
+	lo, hi := 0, len(u.params)
+	for lo < hi {
+		i := int(uint(lo+hi) >> 1)
+		if compareJoined(u.keyAt(i), m, "") < 0 {
+			lo = i + 1
+		} else {
+			hi = i
+		}
+	}
+	if lo == len(u.params) {
+		return false
+	}
+	rest, ok := cutPrefix(u.keyAt(lo), m)
+	return ok && rest != "" && rest[0] == '.'
 }
 
 // isMethod reports whether method can have method parameters on u.
@@ -156,16 +181,26 @@ func (u *URL) isMethod(method string) bool {
 		return false
 	}
 	if list, _ := u.Param(MethodsKey); list != "" {
-		for list != "" {
-			var m string
-			m, list, _ = strings.Cut(list, ",")
-			if m == method {
-				return true
-			}
-		}
-		return false
+		return commaListHas(list, method)
 	}
 	return strings.IndexByte(method, '.') < 0
+}
+
+// commaListHas reports whether item is one of the ','-separated items of
+// list, compared exactly. item must not be empty.
+func commaListHas(list, item string) bool {
+	for i := 0; i < len(list); {
+		j := strings.Index(list[i:], item)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(item)
+		if (start == 0 || list[start-1] == ',') && (end == len(list) || list[end] == ',') {
+			return true
+		}
+		i = start + 1
+	}
+	return false
 }
 
 // sortUnique sorts names in Java order and drops duplicates; nil stays nil.

@@ -12,8 +12,8 @@ import (
 // Param returns the value of parameter key and whether it is present. It
 // does not allocate.
 func (u *URL) Param(key string) (string, bool) {
-	if i, ok := searchParams(u.params, key); ok {
-		return u.params[i].value, true
+	if i, ok := u.search(key); ok {
+		return u.valueAt(i), true
 	}
 	return "", false
 }
@@ -59,8 +59,8 @@ func (u *URL) RawParam(key string) string {
 // Params returns a fresh copy of the parameters; the caller owns it.
 func (u *URL) Params() map[string]string {
 	m := make(map[string]string, len(u.params))
-	for _, p := range u.params {
-		m[p.key] = p.value
+	for i := range u.params {
+		m[u.keyAt(i)] = u.valueAt(i)
 	}
 	return m
 }
@@ -68,8 +68,8 @@ func (u *URL) Params() map[string]string {
 // RangeParams calls fn for each parameter in key order (Java String order)
 // until fn returns false.
 func (u *URL) RangeParams(fn func(key, value string) bool) {
-	for _, p := range u.params {
-		if !fn(p.key, p.value) {
+	for i := range u.params {
+		if !fn(u.keyAt(i), u.valueAt(i)) {
 			return
 		}
 	}

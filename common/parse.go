@@ -2,6 +2,7 @@ package common
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,8 +13,9 @@ import (
 // inspect it with errors.As.
 type ParseError struct {
 	// Op names what failed: "parse url", "parse encoded url", "parse
-	// address". It is empty for the messages that keep Java Dubbo's wording,
-	// which name the input last ("url missing protocol", escape errors).
+	// address", "parse addresses". It is empty for the messages that keep
+	// Java Dubbo's wording and name the input last ("url missing protocol",
+	// the escape and UTF-8 errors of Decode).
 	Op string
 	// Input is the text as it was given.
 	Input string
@@ -96,13 +98,15 @@ const (
 //     and a bare "2001:db8::1" has host "2001:db8:" and port 1, as in Java.
 //
 // Beyond Java: values, the host and the end of the path are trimmed of
-// blanks; empty keys are skipped; input that is not valid UTF-8 and input
-// that leaves every part empty ("?", "#x", "/") are errors. Nothing is
+// blanks, and so is the start of X in "default.X"; a key "default.default.x"
+// sets no other key (Java would set "default.x", which once rendered would
+// set "x"); empty keys are skipped; input that is not valid UTF-8, and input
+// that leaves every part empty ("?", "#x", "/"), are errors. Nothing is
 // unescaped: a value such as refer=a%3Db stays encoded.
 //
 // Errors are *ParseError and quote the input.
 func Parse(s string) (*URL, error) {
-	return parse(opParse, s, s)
+	return parse(opParse, s, s, true)
 }
 
 // ParseEncoded parses the URL-encoded form Dubbo uses for ZooKeeper node
@@ -121,7 +125,7 @@ func ParseEncoded(s string) (*URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parse(opParseEncoded, s, d)
+	return parse(opParseEncoded, s, d, false) // Decode checked UTF-8
 }
 
 // MustParse is like Parse but panics on error. It is meant for tests,
@@ -134,8 +138,9 @@ func MustParse(s string) *URL {
 	return u
 }
 
-// parse parses s; input is the text to quote in errors.
-func parse(op, input, s string) (*URL, error) {
+// parse parses s; input is the text to quote in errors. checkUTF8 is false
+// when s is known to be valid UTF-8.
+func parse(op, input, s string, checkUTF8 bool) (*URL, error) {
 	fail := func(reason string) (*URL, error) {
 		return nil, &ParseError{Op: op, Input: input, Reason: reason}
 	}
@@ -143,13 +148,17 @@ func parse(op, input, s string) (*URL, error) {
 	if s == "" {
 		return fail("empty url")
 	}
-	if !utf8.ValidString(s) {
+	if checkUTF8 && !utf8.ValidString(s) {
 		return fail("invalid UTF-8")
 	}
+	if uint64(len(s)) > math.MaxUint32 {
+		return fail("url too long")
+	}
 	u := &URL{}
-	body, query, hasQuery := strings.Cut(s, "?")
-	if hasQuery {
-		u.params = parseParams(query)
+	body := s
+	if q := strings.IndexByte(s, '?'); q >= 0 {
+		body = s[:q]
+		u.text, u.params = s, parseParams(s, q+1)
 	}
 	if i := strings.IndexByte(body, '#'); i >= 0 {
 		body = body[:i]
@@ -211,65 +220,90 @@ func parsePort(s string) (int, bool) {
 	return n, true
 }
 
-// rawParam is a parsed query part before duplicates are resolved.
+// rawParam is a parsed query part, located in the parsed string, before
+// duplicates are resolved.
 type rawParam struct {
-	key, value string
+	param
 	// derived marks X set from "default.X": it applies only when X has not
 	// been set before, and any explicit X overrides it.
 	derived bool
 }
 
-// parseParams parses a decoded query (the text after '?') by rule 2 of Parse.
-func parseParams(q string) []param {
+// parseParams parses the query of s, which starts at from, by rule 2 of
+// Parse. The parameters point into s.
+func parseParams(s string, from int) []param {
 	var buf [32]rawParam
 	raw := buf[:0]
-	for q != "" {
-		var part string
-		if i := strings.IndexAny(q, "&;"); i >= 0 {
-			part, q = q[:i], q[i+1:]
-		} else {
-			part, q = q, ""
+	for i := from; i <= len(s); {
+		j := i
+		for j < len(s) && s[j] != '&' && s[j] != ';' {
+			j++
 		}
-		part = trimBlank(part)
-		if part == "" {
+		a, b := i, j // the part, trimmed
+		i = j + 1
+		for a < b && isBlank(s[a]) {
+			a++
+		}
+		for b > a && isBlank(s[b-1]) {
+			b--
+		}
+		if a == b {
 			continue
 		}
-		key, value, found := strings.Cut(part, "=")
-		if found {
-			value = trimBlank(value)
-		} else {
-			value = part
+		k0, k1, v0, v1 := a, b, a, b // a part without '=' is its own value
+		if eq := strings.IndexByte(s[a:b], '='); eq >= 0 {
+			k1, v0 = a+eq, a+eq+1
+			for v0 < v1 && isBlank(s[v0]) {
+				v0++
+			}
 		}
-		if key == "" {
+		if k0 == k1 {
 			continue
 		}
-		raw = append(raw, rawParam{key: key, value: value})
-		if x, ok := cutPrefix(key, DefaultKeyPrefix); ok && x != "" {
-			raw = append(raw, rawParam{key: x, value: value, derived: true})
+		raw = append(raw, rawParam{param: param{uint32(k0), uint32(k1), uint32(v0), uint32(v1)}})
+		// "default.X" also sets X. X is trimmed at the start: the part was
+		// trimmed, so no explicit key starts with a blank, and X must not
+		// either or it would not read back from the rendered text. For the
+		// same reason X may not itself be "default.Y": once rendered it
+		// would be explicit and set Y. (Setting Y as well would let a key
+		// "default.default.…" of n bytes render as O(n²) text.)
+		if _, ok := cutPrefix(s[k0:k1], DefaultKeyPrefix); ok {
+			x := k0 + len(DefaultKeyPrefix)
+			for x < k1 && isBlank(s[x]) {
+				x++
+			}
+			if _, nested := cutPrefix(s[x:k1], DefaultKeyPrefix); x < k1 && !nested {
+				raw = append(raw, rawParam{param: param{uint32(x), uint32(k1), uint32(v0), uint32(v1)}, derived: true})
+			}
 		}
 	}
-	return resolveParams(raw)
+	return resolveParams(s, raw)
 }
 
 // resolveParams sorts raw parts by key and keeps one value per key: the last
 // explicit one, or when there is none the first derived one. That is what
 // applying the parts in order gives: an explicit X always lands (before or
 // after a derived X); a derived X lands only if nothing set X before it.
-func resolveParams(raw []rawParam) []param {
+func resolveParams(s string, raw []rawParam) []param {
 	if len(raw) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(raw, func(a, b rawParam) int { return compareKeys(a.key, b.key) })
+	key := func(p rawParam) string { return s[p.k0:p.k1] }
+	cmpRaw := func(a, b rawParam) int { return compareKeys(key(a), key(b)) }
+	// Java writes parameters sorted; check before sorting.
+	if !slices.IsSortedFunc(raw, cmpRaw) {
+		slices.SortStableFunc(raw, cmpRaw)
+	}
 	n := 1
 	for i := 1; i < len(raw); i++ {
-		if raw[i].key != raw[i-1].key {
+		if key(raw[i]) != key(raw[i-1]) {
 			n++
 		}
 	}
 	ps := make([]param, 0, n)
 	for i := 0; i < len(raw); {
 		j := i + 1
-		for j < len(raw) && raw[j].key == raw[i].key {
+		for j < len(raw) && key(raw[j]) == key(raw[i]) {
 			j++
 		}
 		chosen := raw[i]
@@ -279,7 +313,7 @@ func resolveParams(raw []rawParam) []param {
 				break
 			}
 		}
-		ps = append(ps, param{chosen.key, chosen.value})
+		ps = append(ps, chosen.param)
 		i = j
 	}
 	return ps

@@ -217,6 +217,16 @@ func TestParse(t *testing.T) {
 			want: parts{"dubbo", "", "", "h", 0, "p", map[string]string{"default.": "1"}},
 		},
 		{
+			name: "default key: blanks at the start of the plain key are trimmed",
+			in:   "dubbo://h/p?default. x=1",
+			want: parts{"dubbo", "", "", "h", 0, "p", map[string]string{"default. x": "1", "x": "1"}},
+		},
+		{
+			name: "default key: a nested default key sets no other key",
+			in:   "dubbo://h/p?default.default.x=1",
+			want: parts{"dubbo", "", "", "h", 0, "p", map[string]string{"default.default.x": "1"}},
+		},
+		{
 			name: "fragment before the query is dropped",
 			in:   "dubbo://h:20880/p#frag?x=1",
 			want: parts{"dubbo", "", "", "h", 20880, "p", map[string]string{"x": "1"}},

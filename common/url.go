@@ -1,7 +1,6 @@
 package common
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,13 +26,10 @@ type URL struct {
 	host     string
 	port     int
 	path     string
-	// params is sorted by key in Java String order (see compareKeys) and
-	// shared between URLs derived from one another; it is never modified.
+	// text and params hold the parameters (see paramstore.go). Both are
+	// shared between URLs derived from one another and never modified.
+	text   string
 	params []param
-}
-
-type param struct {
-	key, value string
 }
 
 // NewURL returns a URL with the given parts and a copy of params. Leading
@@ -42,13 +38,14 @@ type param struct {
 // validated otherwise; see [URL.FullString] for what survives a round trip
 // through text.
 func NewURL(protocol, host string, port int, path string, params map[string]string) *URL {
-	return &URL{
+	u := &URL{
 		protocol: protocol,
 		host:     cleanHost(host),
 		port:     cleanPort(port),
 		path:     cleanPath(path),
-		params:   paramsFromMap(params),
 	}
+	u.text, u.params = packMap(params)
+	return u
 }
 
 // Protocol returns the protocol (scheme), "" when there is none.
@@ -77,9 +74,10 @@ func (u *URL) Address() string {
 	return u.host + ":" + strconv.Itoa(u.port)
 }
 
-// String renders the URL without user info (Java URL.toString): parameters
-// sorted by key, written key=value joined by '&', unescaped. It does not
-// reveal the password, so it is the form to log.
+// String renders the URL without user info (Java URL.toString), by the rules
+// of FullString: parameters sorted by key (Java String order), written
+// key=value joined by '&', unescaped. It does not reveal the password, so
+// it is the form to log.
 func (u *URL) String() string { return u.render(false, true) }
 
 // FullString renders the URL with user info (Java URL.toFullString); the
@@ -95,9 +93,12 @@ func (u *URL) String() string { return u.render(false, true) }
 //     writes the bare host, which it then cannot parse back.
 //   - User info with only a password is written ":password@"; Java drops it.
 //
-// Nothing is escaped, so a URL built with a key or value holding '&', ';',
-// '=' (in a key), '?' or '#', or with '/', '@', '?' or '#' in a host or user
-// info, does not read back the same; Parse never produces such a URL.
+// Nothing is escaped, so a URL built by NewURL or the builders from parts
+// that hold the separators of the format does not read back the same: '&'
+// or ';' in a parameter, '=' in a key or a blank at its start, '?' or '#'
+// anywhere, '/' before the path, ':' in the user name, '@' in the host. Nor
+// does a URL with no parts at all (it renders as ""). Parse never produces
+// such URLs.
 func (u *URL) FullString() string { return u.render(true, true) }
 
 // IdentityString renders the URL with user info and without parameters
@@ -114,7 +115,7 @@ func (u *URL) render(withUser, withParams bool) string {
 		len(u.host) + 21 + 1 + len(u.path) + 1
 	if withParams {
 		for _, p := range u.params {
-			n += len(p.key) + len(p.value) + 2
+			n += int(p.k1-p.k0) + int(p.v1-p.v0) + 2
 		}
 	}
 	var b strings.Builder
@@ -141,16 +142,16 @@ func (u *URL) render(withUser, withParams bool) string {
 		b.WriteByte('/')
 		b.WriteString(u.path)
 	}
-	if withParams && len(u.params) > 0 {
-		for i, p := range u.params {
+	if withParams {
+		for i := range u.params {
 			if i == 0 {
 				b.WriteByte('?')
 			} else {
 				b.WriteByte('&')
 			}
-			b.WriteString(p.key)
+			b.WriteString(u.keyAt(i))
 			b.WriteByte('=')
-			b.WriteString(p.value)
+			b.WriteString(u.valueAt(i))
 		}
 	}
 	return b.String()
@@ -180,9 +181,9 @@ func (u *URL) Equal(o *URL) bool {
 		u.host != o.host || u.port != o.port || u.path != o.path || len(u.params) != len(o.params) {
 		return false
 	}
-	for i, p := range u.params {
-		q := o.params[i]
-		if p.key != q.key || (p.value != q.value && p.key != TimestampKey) {
+	for i := range u.params {
+		k := u.keyAt(i)
+		if k != o.keyAt(i) || (k != TimestampKey && u.valueAt(i) != o.valueAt(i)) {
 			return false
 		}
 	}
@@ -200,10 +201,11 @@ func (u *URL) Hash() uint64 {
 	h = fnvString(h, u.host)
 	h = fnvUint(h, uint64(u.port))
 	h = fnvString(h, u.path)
-	for _, p := range u.params {
-		h = fnvString(h, p.key)
-		if p.key != TimestampKey {
-			h = fnvString(h, p.value)
+	for i := range u.params {
+		k := u.keyAt(i)
+		h = fnvString(h, k)
+		if k != TimestampKey {
+			h = fnvString(h, u.valueAt(i))
 		}
 	}
 	return h
@@ -275,48 +277,4 @@ func cleanPort(p int) int {
 		return 0
 	}
 	return p
-}
-
-// paramsFromMap returns the entries of m with non-empty keys, values trimmed,
-// sorted by key; nil for none.
-func paramsFromMap(m map[string]string) []param {
-	n := 0
-	for k := range m {
-		if k != "" {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	ps := make([]param, 0, n)
-	for k, v := range m {
-		if k != "" {
-			ps = append(ps, param{k, trimBlank(v)})
-		}
-	}
-	sortParams(ps)
-	return ps
-}
-
-func sortParams(ps []param) {
-	slices.SortFunc(ps, func(a, b param) int { return compareKeys(a.key, b.key) })
-}
-
-// searchParams returns the index of key in ps and true, or the index where
-// key would be inserted and false.
-func searchParams(ps []param, key string) (int, bool) {
-	lo, hi := 0, len(ps)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		switch c := compareKeys(ps[m].key, key); {
-		case c == 0:
-			return m, true
-		case c < 0:
-			lo = m + 1
-		default:
-			hi = m
-		}
-	}
-	return lo, false
 }
