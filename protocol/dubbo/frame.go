@@ -116,6 +116,7 @@ type FrameReader struct {
 	channel string
 	hdr     [HeaderLen]byte
 	body    []byte // reused between frames
+	skip    int    // bytes of an over-limit body still to skip
 }
 
 // NewFrameReader returns a reader of frames from r with a payload limit
@@ -130,10 +131,19 @@ func NewFrameReader(r io.Reader, limit int, channel string) *FrameReader {
 
 // ReadFrame reads the next frame. The body is valid until the next call.
 //
-// A body over the payload limit is skipped: ReadFrame returns the header and
-// a *PayloadError, and the stream stays usable (the caller answers or fails
-// that id). ErrBadMagic, io.EOF and read errors end the stream.
+// A body over the payload limit is not read: ReadFrame returns the header
+// and a *PayloadError at once. A caller that goes on (a consumer failing
+// that id with status 90) calls ReadFrame again, which first skips the
+// body; a provider closes the connection instead. ErrBadMagic, io.EOF and
+// read errors end the stream.
 func (f *FrameReader) ReadFrame() (Header, []byte, error) {
+	if f.skip > 0 {
+		n := f.skip
+		f.skip = 0
+		if _, err := f.r.Discard(n); err != nil {
+			return Header{}, nil, err
+		}
+	}
 	if _, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
 		return Header{}, nil, err
 	}
@@ -142,9 +152,7 @@ func (f *FrameReader) ReadFrame() (Header, []byte, error) {
 		return Header{}, nil, err
 	}
 	if err := checkPayload(h.BodyLen, f.limit, f.channel); err != nil {
-		if _, derr := f.r.Discard(h.BodyLen); derr != nil {
-			return h, nil, derr
-		}
+		f.skip = h.BodyLen // skipped by the next call, if there is one
 		return h, nil, err
 	}
 	if cap(f.body) < h.BodyLen {
