@@ -29,6 +29,7 @@ type simResult struct {
 	name          string
 	p50, p99, max time.Duration
 	slowShare     float64 // share of calls sent to the slow provider
+	slowCalls     int
 	minFast       float64 // smallest share of a fast provider
 	maxFast       float64 // largest share of a fast provider
 }
@@ -125,7 +126,7 @@ func simulate(name string, lb LoadBalance, stats *Stats, seed uint64) simResult 
 	}
 	slices.Sort(lat)
 	r := simResult{name: name, p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], max: lat[len(lat)-1],
-		slowShare: float64(counts[0]) / calls, minFast: 1, maxFast: 0}
+		slowShare: float64(counts[0]) / calls, slowCalls: counts[0], minFast: 1, maxFast: 0}
 	for _, c := range counts[1:] {
 		s := float64(c) / calls
 		r.minFast, r.maxFast = min(r.minFast, s), max(r.maxFast, s)
@@ -139,7 +140,7 @@ func TestSlowProviderSimulation(t *testing.T) {
 	}
 	results := map[string]simResult{}
 	var table strings.Builder
-	fmt.Fprintf(&table, "%-16s %9s %9s %9s %10s %17s\n", "balancer", "p50", "p99", "max", "slow share", "fast shares")
+	fmt.Fprintf(&table, "%-16s %9s %9s %9s %17s %17s\n", "balancer", "p50", "p99", "max", "slow share", "fast shares")
 	for _, name := range []string{RandomName, RoundRobinName, LeastActiveName, ShortestResponseName, P2CName, ConsistentHashName, BoundedHashName} {
 		stats := NewStats()
 		rng := rand.New(rand.NewPCG(42, 1))
@@ -162,9 +163,9 @@ func TestSlowProviderSimulation(t *testing.T) {
 		}
 		r := simulate(name, lb, stats, 7)
 		results[name] = r
-		fmt.Fprintf(&table, "%-16s %9s %9s %9s %9.1f%% %7.1f%%–%5.1f%%\n", r.name,
+		fmt.Fprintf(&table, "%-16s %9s %9s %9s %5.1f%% (%5d) %7.1f%%–%5.1f%%\n", r.name,
 			roundDur(r.p50), roundDur(r.p99), roundDur(r.max),
-			100*r.slowShare, 100*r.minFast, 100*r.maxFast)
+			100*r.slowShare, r.slowCalls, 100*r.minFast, 100*r.maxFast)
 	}
 	t.Logf("one slow provider (100 ms) among ten (10 ms), 8 workers each, 2,000 calls/s:\n%s", table.String())
 
