@@ -18,16 +18,12 @@ func TypeOf(rule *common.URL) string {
 }
 
 // New builds the router of a rule URL with the factory registered under
-// TypeOf(rule). An unknown type or a rule that does not parse is an error
-// naming the rule.
+// TypeOf(rule). An unknown type is an error naming the rule; a rule that
+// does not parse is the factory's error, which names it too.
 func New(rule *common.URL) (Router, error) {
 	f, err := Get(TypeOf(rule))
 	if err != nil {
 		return nil, fmt.Errorf("router %s: %w", rule, err)
 	}
-	r, err := f(rule)
-	if err != nil {
-		return nil, fmt.Errorf("router %s: %w", rule, err)
-	}
-	return r, nil
+	return f(rule)
 }
