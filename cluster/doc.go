@@ -11,7 +11,9 @@
 //   - forking: call several providers in parallel, the first result wins;
 //   - broadcast: call every provider;
 //   - available: call the first available provider;
-//   - zone-aware: choose among per-registry cluster invokers by zone.
+//   - zone-aware: choose among per-registry cluster invokers by zone;
+//   - mergeable: call one group of several, or all of them and merge the
+//     values (Merger, RegisterMerger).
 //
 // Every strategy's invoker shares the common invoke path (fail when
 // destroyed, list the directory, take the balancer named by the first

@@ -57,7 +57,9 @@ func groupCalls(gs []*group) []int32 {
 	return out
 }
 
-func rpcErr(kind protocol.Kind) error { return protocol.NewError(kind, "org.a.Svc", "m", "", "scripted", nil) }
+func rpcErr(kind protocol.Kind) error {
+	return protocol.NewError(kind, "org.a.Svc", "m", "", "scripted", nil)
+}
 
 func TestMergeableWithoutMerger(t *testing.T) {
 	gs := groups("a", "b")
