@@ -54,10 +54,13 @@ func TestRulesThroughTheDirectory(t *testing.T) {
 		directory.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	require.NoError(t, err)
 	t.Cleanup(d.Destroy)
-	notified := make(chan struct{}, 64)
+	notified := make(chan struct{}, 1)
 	listener := registry.NotifyFunc(func(urls []*common.URL) {
 		d.Notify(urls)
-		notified <- struct{}{}
+		select {
+		case notified <- struct{}{}:
+		default: // a signal is pending already; waitFor re-reads the state
+		}
 	})
 	require.NoError(t, consumer.Subscribe(ctx, consumerURL.WithParam(common.CategoryKey, "providers,configurators,routers"), &listener))
 
