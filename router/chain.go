@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"reflect"
 	"sort"
 	"sync"
@@ -14,9 +15,13 @@ import (
 )
 
 const (
-	// maxCombos bounds the combinations of outcomes a chain caches a result
-	// for, per candidate list; beyond it the compiled routers run per call.
-	maxCombos = 1 << 10
+	// maxDense bounds the combinations of outcomes for which a chain keeps
+	// a slot per combination and candidate list; with more, it keeps the
+	// combinations calls actually take, in a map.
+	maxDense = 1 << 10
+	// maxSparse bounds the combinations cached per candidate list in that
+	// map; further ones are routed per call.
+	maxSparse = 1 << 10
 	// maxLists bounds the candidate lists a chain caches results for;
 	// further lists are routed per call.
 	maxLists = 1 << 10
@@ -43,14 +48,15 @@ type Chain struct {
 	stages   []stage  // routers with Sequences expanded, in run order
 	compiled int      // stages[:compiled] are compiled
 	dynamic  []int    // indexes of compiled stages with more than one outcome
-	combos   int      // product of the compiled stages' outcome counts; 0: not cached
+	combos   uint64   // product of the compiled stages' outcome counts; 0: too many to cache
+	dense    bool     // combos <= maxDense
 	consumer *common.URL
 	invokers []protocol.Invoker // the snapshot's invokers
 	logger   *slog.Logger
 	all      *listEntry // the entry of invokers itself; nil when not cached
 
-	// Result cache: entries is replaced whole (copy on write) under mu; each
-	// entry's results are filled once each, by CompareAndSwap.
+	// Result cache: entries is replaced whole (copy on write) under mu; see
+	// results for each entry's.
 	mu       sync.Mutex
 	indexed  bool                       // mu; index is built
 	index    map[protocol.Invoker]int32 // mu; position in invokers, nil when unusable
@@ -63,7 +69,7 @@ type stage struct {
 	outcomes   []Outcome // nil when not compiled
 	decide     func(protocol.Invocation) int
 	perInvoker bool
-	stride     int
+	stride     uint64
 	err        error // the compile error: the stage leaves calls unrouted
 }
 
@@ -122,13 +128,13 @@ func (t *listTable) with(e *listEntry) *listTable {
 }
 
 // listEntry is a candidate list with the snapshot position of each element
-// (nil for the snapshot's own list) and its routed results by combination.
-// results is nil when the list cannot be routed with pools (an element is
-// not one of the snapshot's invokers).
+// (nil for the snapshot's own list) and its routed results by combination
+// of outcomes.
 type listEntry struct {
-	list    []protocol.Invoker
-	pos     []int32
-	results []atomic.Pointer[[]protocol.Invoker]
+	list []protocol.Invoker
+	pos  []int32
+	ok   bool // false: an element is not one of the snapshot's invokers
+	res  results
 }
 
 // NewChain returns the chain of routers (sorted by ascending priority,
@@ -223,25 +229,27 @@ func (c *Chain) compile(prev *Chain) {
 	if c.compiled == 0 {
 		return
 	}
-	combos := 1
+	combos := uint64(1)
 	for i := 0; i < c.compiled; i++ {
 		s := &c.stages[i]
 		s.stride = combos
-		if len(s.outcomes) > 1 {
+		n := uint64(len(s.outcomes))
+		if n > 1 {
 			c.dynamic = append(c.dynamic, i)
 		}
-		if combos > maxCombos/len(s.outcomes) {
-			c.logger.Warn("router chain has too many outcome combinations to cache, routing per call", "combinations_over", maxCombos)
+		if combos > math.MaxUint64/n {
+			c.logger.Warn("router chain has too many outcome combinations to cache, routing per call", "routers", c.compiled)
 			combos = 0
 			break
 		}
-		combos *= len(s.outcomes)
+		combos *= n
 	}
-	c.combos = combos
+	c.combos, c.dense = combos, combos > 0 && combos <= maxDense
 	if combos == 0 || len(c.invokers) == 0 {
 		return
 	}
-	c.all = &listEntry{list: c.invokers, results: make([]atomic.Pointer[[]protocol.Invoker], combos)}
+	c.all = &listEntry{list: c.invokers, ok: true}
+	c.all.res.init(c.dense, combos)
 }
 
 // buildIndex maps the snapshot's invokers to their positions, on the first
@@ -344,11 +352,11 @@ func (c *Chain) Prepare(lists ...[]protocol.Invoker) {
 			continue
 		}
 		e := c.lookup(l)
-		if e == nil || c.combos > prepareCombos {
+		if e == nil || !c.dense || c.combos > prepareCombos {
 			continue
 		}
-		for k := range e.results {
-			if e.results[k].Load() == nil {
+		for k := uint64(0); k < c.combos; k++ {
+			if e.res.load(k) == nil {
 				c.fill(e, k)
 			}
 		}
@@ -363,17 +371,17 @@ func (c *Chain) routeCompiled(candidates []protocol.Invoker, inv protocol.Invoca
 	if e == nil {
 		return c.routeEach(c.stages[:c.compiled], candidates, inv)
 	}
-	k := 0
+	k := uint64(0)
 	for _, i := range c.dynamic {
 		s := &c.stages[i]
 		if s.decide == nil {
 			continue
 		}
 		if d := s.decide(inv); d > 0 && d < len(s.outcomes) {
-			k += d * s.stride
+			k += uint64(d) * s.stride
 		}
 	}
-	p := e.results[k].Load()
+	p := e.res.load(k)
 	if p == nil {
 		p = c.fill(e, k)
 	}
@@ -424,7 +432,7 @@ func (c *Chain) lookup(candidates []protocol.Invoker) *listEntry {
 }
 
 func (e *listEntry) usable() *listEntry {
-	if e == nil || e.results == nil {
+	if e == nil || !e.ok {
 		return nil
 	}
 	return e
@@ -465,8 +473,8 @@ func (c *Chain) add(candidates []protocol.Invoker) *listEntry {
 			pos[j] = i
 		}
 		if ok {
-			e.pos = pos
-			e.results = make([]atomic.Pointer[[]protocol.Invoker], c.combos)
+			e.pos, e.ok = pos, true
+			e.res.init(c.dense, c.combos)
 		}
 	}
 	c.entries.Store(old.with(e))
@@ -474,22 +482,19 @@ func (c *Chain) add(candidates []protocol.Invoker) *listEntry {
 }
 
 // fill computes and caches the result of combination k for e.
-func (c *Chain) fill(e *listEntry, k int) *[]protocol.Invoker {
+func (c *Chain) fill(e *listEntry, k uint64) *[]protocol.Invoker {
 	out := c.compute(e, k)
-	if e.results[k].CompareAndSwap(nil, &out) {
-		return &out
-	}
-	return e.results[k].Load()
+	return e.res.store(k, &out)
 }
 
 // compute applies the compiled stages' outcomes of combination k to e's
 // list with pools over the list's positions.
-func (c *Chain) compute(e *listEntry, k int) []protocol.Invoker {
+func (c *Chain) compute(e *listEntry, k uint64) []protocol.Invoker {
 	n := len(e.list)
 	set, tmp := FullPool(n), NewPool(n)
 	for i := 0; i < c.compiled; i++ {
 		s := &c.stages[i]
-		o := s.outcomes[(k/s.stride)%len(s.outcomes)]
+		o := s.outcomes[(k/s.stride)%uint64(len(s.outcomes))]
 		if o.All {
 			continue
 		}

@@ -467,3 +467,28 @@ func TestChainManyCandidateLists(t *testing.T) {
 		require.Zero(t, testing.AllocsPerRun(100, func() { c.Route(sub, inv) }))
 	}
 }
+
+// TestChainManyMethodRules: a rule per method makes more combinations of
+// outcomes than the chain keeps slots for; the ones calls take are cached
+// all the same, and past 64 such rules the chain still routes, per call.
+func TestChainManyMethodRules(t *testing.T) {
+	list := providers(t, 300)
+	consumer := mustURL(t, consumerURL)
+	for _, n := range []int{12, 70} {
+		var rs []router.Router
+		for i := 0; i < n; i++ {
+			rs = append(rs, cond(t, fmt.Sprintf("method = m%d => zone = z%d", i, i%4), ""))
+		}
+		c := router.NewChain(rs, list, consumer, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+		for i := 0; i < n; i++ {
+			inv := protocol.NewInvocation(fmt.Sprintf("m%d", i))
+			for _, cands := range [][]protocol.Invoker{list, list[10:200]} {
+				want := hosts(sequential(t, c, cands, inv))
+				require.Equal(t, want, hosts(c.Route(cands, inv)), "%d rules, m%d", n, i)
+				if n <= 64 {
+					require.Zero(t, testing.AllocsPerRun(20, func() { c.Route(cands, inv) }), "%d rules, m%d", n, i)
+				}
+			}
+		}
+	}
+}
