@@ -15,7 +15,7 @@ import (
 // TestConcurrentCalls runs every strategy from several goroutines over
 // providers that fail now and then, with sticky on, for the race detector.
 func TestConcurrentCalls(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range allStrategies() {
 		t.Run(name, func(t *testing.T) {
 			ps := providers(nil, nil, nil, nil)
 			for i, p := range ps {
@@ -37,7 +37,7 @@ func TestConcurrentCalls(t *testing.T) {
 			case BroadcastName:
 				c = &Broadcast{Logger: discard(), Stats: loadbalance.NewStats()}
 			default:
-				c, _ = Get(name)
+				c = strategy(name)
 			}
 			inv := c.Join(directory.NewStatic(consumer(""), asInvokers(ps)))
 			defer inv.Destroy()

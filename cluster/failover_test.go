@@ -156,9 +156,9 @@ func TestFailoverReturnsDirectoryErrors(t *testing.T) {
 }
 
 func TestDestroy(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range allStrategies() {
 		t.Run(name, func(t *testing.T) {
-			c, _ := Get(name)
+			c := strategy(name)
 			dir := &dynDir{url: consumer(""), lists: [][]protocol.Invoker{asInvokers(providers(nil))}}
 			inv := c.Join(dir)
 			require.True(t, inv.IsAvailable())
@@ -176,7 +176,7 @@ func TestDestroy(t *testing.T) {
 }
 
 func TestRegisteredByName(t *testing.T) {
-	require.Equal(t, []string{AvailableName, BroadcastName, FailbackName, FailfastName, FailoverName, FailsafeName, ForkingName, MergeableName, ZoneAwareName}, Names())
+	require.Equal(t, []string{AvailableName, BroadcastName, FailbackName, FailfastName, FailoverName, FailsafeName, ForkingName, ZoneAwareName}, Names())
 	c, err := Get(FailoverName)
 	require.NoError(t, err)
 	require.IsType(t, &Failover{}, c)

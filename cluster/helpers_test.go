@@ -160,3 +160,15 @@ func calls(ps []*scripted) []int32 {
 func bytesContains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// allStrategies names every strategy, registered or not.
+func allStrategies() []string { return append(Names(), MergeableName) }
+
+// strategy returns the strategy named name, registered or not.
+func strategy(name string) Cluster {
+	if name == MergeableName {
+		return &Mergeable{}
+	}
+	c, _ := Get(name)
+	return c
+}
