@@ -13,7 +13,8 @@
 //   - available: call the first available provider;
 //   - zone-aware: choose among per-registry cluster invokers by zone;
 //   - mergeable: call one group of several, or all of them and merge the
-//     values (Merger, RegisterMerger).
+//     values (Merger, RegisterMerger); not registered by name yet (see
+//     Mergeable).
 //
 // Every strategy's invoker shares the common invoke path (fail when
 // destroyed, list the directory, take the balancer named by the first
