@@ -131,3 +131,27 @@ func BenchmarkChainNext(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChainRouteRulePerMethod: a rule per method (12 rules that read
+// the call's method), decided once per method name.
+func BenchmarkChainRouteRulePerMethod(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("providers=%d/rules=12", n), func(b *testing.B) {
+			list := providers(b, n)
+			var rs []router.Router
+			for i := 0; i < 12; i++ {
+				rs = append(rs, cond(b, fmt.Sprintf("method = m%d => zone = z%d", i, i%4), ""))
+			}
+			c := router.NewChain(rs, list, mustURL(b, consumerURL), nil)
+			calls := []protocol.Invocation{protocol.NewInvocation("m3"), protocol.NewInvocation("m7"), protocol.NewInvocation("other")}
+			for _, inv := range calls {
+				c.Route(list, inv)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				sink = c.Route(list, calls[i%len(calls)])
+			}
+		})
+	}
+}

@@ -47,7 +47,8 @@ type Chain struct {
 	routers  []Router // sorted by priority, stable
 	stages   []stage  // routers with Sequences expanded, in run order
 	compiled int      // stages[:compiled] are compiled
-	dynamic  []int    // indexes of compiled stages with more than one outcome
+	dynamic  []int    // indexes of compiled stages with more than one outcome, not in byMethod
+	byMethod []int    // indexes of dynamic compiled stages decided by method name, when there are 2 or more
 	combos   uint64   // product of the compiled stages' outcome counts; 0: too many to cache
 	dense    bool     // combos <= maxDense
 	consumer *common.URL
@@ -61,7 +62,8 @@ type Chain struct {
 	indexed  bool                       // mu; index is built
 	index    map[protocol.Invoker]int32 // mu; position in invokers, nil when unusable
 	entries  atomic.Pointer[listTable]
-	overflow atomic.Bool // maxLists reached (logged once)
+	methods  atomic.Pointer[map[string]uint64] // byMethod stages' part of the combination, by method name; copy on write under mu
+	overflow atomic.Bool                       // maxLists reached (logged once)
 }
 
 type stage struct {
@@ -69,6 +71,7 @@ type stage struct {
 	outcomes   []Outcome // nil when not compiled
 	decide     func(protocol.Invocation) int
 	perInvoker bool
+	byMethod   bool
 	stride     uint64
 	err        error // the compile error: the stage leaves calls unrouted
 }
@@ -223,7 +226,7 @@ func (c *Chain) compile(prev *Chain) {
 			comp = Compiled{Outcomes: []Outcome{{All: true}}}
 			s.err = err
 		}
-		s.outcomes, s.decide, s.perInvoker = comp.Outcomes, comp.Decide, comp.PerInvoker
+		s.outcomes, s.decide, s.perInvoker, s.byMethod = comp.Outcomes, comp.Decide, comp.PerInvoker, comp.ByMethod
 		c.compiled++
 	}
 	if c.compiled == 0 {
@@ -234,8 +237,12 @@ func (c *Chain) compile(prev *Chain) {
 		s := &c.stages[i]
 		s.stride = combos
 		n := uint64(len(s.outcomes))
-		if n > 1 {
-			c.dynamic = append(c.dynamic, i)
+		if n > 1 && s.decide != nil {
+			if s.byMethod {
+				c.byMethod = append(c.byMethod, i)
+			} else {
+				c.dynamic = append(c.dynamic, i)
+			}
 		}
 		if combos > math.MaxUint64/n {
 			c.logger.Warn("router chain has too many outcome combinations to cache, routing per call", "routers", c.compiled)
@@ -245,6 +252,10 @@ func (c *Chain) compile(prev *Chain) {
 		combos *= n
 	}
 	c.combos, c.dense = combos, combos > 0 && combos <= maxDense
+	if len(c.byMethod) < 2 { // one Decide is as cheap as a lookup
+		c.dynamic = append(c.dynamic, c.byMethod...)
+		c.byMethod = nil
+	}
 	if combos == 0 || len(c.invokers) == 0 {
 		return
 	}
@@ -372,20 +383,73 @@ func (c *Chain) routeCompiled(candidates []protocol.Invoker, inv protocol.Invoca
 		return c.routeEach(c.stages[:c.compiled], candidates, inv)
 	}
 	k := uint64(0)
+	if c.byMethod != nil {
+		k = c.methodPart(inv)
+	}
 	for _, i := range c.dynamic {
-		s := &c.stages[i]
-		if s.decide == nil {
-			continue
-		}
-		if d := s.decide(inv); d > 0 && d < len(s.outcomes) {
-			k += uint64(d) * s.stride
-		}
+		k += c.stages[i].part(inv)
 	}
 	p := e.res.load(k)
 	if p == nil {
 		p = c.fill(e, k)
 	}
 	return *p
+}
+
+// part is the stage's share of a call's combination of outcomes.
+func (s *stage) part(inv protocol.Invocation) uint64 {
+	if d := s.decide(inv); d > 0 && d < len(s.outcomes) {
+		return uint64(d) * s.stride
+	}
+	return 0
+}
+
+// maxMethods bounds the method names whose decisions a chain caches.
+const maxMethods = 1 << 12
+
+// methodPart is the byMethod stages' share of a call's combination,
+// decided once per method name.
+func (c *Chain) methodPart(inv protocol.Invocation) uint64 {
+	if inv == nil {
+		return c.decideByMethod(inv)
+	}
+	name := protocol.RealMethodName(inv)
+	if m := c.methods.Load(); m != nil {
+		if k, ok := (*m)[name]; ok {
+			return k
+		}
+	}
+	k := c.decideByMethod(inv)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.methods.Load()
+	if old != nil && len(*old) >= maxMethods {
+		return k
+	}
+	m := make(map[string]uint64, 1+lenMethods(old))
+	if old != nil {
+		for n, v := range *old {
+			m[n] = v
+		}
+	}
+	m[name] = k
+	c.methods.Store(&m)
+	return k
+}
+
+func (c *Chain) decideByMethod(inv protocol.Invocation) uint64 {
+	k := uint64(0)
+	for _, i := range c.byMethod {
+		k += c.stages[i].part(inv)
+	}
+	return k
+}
+
+func lenMethods(m *map[string]uint64) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 // routeEach runs stages one by one through Route.

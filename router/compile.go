@@ -41,6 +41,11 @@ type Compiled struct {
 	// invokers a new snapshot adds, and takes the others' membership from
 	// the previous chain.
 	PerInvoker bool
+	// ByMethod promises that Decide reads nothing of a call but its real
+	// method name (protocol.RealMethodName) — a rule per method — so that a
+	// chain with several such routers may decide once per method name and
+	// reuse it.
+	ByMethod bool
 }
 
 // Outcome is what a router does to its input list (the invokers that

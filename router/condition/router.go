@@ -84,6 +84,16 @@ func (r *Router) Rule() *Rule { return r.rule }
 // Settings returns the router's settings.
 func (r *Router) Settings() Settings { return r.set }
 
+// byMethod reports whether keys read only the call's method.
+func byMethod(keys []dynamicKey) bool {
+	for _, k := range keys {
+		if k.kind != sampleMethod {
+			return false
+		}
+	}
+	return true
+}
+
 // dynamicKey is a when-side key that reads the call, compiled.
 type dynamicKey struct {
 	kind sampleKind // sampleMethod or sampleArgument
@@ -209,5 +219,6 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 			return 1
 		},
 		PerInvoker: true,
+		ByMethod:   byMethod(dynamic),
 	}, nil
 }
