@@ -83,6 +83,10 @@ func (f *failoverInvoker) doInvoke(ctx context.Context, inv protocol.Invocation,
 		res := f.call(ctx, target, inv)
 		err := res.Error()
 		if err == nil || protocol.IsBusiness(err) {
+			if lastErr != nil && f.logger.Enabled(ctx, slog.LevelDebug) {
+				f.logger.DebugContext(ctx, "retry succeeded after failures", "method", protocol.RealMethodName(inv),
+					"attempt", i+1, "provider", target.URL().Address(), "last_error", lastErr)
+			}
 			return res
 		}
 		lastErr = f.rpcError(err, target, inv)
