@@ -305,6 +305,15 @@ func TestZoneAware(t *testing.T) {
 			require.Equal(t, before+1, calls(ps)[want], "offset %d", offset)
 		}
 	})
+	t.Run("errors are returned as they are, not retried", func(t *testing.T) {
+		for _, kind := range []protocol.Kind{protocol.KindBusiness, protocol.KindNetwork} {
+			ps := []*scripted{reg("preferred=true"), reg("")}
+			ps[0].script = []protocol.Kind{kind}
+			err := invoke(t, joinWith(&ZoneAware{}, "", ps), "m").Error()
+			require.Equal(t, kind, protocol.KindOf(err))
+			require.Equal(t, []int32{1, 0}, calls(ps))
+		}
+	})
 	t.Run("the first available when the pick is down", func(t *testing.T) {
 		ps := []*scripted{reg(""), reg(""), reg("")}
 		ps[0].down.Store(true)
