@@ -37,7 +37,8 @@ const (
 //
 // Routers that implement Compilable are compiled when the chain is built:
 // each contributes pools over the snapshot's invokers, and a call only picks
-// an outcome per router (most rules have a single one) and reads the result
+// an outcome per router (most rules have a single one; routers that read
+// only the method are decided once per method name) and reads the result
 // cached for that combination and that candidate list, so a routed call
 // takes no lock and does not allocate once the result is cached. Starting
 // with the first router (in run order) that is not Compilable, routers run

@@ -19,7 +19,8 @@
 //     function picking a call's outcome. The chain caches its result per
 //     candidate list and combination of outcomes, so a routed call does not
 //     allocate. With Compiled.PerInvoker, Chain.Next recompiles only the
-//     invokers a snapshot adds.
+//     invokers a snapshot adds; with Compiled.ByMethod, calls are decided
+//     once per method name.
 //   - Sequence: the router is a list of routers applied in turn.
 //   - Explainer: the router says why it routed as it did (Explain).
 //
