@@ -31,19 +31,19 @@ type idEntry[T any] struct {
 	removed  atomic.Bool
 }
 
-// get returns the entry of u, creating it with init (called under mu, once
-// per identity) when absent.
-func (t *idTable[T]) get(u *common.URL, init func(*T)) *idEntry[T] {
+// get returns the entry of u, creating it (with T's zero value) when
+// absent.
+func (t *idTable[T]) get(u *common.URL) *idEntry[T] {
 	if e, ok := t.byURL.Load(u); ok {
 		en := e.(*idEntry[T])
 		if !en.removed.Load() {
 			return en
 		}
 	}
-	return t.slowGet(u, init)
+	return t.slowGet(u)
 }
 
-func (t *idTable[T]) slowGet(u *common.URL, init func(*T)) *idEntry[T] {
+func (t *idTable[T]) slowGet(u *common.URL) *idEntry[T] {
 	id := u.IdentityString()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -52,9 +52,6 @@ func (t *idTable[T]) slowGet(u *common.URL, init func(*T)) *idEntry[T] {
 		en = e.(*idEntry[T])
 	} else {
 		en = &idEntry[T]{id: id}
-		if init != nil {
-			init(&en.val)
-		}
 		t.byID.Store(id, en)
 		t.size.Add(1)
 	}

@@ -72,7 +72,7 @@ func TestStatsPruneIdleProviders(t *testing.T) {
 	busy := stats.Begin(list[1].URL(), "m")
 	// Pretend both were last used long ago and the last prune was too.
 	for _, u := range []*common.URL{list[0].URL(), list[1].URL()} {
-		stats.table.get(u, nil).lastUsed.Store(time.Now().Add(-time.Hour).UnixMilli())
+		stats.table.get(u).lastUsed.Store(time.Now().Add(-time.Hour).UnixMilli())
 	}
 	stats.lastPrune.Store(0)
 	stats.Method(named(1, 1, 1)[2].URL(), "m") // a new provider triggers the prune

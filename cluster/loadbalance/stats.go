@@ -73,7 +73,7 @@ type MethodStats struct {
 // Method returns the statistics of the provider at u for method, creating
 // them when absent. The result is never nil.
 func (s *Stats) Method(u *common.URL, method string) *MethodStats {
-	en := s.table.get(u, nil)
+	en := s.table.get(u)
 	if ms := en.val.find(method); ms != nil {
 		return ms
 	}

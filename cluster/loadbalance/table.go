@@ -115,7 +115,7 @@ func buildTable(invokers []protocol.Invoker, method string, stats *Stats, rr *id
 	if rr != nil {
 		t.rr = make([]*idEntry[rrEntry], n)
 		for i, u := range t.urls {
-			t.rr[i] = rr.get(u, nil)
+			t.rr[i] = rr.get(u)
 		}
 	}
 	return t
@@ -154,7 +154,7 @@ func (t *table) statsAt(i int) *MethodStats {
 func (t *table) rrAt(i int) *idEntry[rrEntry] {
 	en := t.rr[i]
 	if en.removed.Load() {
-		return t.rrOf.get(t.urls[i], nil)
+		return t.rrOf.get(t.urls[i])
 	}
 	return en
 }
