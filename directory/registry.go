@@ -71,6 +71,7 @@ type RegistryDirectory struct {
 	protos        map[string]protocol.Protocol
 	methodSets    map[string]*methodSet
 	keySets       map[uint64]*keySet
+	hasher        urlHasher
 }
 
 var _ Directory = (*RegistryDirectory)(nil)
@@ -115,6 +116,7 @@ func NewRegistry(consumer *common.URL, opts ...Option) (*RegistryDirectory, erro
 	d.protos = map[string]protocol.Protocol{}
 	d.methodSets = map[string]*methodSet{}
 	d.keySets = map[uint64]*keySet{}
+	d.hasher = newURLHasher()
 	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, consumer)})
 	return d, nil
 }
@@ -399,7 +401,8 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 				ri = &rawInfo{}
 				d.byRaw[u] = ri
 			}
-			*ri = rawInfo{gen: d.gen, url: final, hash: final.Hash(), keys: d.internKeys(final)}
+			h, kh := d.hasher.hash(final)
+			*ri = rawInfo{gen: d.gen, url: final, hash: h, keys: d.internKeys(kh)}
 		}
 		ri.seen = epoch
 		if ri.keys.seen != epoch {
@@ -600,17 +603,8 @@ func addAbsentParams(url, provider *common.URL) *common.URL {
 	return url.WithParamsIfAbsent(add)
 }
 
-// internKeys returns the interned key set of u's parameters, by a 64-bit
-// FNV-1a hash of the keys.
-func (d *RegistryDirectory) internKeys(u *common.URL) *keySet {
-	sig := uint64(14695981039346656037)
-	u.RangeParams(func(k, _ string) bool {
-		for i := 0; i < len(k); i++ {
-			sig = (sig ^ uint64(k[i])) * 1099511628211
-		}
-		sig = (sig ^ '&') * 1099511628211
-		return true
-	})
+// internKeys returns the interned key set of a key-set hash.
+func (d *RegistryDirectory) internKeys(sig uint64) *keySet {
 	ks := d.keySets[sig]
 	if ks == nil {
 		ks = &keySet{}

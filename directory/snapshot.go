@@ -23,7 +23,7 @@ type snapshot struct {
 // immutable; seen and next belong to the update goroutine.
 type entry struct {
 	url     *common.URL
-	hash    uint64 // url.Hash()
+	hash    uint64 // urlHasher.hash of url
 	invoker protocol.Invoker
 	methods *methodSet
 
@@ -38,7 +38,7 @@ type entry struct {
 type rawInfo struct {
 	gen   uint64      // configurators generation url was computed with
 	url   *common.URL // final URL
-	hash  uint64      // url.Hash()
+	hash  uint64      // urlHasher.hash of url
 	keys  *keySet     // url's parameter keys
 	entry *entry      // the entry url found or made; check dead
 	seen  uint64
