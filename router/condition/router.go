@@ -210,9 +210,17 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 				}
 				return 1
 			}
-			method, args := protocol.RealMethodName(inv), protocol.RealArguments(inv)
+			var method string
+			var args []any
+			var haveMethod, haveArgs bool
 			for i := range dynamic {
-				if !dynamic[i].match(method, args) {
+				k := &dynamic[i]
+				if k.kind == sampleMethod && !haveMethod {
+					method, haveMethod = protocol.RealMethodName(inv), true
+				} else if k.kind == sampleArgument && !haveArgs {
+					args, haveArgs = protocol.RealArguments(inv), true
+				}
+				if !k.match(method, args) {
 					return 0
 				}
 			}
