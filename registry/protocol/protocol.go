@@ -26,7 +26,7 @@ const registryParamKey = "registry"
 // mergeableCluster is the strategy Java joins a multi-group reference with.
 const mergeableCluster = "mergeable"
 
-// consumersCategoryList is what a reference subscribes to.
+// subscribeCategories are the categories a reference subscribes to.
 const subscribeCategories = common.ProvidersCategory + "," + common.ConfiguratorsCategory + "," + common.RoutersCategory
 
 // ErrDestroyed is returned by Refer and Export after Destroy.

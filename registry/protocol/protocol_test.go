@@ -299,3 +299,29 @@ func TestReferErrors(t *testing.T) {
 	_, err = p.Refer(ctx, referURL("x", map[string]string{common.InterfaceKey: iface, common.ClusterKey: "nope"}))
 	require.ErrorContains(t, err, `unknown cluster "nope"`)
 }
+
+func TestGenericRegistryScheme(t *testing.T) {
+	store := "generic-" + t.Name()
+	jvm := injvm.New()
+	defer jvm.Destroy()
+	exp := New(WithProtocol(injvm.Name, jvm), WithLogger(quiet))
+	defer exp.Destroy()
+	_, err := exp.Export(ctx, common.MustParse("registry://"+store+"?registry=memory&export="+providerURL(1, nil).Encoded()),
+		mustService(t, providerURL(1, nil), "p1"))
+	require.NoError(t, err)
+	p := New(WithProtocol(injvm.Name, jvm), WithLogger(quiet))
+	defer p.Destroy()
+	ref, err := p.Refer(ctx, common.MustParse("registry://"+store+"?registry=memory&refer="+common.Encode("interface="+iface)))
+	require.NoError(t, err)
+	defer ref.Destroy()
+	s, err := call(ref)
+	require.NoError(t, err)
+	require.Equal(t, "p1: hello bob", s)
+}
+
+func mustService(t *testing.T, u *common.URL, name string) rpc.Invoker {
+	t.Helper()
+	svc, err := service.New(u, &greeter{name: name})
+	require.NoError(t, err)
+	return svc
+}
