@@ -351,6 +351,9 @@ func TestListDoesNotAllocate(t *testing.T) {
 	for _, inv := range []protocol.Invocation{
 		protocol.NewInvocation("sayHello", "x"),
 		protocol.NewInvocation("getXXX1", "MORGAN"),
+		protocol.NewInvocation("getXXX1", 42),
+		protocol.NewInvocation("getXXX1", color(1)),
+		protocol.NewInvocation("getXXX1", stringEnum("MORGAN")),
 		protocol.NewInvocation("other"),
 		protocol.NewGenericInvocation("getXXX1", []string{"java.lang.String"}, []any{"MORGAN"}),
 	} {
