@@ -42,7 +42,6 @@ var consumerDroppedKeys = [...]string{
 type merger struct {
 	consumer map[string]string // the consumer params minus consumerDroppedKeys and empty values; immutable
 	path     string            // the path an empty dubbo path gets; immutable
-	slowKeys []string          // provider keys that force the general path; immutable
 	overlays map[overlayKey]map[string]string
 	scratch  map[string]string // reused by mergeSlow
 }
@@ -71,11 +70,6 @@ func newMerger(consumer map[string]string) *merger {
 		overlays: map[overlayKey]map[string]string{},
 		scratch:  map[string]string{},
 	}
-	for _, k := range [...]string{referenceFilterKey, invokerListenerKey} {
-		if c[k] != "" {
-			m.slowKeys = append(m.slowKeys, k)
-		}
-	}
 	return m
 }
 
@@ -93,32 +87,53 @@ func pathFromInterface(iface string) string {
 // merge returns the provider URL p merged with the consumer params, with
 // check=false and its path filled.
 func (m *merger) merge(p *common.URL) *common.URL {
-	_, consumerRemoteApp := m.consumer[common.RemoteApplicationKey]
-	if consumerRemoteApp {
+	if _, ok := m.consumer[common.RemoteApplicationKey]; ok {
 		return m.mergeSlow(p)
 	}
-	for _, k := range m.slowKeys {
-		if p.Has(k) {
-			return m.mergeSlow(p)
-		}
-	}
-	u := p
-	for _, k := range providerOnlyKeys {
-		if _, ok := p.Param(k); ok {
-			u = u.WithoutParams(providerOnlyKeys[:]...)
-			break
-		}
-	}
+	// One pass over p's keys finds everything the fast path needs.
 	var key overlayKey
-	if len(m.consumer) > 0 {
-		for i, k := range [...]string{common.GroupKey, common.VersionKey, common.GenericKey} {
-			if _, ok := p.Param(k); ok {
-				key.drop |= 1 << i
+	var drop [len(providerOnlyKeys)]string
+	nDrop, slow := 0, false
+	p.RangeParams(func(k, v string) bool {
+		switch k {
+		case common.GroupKey:
+			key.drop |= 1
+		case common.VersionKey:
+			key.drop |= 2
+		case common.GenericKey:
+			key.drop |= 4
+		case common.ApplicationKey:
+			key.app = v
+		case referenceFilterKey, invokerListenerKey:
+			slow = slow || (v != "" && m.consumer[k] != "")
+		default:
+			if isProviderOnly(k) && nDrop < len(drop) {
+				drop[nDrop] = k
+				nDrop++
 			}
 		}
-		key.app, _ = p.Param(common.ApplicationKey)
+		return true
+	})
+	if slow {
+		return m.mergeSlow(p)
+	}
+	if len(m.consumer) == 0 {
+		key = overlayKey{}
+	}
+	u := p
+	if nDrop > 0 {
+		u = u.WithoutParams(drop[:nDrop]...)
 	}
 	return m.fillPath(u.WithParams(m.overlay(key)))
+}
+
+func isProviderOnly(k string) bool {
+	for _, p := range providerOnlyKeys {
+		if k == p {
+			return true
+		}
+	}
+	return false
 }
 
 // overlay returns the consumer map laid over providers of key.
