@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
@@ -32,18 +33,21 @@ var consumerDroppedKeys = [...]string{
 // configurators, which can neither set check (a condition key) nor touch
 // the path, so they are done here, in the same allocation.
 //
-// The common case takes a fast path: the provider URL minus its
-// provider-only keys, overlaid (URL.WithParams) with a consumer map
-// prepared once per combination of "provider has group / version /
-// generic" and provider application. Providers whose reference.filter or
-// invoker.listener must be joined take the general path.
+// The common case takes a fast path: the provider's params minus its
+// provider-only keys, merged in key order with a consumer overlay prepared
+// once per combination of "provider has group / version / generic" and
+// provider application, written as text and parsed once (mergeText), or
+// through URL.WithParams when the text form could alter a param. Providers
+// whose reference.filter or invoker.listener must be joined take the
+// general path (mergeSlow); all three give equal URLs.
 //
 // A merger is owned by the directory's update goroutine.
 type merger struct {
 	consumer map[string]string // the consumer params minus consumerDroppedKeys and empty values; immutable
 	path     string            // the path an empty dubbo path gets; immutable
-	overlays map[overlayKey]map[string]string
+	overlays map[overlayKey]*overlay
 	scratch  map[string]string // reused by mergeSlow
+	text     []byte            // reused by mergeText
 }
 
 type overlayKey struct {
@@ -67,7 +71,7 @@ func newMerger(consumer map[string]string) *merger {
 	m := &merger{
 		consumer: c,
 		path:     pathFromInterface(consumer[common.InterfaceKey]),
-		overlays: map[overlayKey]map[string]string{},
+		overlays: map[overlayKey]*overlay{},
 		scratch:  map[string]string{},
 	}
 	return m
@@ -120,11 +124,17 @@ func (m *merger) merge(p *common.URL) *common.URL {
 	if len(m.consumer) == 0 {
 		key = overlayKey{}
 	}
+	ov := m.overlay(key)
+	if ov.textOK {
+		if u, ok := m.mergeText(p, ov, drop[:nDrop]); ok {
+			return m.fillPath(u)
+		}
+	}
 	u := p
 	if nDrop > 0 {
 		u = u.WithoutParams(drop[:nDrop]...)
 	}
-	return m.fillPath(u.WithParams(m.overlay(key)))
+	return m.fillPath(u.WithParams(ov.params))
 }
 
 func isProviderOnly(k string) bool {
@@ -136,8 +146,16 @@ func isProviderOnly(k string) bool {
 	return false
 }
 
-// overlay returns the consumer map laid over providers of key.
-func (m *merger) overlay(key overlayKey) map[string]string {
+// overlay is the consumer params laid over the providers of one
+// overlayKey. Immutable once built.
+type overlay struct {
+	params map[string]string
+	keys   []string // params' keys in byte order
+	textOK bool     // every entry can be written as query text (see safeParam)
+}
+
+// overlay returns the overlay for providers of key.
+func (m *merger) overlay(key overlayKey) *overlay {
 	if o := m.overlays[key]; o != nil {
 		return o
 	}
@@ -154,10 +172,16 @@ func (m *merger) overlay(key overlayKey) map[string]string {
 		o[common.RemoteApplicationKey] = key.app
 	}
 	o[common.CheckKey] = "false"
-	if len(m.overlays) < maxOverlays {
-		m.overlays[key] = o
+	ov := &overlay{params: o, keys: make([]string, 0, len(o)), textOK: true}
+	for k, v := range o {
+		ov.keys = append(ov.keys, k)
+		ov.textOK = ov.textOK && safeParam(k, v)
 	}
-	return o
+	slices.Sort(ov.keys)
+	if len(m.overlays) < maxOverlays {
+		m.overlays[key] = ov
+	}
+	return ov
 }
 
 func (m *merger) fillPath(u *common.URL) *common.URL {

@@ -80,3 +80,50 @@ func TestMerge(t *testing.T) {
 		})
 	}
 }
+
+// TestMergePathsAgree checks the text path of merge against the general
+// path on providers that stress the text form.
+func TestMergePathsAgree(t *testing.T) {
+	providers := []*common.URL{
+		common.MustParse("dubbo://10.0.0.1:20880/org.a.Svc?application=p&timeout=5&threads=9&default.retries=3"),
+		common.MustParse("dubbo://u:pw@[::1]:20880/org.a.Svc?application=p&x=a=b&y=c#d&z=?q"),
+		common.MustParse("dubbo://[fe80::1%25eth0]/org.a.Svc?application=p"),
+		common.MustParse("dubbo://h:1?application=p&noValue"),
+		common.MustParse("dubbo://h/a/b/c?application=p&ключ=значение&k=значение"),
+		common.NewURL("dubbo", "h", 1, "S", map[string]string{"a": "x;y", "b": "1&2", "application": "p"}),
+		common.NewURL("dubbo", "h", 1, "S", map[string]string{"a": "", "application": "p"}),
+		common.NewURL("dubbo", "h?x", 1, "S", map[string]string{"application": "p"}),
+		common.NewURL("dubbo", "h", 1, "S#frag", map[string]string{"application": "p"}),
+		common.NewURL("dubbo", "h", 1, "S", map[string]string{"default.timeout": "9", "application": "p"}),
+		common.NewURL("dubbo", "h", 1, "S", map[string]string{"k=eq": "v", "application": "p"}),
+		common.NewURL("dubbo", "h", 0, "", map[string]string{"application": "p", "group": "g", "version": "1", "generic": "true"}),
+		common.NewURL("dubbo", "h", 0, "", nil),
+	}
+	consumers := []string{
+		"",
+		"application=c&timeout=1000&interface=org.a.Svc&side=consumer&group=*&version=2",
+		"application=c&a=z&weird=x;y",
+		"application=c&k=v#w&q=?&blank=%20x",
+	}
+	for _, c := range consumers {
+		q := common.ParseQueryString(c)
+		if c == consumers[3] {
+			q["blank"] = " x"
+		}
+		m := newMerger(q)
+		for _, p := range providers {
+			fast, slow := m.merge(p), m.mergeSlow(p)
+			require.True(t, fast.Equal(slow), "consumer %q provider %s\ntext    %s\ngeneral %s", c, p.FullString(), fast.FullString(), slow.FullString())
+		}
+	}
+}
+
+func TestMergeTextPathTakenForJavaProviders(t *testing.T) {
+	m := newMerger(benchConsumer().Params())
+	p := javaProvider(3)
+	ov := m.overlay(overlayKey{drop: 4, app: "demo-provider"})
+	require.True(t, ov.textOK)
+	u, ok := m.mergeText(p, ov, []string{"threads"})
+	require.True(t, ok)
+	require.True(t, u.Equal(m.mergeSlow(p)))
+}
