@@ -5,6 +5,8 @@ import (
 	"math"
 	"reflect"
 	"sync"
+	"unicode/utf8"
+	"unsafe"
 
 	hessian "github.com/apache/dubbo-go-hessian2"
 )
@@ -38,18 +40,12 @@ func putEncoder(e *hessian.Encoder) {
 	encoderPool.Put(e)
 }
 
-// decoderPool recycles Hessian decoders (their bufio.Reader).
-var decoderPool = sync.Pool{New: func() any { return hessian.NewDecoder(nil) }}
-
+// getDecoder returns a decoder of b. Decoders are not pooled: the Hessian
+// library's Reset keeps the reference holders of earlier bodies, which
+// would make every later decode slower. Its read buffer is sized to the
+// body (at most 4 KiB).
 func getDecoder(b []byte) *hessian.Decoder {
-	d := decoderPool.Get().(*hessian.Decoder)
-	d.Reset(b)
-	return d
-}
-
-func putDecoder(d *hessian.Decoder) {
-	d.Reset(nil)
-	decoderPool.Put(d)
+	return hessian.NewDecoderSize(b, min(max(len(b), 16), 4096))
 }
 
 // writeTypedList writes a typed fixed-length list as Java's Hessian2Output
@@ -152,6 +148,100 @@ func writeArg(e *hessian.Encoder, tok string, v any) error {
 	return writeValue(e, v)
 }
 
+// writeString writes s as Java's Hessian2Output does. Strings of up to
+// 0x8000 characters in the Basic Multilingual Plane (the usual case) are
+// written here without allocating; others (supplementary characters, which
+// Java writes as surrogate pairs, invalid UTF-8, longer strings in chunks)
+// by the Hessian library.
+func writeString(e *hessian.Encoder, s string) error {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			n++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || size == 4 {
+			return e.Encode(s)
+		}
+		i += size
+		n++
+	}
+	if n > 0x8000 {
+		return e.Encode(s)
+	}
+	var hdr [3]byte
+	switch {
+	case n <= 0x1f:
+		hdr[0] = byte(n)
+		e.Append(hdr[:1])
+	case n <= 0x3ff:
+		hdr[0], hdr[1] = 0x30+byte(n>>8), byte(n)
+		e.Append(hdr[:2])
+	default:
+		hdr[0], hdr[1], hdr[2] = 'S', byte(n>>8), byte(n)
+		e.Append(hdr[:3])
+	}
+	e.Append(unsafe.Slice(unsafe.StringData(s), len(s)))
+	return nil
+}
+
+// readString reads a string or null at the start of b when it is in a
+// short form (up to 1023 characters, or one 'S' chunk) of characters in
+// the Basic Multilingual Plane outside the surrogates, returning it, the
+// bytes it took, and true. Anything else returns false: the caller leaves
+// it to the Hessian library.
+func readString(b []byte) (string, int, bool) {
+	if len(b) == 0 {
+		return "", 0, false
+	}
+	var n, pos int
+	switch c := b[0]; {
+	case c == 'N':
+		return "", 1, true
+	case c <= 0x1f:
+		n, pos = int(c), 1
+	case c >= 0x30 && c <= 0x33:
+		if len(b) < 2 {
+			return "", 0, false
+		}
+		n, pos = int(c-0x30)<<8|int(b[1]), 2
+	case c == 'S':
+		if len(b) < 3 {
+			return "", 0, false
+		}
+		n, pos = int(b[1])<<8|int(b[2]), 3
+	default:
+		return "", 0, false
+	}
+	start := pos
+	for range n {
+		if pos >= len(b) {
+			return "", 0, false
+		}
+		c := b[pos]
+		switch {
+		case c < 0x80:
+			pos++
+		case c >= 0xc2 && c <= 0xdf:
+			pos += 2
+		case c >= 0xe0 && c <= 0xef:
+			if c == 0xed && pos+1 < len(b) && b[pos+1] >= 0xa0 {
+				return "", 0, false // a surrogate: Java's form of a supplementary character
+			}
+			pos += 3
+		default:
+			return "", 0, false
+		}
+	}
+	if pos > len(b) || !utf8.Valid(b[start:pos]) {
+		return "", 0, false
+	}
+	return string(b[start:pos]), pos, true
+}
+
 // writeValue writes v with the Hessian library, except what Java's
 // Hessian2Output writes in another form the library does not use: a double
 // (the compact forms 5b–5f, as hessian-lite) and a nil pointer, slice or map
@@ -161,8 +251,12 @@ func writeValue(e *hessian.Encoder, v any) error {
 		e.Append([]byte{tagNull})
 		return nil
 	}
-	if f, ok := v.(float64); ok {
-		e.Append(appendDouble(nil, f))
+	switch x := v.(type) {
+	case string:
+		return writeString(e, x)
+	case float64:
+		var buf [9]byte
+		e.Append(appendDouble(buf[:0], x))
 		return nil
 	}
 	return e.Encode(v)
@@ -290,10 +384,10 @@ func toFloat64(v any) (any, error) {
 func writeAttachments(e *hessian.Encoder, keys []string, values []any) error {
 	e.Append([]byte{tagMap})
 	for i, k := range keys {
-		if err := e.Encode(k); err != nil {
+		if err := writeString(e, k); err != nil {
 			return err
 		}
-		if err := e.Encode(values[i]); err != nil {
+		if err := writeValue(e, values[i]); err != nil {
 			return err
 		}
 	}

@@ -70,7 +70,7 @@ func encodeRequestBody(e *hessian.Encoder, r *Request) error {
 		sv = "0.0.0"
 	}
 	for _, s := range [...]string{v, r.Path, sv, r.Method, r.Desc} {
-		if err := e.Encode(s); err != nil {
+		if err := writeString(e, s); err != nil {
 			return err
 		}
 	}
@@ -91,10 +91,10 @@ func encodeRequestBody(e *hessian.Encoder, r *Request) error {
 	}
 	e.Append([]byte{tagMap})
 	for _, a := range r.Attachments {
-		if err := e.Encode(a.Key); err != nil {
+		if err := writeString(e, a.Key); err != nil {
 			return err
 		}
-		if err := e.Encode(a.Value); err != nil {
+		if err := writeValue(e, a.Value); err != nil {
 			return fmt.Errorf("attachment %s: %w", a.Key, err)
 		}
 	}
@@ -120,9 +120,8 @@ func DecodeRequestBody(h Header, body []byte, r *Request) error {
 	if err := checkHessian(body); err != nil {
 		return err
 	}
-	d := getDecoder(body)
-	defer putDecoder(d)
 	if h.Event {
+		d := getDecoder(body)
 		v, err := decodeValue(d)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
@@ -130,17 +129,38 @@ func DecodeRequestBody(h Header, body []byte, r *Request) error {
 		r.EventData = v
 		return nil
 	}
+	// The five leading strings are read here (they are plain strings, which
+	// take no reference or class number), the rest by the Hessian library.
 	var fields [5]string
+	rest := body
 	for i := range fields {
-		v, err := decodeValue(d)
-		if err != nil {
-			return fmt.Errorf("read request field %d: %w", i+1, err)
+		s, n, ok := readString(rest)
+		if !ok {
+			// Not the common form: let the library read them all.
+			rest = nil
+			break
 		}
-		s, ok := v.(string)
-		if !ok && v != nil {
-			return fmt.Errorf("request field %d is %T, not a string", i+1, v)
+		fields[i], rest = s, rest[n:]
+	}
+	var d *hessian.Decoder
+	if len(rest) == 0 && rest != nil {
+		rest = []byte{} // a call without arguments or attachments
+	}
+	if rest != nil {
+		d = getDecoder(rest)
+	} else {
+		d = getDecoder(body)
+		for i := range fields {
+			v, err := decodeValue(d)
+			if err != nil {
+				return fmt.Errorf("read request field %d: %w", i+1, err)
+			}
+			s, ok := v.(string)
+			if !ok && v != nil {
+				return fmt.Errorf("request field %d is %T, not a string", i+1, v)
+			}
+			fields[i] = s
 		}
-		fields[i] = s
 	}
 	r.DubboVersion, r.Path, r.ServiceVersion, r.Method, r.Desc = fields[0], fields[1], fields[2], fields[3], fields[4]
 	n, err := countDesc(r.Desc)

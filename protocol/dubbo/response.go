@@ -171,10 +171,8 @@ func DecodeResponseBody(h Header, body []byte, r *Response) error {
 	if err := checkHessian(body); err != nil {
 		return err
 	}
-	d := getDecoder(body)
-	defer putDecoder(d)
 	if h.Event {
-		v, err := decodeValue(d)
+		v, err := decodeValue(getDecoder(body))
 		if err != nil && len(body) > 0 {
 			return err
 		}
@@ -182,7 +180,11 @@ func DecodeResponseBody(h Header, body []byte, r *Response) error {
 		return nil
 	}
 	if h.Status != StatusOK {
-		v, err := decodeValue(d)
+		if s, _, ok := readString(body); ok {
+			r.ErrorMessage = s
+			return nil
+		}
+		v, err := decodeValue(getDecoder(body))
 		if err != nil {
 			return fmt.Errorf("read error message: %w", err)
 		}
@@ -193,14 +195,25 @@ func DecodeResponseBody(h Header, body []byte, r *Response) error {
 		r.ErrorMessage = s
 		return nil
 	}
-	v, err := decodeValue(d)
-	if err != nil {
-		return fmt.Errorf("read response flag: %w", err)
+	var flag int32
+	var d *hessian.Decoder
+	if len(body) > 0 && body[0] >= 0x80 && body[0] <= 0xbf {
+		// The usual one-byte int: the library reads what follows.
+		flag = int32(body[0]) - 0x90
+		d = getDecoder(body[1:])
+	} else {
+		d = getDecoder(body)
+		v, err := decodeValue(d)
+		if err != nil {
+			return fmt.Errorf("read response flag: %w", err)
+		}
+		f, ok := v.(int32)
+		if !ok {
+			return fmt.Errorf("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: %v", v)
+		}
+		flag = f
 	}
-	flag, ok := v.(int32)
-	if !ok {
-		return fmt.Errorf("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: %v", v)
-	}
+	var err error
 	switch flag {
 	case flagException, flagExceptionWithAtts:
 		v, err := decodeValue(d)
