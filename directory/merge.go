@@ -137,11 +137,13 @@ func (m *merger) merge(p *common.URL) *common.URL {
 	return m.fillPath(u.WithParams(ov.params))
 }
 
+// isProviderOnly reports whether k is one of providerOnlyKeys.
 func isProviderOnly(k string) bool {
-	for _, p := range providerOnlyKeys {
-		if k == p {
-			return true
-		}
+	switch k {
+	case "threadname", "threadpool", "corethreads", "threads", "queues", "alive", "transporter",
+		"default.threadname", "default.threadpool", "default.corethreads", "default.threads",
+		"default.queues", "default.alive", "default.transporter":
+		return true
 	}
 	return false
 }
@@ -151,6 +153,7 @@ func isProviderOnly(k string) bool {
 type overlay struct {
 	params map[string]string
 	keys   []string // params' keys in byte order
+	vals   []string // their values
 	textOK bool     // every entry can be written as query text (see safeParam)
 }
 
@@ -178,6 +181,10 @@ func (m *merger) overlay(key overlayKey) *overlay {
 		ov.textOK = ov.textOK && safeParam(k, v)
 	}
 	slices.Sort(ov.keys)
+	ov.vals = make([]string, len(ov.keys))
+	for i, k := range ov.keys {
+		ov.vals[i] = o[k]
+	}
 	if len(m.overlays) < maxOverlays {
 		m.overlays[key] = ov
 	}

@@ -19,10 +19,7 @@ func (m *merger) mergeText(p *common.URL, ov *overlay, drop []string) (*common.U
 	b = append(b, p.IdentityString()...)
 	n, ok := 0, true
 	sep := byte('?')
-	emit := func(k, v string) {
-		if !safeParam(k, v) {
-			ok = false
-		}
+	write := func(k, v string) {
 		b = append(b, sep)
 		b = append(b, k...)
 		b = append(b, '=')
@@ -38,18 +35,22 @@ func (m *merger) mergeText(p *common.URL, ov *overlay, drop []string) (*common.U
 			}
 		}
 		for ; i < len(ov.keys) && ov.keys[i] < k; i++ {
-			emit(ov.keys[i], ov.params[ov.keys[i]])
+			write(ov.keys[i], ov.vals[i]) // checked when the overlay was built
 		}
 		if i < len(ov.keys) && ov.keys[i] == k {
-			emit(k, ov.params[k])
+			write(k, ov.vals[i])
 			i++
-			return ok
+			return true
 		}
-		emit(k, v)
-		return ok
+		if !safeParam(k, v) {
+			ok = false
+			return false
+		}
+		write(k, v)
+		return true
 	})
 	for ; ok && i < len(ov.keys); i++ {
-		emit(ov.keys[i], ov.params[ov.keys[i]])
+		write(ov.keys[i], ov.vals[i])
 	}
 	m.text = b
 	if !ok {
