@@ -43,7 +43,7 @@ var consumerDroppedKeys = [...]string{
 //
 // A merger is owned by the directory's update goroutine.
 type merger struct {
-	consumer map[string]string // the consumer params minus consumerDroppedKeys and empty values; immutable
+	consumer map[string]string // the consumer params, trimmed, minus consumerDroppedKeys and empty values; immutable
 	path     string            // the path an empty dubbo path gets; immutable
 	overlays map[overlayKey]*overlay
 	scratch  map[string]string // reused by mergeSlow
@@ -61,7 +61,8 @@ const maxOverlays = 64
 func newMerger(consumer map[string]string) *merger {
 	c := make(map[string]string, len(consumer))
 	for k, v := range consumer {
-		if v != "" {
+		// URLs trim their values of blanks; an empty one is no param.
+		if v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' }); k != "" && v != "" {
 			c[k] = v
 		}
 	}
