@@ -208,7 +208,8 @@ func (d *RegistryDirectory) Destroy() {
 // of one category (directory.md §2). It refers new providers (never
 // dialing), publishes the new snapshot, then destroys the invokers of
 // providers that went away. Calls are serialised; a call after Destroy is
-// ignored. Notify does not keep urls beyond the next call with providers.
+// ignored. The last non-empty providers list is kept (the cache an empty
+// push falls back to), so its slice must not be modified afterwards.
 func (d *RegistryDirectory) Notify(urls []*common.URL) {
 	d.mu.Lock()
 	if d.closed {
