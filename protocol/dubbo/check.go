@@ -18,17 +18,17 @@ var (
 
 // checkHessian vets a body before the Hessian library decodes it, so that
 // no input makes the decoder allocate more than the body could hold or
-// recurse without bound: it walks the values and rejects a body whose
-// declared lengths (strings, binaries, lists, class definitions) exceed the
-// bytes left, or whose values nest deeper than maxHessianDepth. Anything
-// else it cannot make sense of it leaves to the decoder, which reports its
-// own error.
+// recurse without bound: it walks the values by the Hessian 2 grammar and
+// rejects a body that does not follow it (the library is lenient, and reads
+// some malformed input as huge lengths), whose declared lengths (strings,
+// binaries, lists, class definitions) exceed the bytes left, or whose
+// values nest deeper than maxHessianDepth.
 func checkHessian(body []byte) error {
 	w := walker{b: body}
 	for w.pos < len(w.b) {
 		if err := w.value(0); err != nil {
 			if errors.Is(err, errStop) {
-				return nil
+				return fmt.Errorf("malformed hessian value at byte %d", w.pos)
 			}
 			return err
 		}
@@ -36,9 +36,8 @@ func checkHessian(body []byte) error {
 	return nil
 }
 
-// errStop ends the walk without a verdict: malformed input the decoder will
-// reject by itself.
-var errStop = errors.New("stop")
+// errStop ends the walk: input that does not follow the grammar.
+var errStop = errors.New("malformed hessian value")
 
 type walker struct {
 	b       []byte

@@ -153,7 +153,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// errNotConnected wraps the reason a client has no connection.
+// errClientClosed fails calls on a closed client.
 var errClientClosed = errors.New("client closed")
 
 // conn returns the current connection, waiting while the client dials, up
@@ -182,6 +182,7 @@ func (c *client) conn(ctx context.Context, wait <-chan time.Time) (*clientConn, 
 	}
 }
 
+// errConnectWait is a call's timeout spent waiting for the first dial.
 var errConnectWait = errors.New("timed out waiting for the connection")
 
 // available reports whether the client has a usable connection or is

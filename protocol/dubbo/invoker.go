@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,7 +197,7 @@ func (i *invoker) result(method string, r *Response) protocol.Result {
 	return protocol.NewResult(r.Value, r.Attachments)
 }
 
-// reserved are the attachment keys the invoker sets itself.
+// reservedKey reports whether the invoker sets attachment k itself.
 func reservedKey(k string) bool {
 	switch k {
 	case "path", "interface", "version", "group", "token", "timeout":
@@ -239,7 +240,7 @@ func (i *invoker) attachments(inv protocol.Invocation, timeout time.Duration) []
 }
 
 func formatMillis(d time.Duration) string {
-	return fmt.Sprint(d.Milliseconds())
+	return strconv.FormatInt(d.Milliseconds(), 10)
 }
 
 // argsDesc derives the descriptor of undeclared arguments (see ValueDesc).
