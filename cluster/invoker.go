@@ -77,11 +77,15 @@ func (c *base) Destroy() {
 	c.dir.Destroy()
 }
 
-// invoke is the common invoke path: fail when destroyed, list the
+// invoke is the common invoke path: fail when destroyed, add the context's
+// outgoing attachments to the invocation (where it lacks the key), list the
 // candidates, choose the balancer, run the strategy.
 func (c *base) invoke(ctx context.Context, inv protocol.Invocation, do strategyFunc) protocol.Result {
 	if c.destroyed.Load() {
 		return protocol.ErrorResult(c.destroyedError(inv))
+	}
+	if atts := protocol.OutgoingAttachments(ctx); len(atts) > 0 {
+		inv = protocol.AddAttachmentsIfAbsent(inv, atts)
 	}
 	candidates, err := c.dir.List(ctx, inv)
 	if err != nil {

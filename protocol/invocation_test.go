@@ -45,3 +45,18 @@ func TestRealMethodAndArguments(t *testing.T) {
 	require.False(t, IsGeneric(odd), "$invoke needs three arguments")
 	require.Equal(t, GenericMethod, RealMethodName(odd))
 }
+
+func TestOutgoingAttachments(t *testing.T) {
+	ctx := WithOutgoingAttachments(t.Context(), Attachment{"dubbo.tag", "gray"}, Attachment{"trace", "1"})
+	ctx = WithOutgoingAttachments(ctx, Attachment{"trace", "2"})
+	require.Equal(t, []Attachment{{"dubbo.tag", "gray"}, {"trace", "1"}, {"trace", "2"}}, OutgoingAttachments(ctx))
+	require.Nil(t, OutgoingAttachments(t.Context()))
+
+	inv := NewInvocation("m", "x").WithAttachment("dubbo.tag", "blue")
+	got := AddAttachmentsIfAbsent(inv, OutgoingAttachments(ctx))
+	require.Equal(t, []Attachment{{"dubbo.tag", "blue"}, {"trace", "2"}}, got.Attachments(), "the invocation's own keys win; a later context value wins over an earlier one")
+	require.Equal(t, "m", got.MethodName())
+	require.Equal(t, []any{"x"}, got.Arguments())
+	require.Equal(t, []Attachment{{"dubbo.tag", "blue"}}, inv.Attachments(), "the invocation is not changed")
+	require.Same(t, Invocation(inv), AddAttachmentsIfAbsent(inv, []Attachment{{"dubbo.tag", "red"}}), "nothing to add: the same invocation")
+}
