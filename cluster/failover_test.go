@@ -176,7 +176,7 @@ func TestDestroy(t *testing.T) {
 }
 
 func TestRegisteredByName(t *testing.T) {
-	require.Equal(t, []string{AvailableName, BroadcastName, FailbackName, FailfastName, FailoverName, FailsafeName, ForkingName, ZoneAwareName}, Names())
+	require.Equal(t, []string{AvailableName, BroadcastName, FailbackName, FailfastName, FailoverName, FailsafeName, ForkingName, MergeableName, ZoneAwareName}, Names())
 	c, err := Get(FailoverName)
 	require.NoError(t, err)
 	require.IsType(t, &Failover{}, c)

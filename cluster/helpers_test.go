@@ -161,14 +161,11 @@ func bytesContains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// allStrategies names every strategy, registered or not.
-func allStrategies() []string { return append(Names(), MergeableName) }
+// allStrategies names every strategy.
+func allStrategies() []string { return Names() }
 
-// strategy returns the strategy named name, registered or not.
+// strategy returns the strategy registered as name.
 func strategy(name string) Cluster {
-	if name == MergeableName {
-		return &Mergeable{}
-	}
 	c, _ := Get(name)
 	return c
 }

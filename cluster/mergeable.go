@@ -22,11 +22,7 @@ const MergeableName = "mergeable"
 // Merger (RegisterMerger).
 const MergerKey = "merger"
 
-// Mergeable is not registered by name yet: registry/protocol joins
-// multi-group references with the strategy registered as "mergeable" when
-// there is one, and its tests expect calls spread over every group, which
-// is not Java's behaviour without a merger. Register it once that is
-// settled: Register(MergeableName, &Mergeable{}).
+func init() { Register(MergeableName, &Mergeable{}) }
 
 // Mergeable serves a reference to several groups (group=* or a list): its
 // candidates are one cluster invoker per group (cluster.md §3).
