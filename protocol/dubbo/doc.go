@@ -1,9 +1,19 @@
 // Package dubbo implements Dubbo's dubbo:// wire protocol with Hessian2
 // serialization, wire-compatible with Apache Dubbo 2.7 and 3.x and with
 // dubbo-go: the frame codec (frame.go), the request and response bodies
-// (request.go, response.go), Java exceptions (exception.go), generic
-// invocation (generic.go), the consumer side (client.go, conn.go, invoker.go)
-// and the provider side (server.go).
+// (request.go, response.go, with hessian.go and check.go), parameter
+// descriptors (descriptor.go), status codes (status.go), Java exceptions
+// (exception.go), generic invocation (generic.go), the consumer side
+// (invoker.go, client.go, conn.go, writer.go) and the provider side
+// (export.go, server.go, invocation.go).
+//
+// A call's Result carries the value as Hessian decodes it: a POJO
+// registered with hessian.RegisterPOJO as its Go type, other objects as
+// maps, a Java exception as a business *protocol.Error wrapping a
+// *JavaException. Java parameter types come from the invocation
+// (protocol.RPCInvocation.WithParameterTypes) or are derived from the Go
+// arguments (ValueDesc). An exporter also has a URL method giving the
+// address it listens on, which tells the port when the URL asked for 0.
 //
 // Hessian2 values are written and read by github.com/apache/dubbo-go-hessian2;
 // the framing, the bodies, the connections and the dispatch are this
