@@ -124,6 +124,37 @@ func BenchmarkNotifyChurn(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
+// BenchmarkNotifyChurnWithRouters is BenchmarkNotifyChurn with two
+// condition rules in force: each snapshot's chain is built from the last
+// one's, compiling only the providers that joined.
+func BenchmarkNotifyChurnWithRouters(b *testing.B) {
+	const n, churn = 10000, 100
+	base := javaProviders(0, n-churn)
+	a := append(append([]*common.URL(nil), base...), javaProviders(n, churn)...)
+	c := append(append([]*common.URL(nil), base...), javaProviders(2*n, churn)...)
+	d := benchDir(b)
+	defer d.Destroy()
+	d.Notify(urls(routeRule("method = sayHello => host != 10.0.0.3", 1), routeRule("=> host != 10.0.0.4", 2)))
+	d.Notify(a)
+	d.Notify(c)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			d.Notify(a)
+		} else {
+			d.Notify(c)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+func routeRule(r string, priority int) *common.URL {
+	return common.MustParse(fmt.Sprintf("route://0.0.0.0/%s?category=routers&router=condition&force=true&priority=%d&rule=%s",
+		svc, priority, common.Encode(r)))
+}
+
 // BenchmarkList is List on the call path, no router.
 func BenchmarkList(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
@@ -148,10 +179,7 @@ func BenchmarkList(b *testing.B) {
 // BenchmarkListWithRouters is List through two condition rules pushed by
 // the registry (one reading the call's method, one only the providers).
 func BenchmarkListWithRouters(b *testing.B) {
-	rule := func(r string, priority int) *common.URL {
-		return common.MustParse(fmt.Sprintf("route://0.0.0.0/%s?category=routers&router=condition&force=true&priority=%d&rule=%s",
-			svc, priority, common.Encode(r)))
-	}
+	rule := routeRule
 	for _, n := range []int{10, 1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			d := benchDir(b)

@@ -117,7 +117,7 @@ func NewRegistry(consumer *common.URL, opts ...Option) (*RegistryDirectory, erro
 	d.methodSets = map[string]*methodSet{}
 	d.keySets = map[uint64]*keySet{}
 	d.hasher = newURLHasher()
-	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, consumer)})
+	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, nil, consumer)})
 	return d, nil
 }
 
@@ -329,13 +329,19 @@ func (d *RegistryDirectory) buildRouters(urls []*common.URL) []router.Router {
 	return out
 }
 
-func (d *RegistryDirectory) newChain(invokers []protocol.Invoker, url *common.URL) *router.Chain {
+// newChain builds the chain of the current routers over invokers: from
+// prev, when there is one, so that only what changed is compiled again
+// (router.Chain.Next).
+func (d *RegistryDirectory) newChain(prev *router.Chain, invokers []protocol.Invoker, url *common.URL) *router.Chain {
 	if len(d.opts.routers) == 0 && len(d.routers) == 0 {
 		return nil
 	}
 	rs := make([]router.Router, 0, len(d.opts.routers)+len(d.routers))
 	rs = append(rs, d.opts.routers...)
 	rs = append(rs, d.routers...)
+	if prev != nil {
+		return prev.Next(rs, invokers, url)
+	}
 	return router.NewChain(rs, invokers, url, d.logger)
 }
 
@@ -681,7 +687,7 @@ func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*
 	}
 	if sameEntries && !routersChanged && prev.url.Equal(url) {
 		s.chain = prev.chain
-	} else if s.chain = d.newChain(s.invokers, url); s.chain != nil && !d.multiGroup {
+	} else if s.chain = d.newChain(prev.chain, s.invokers, url); s.chain != nil && !d.multiGroup {
 		s.chain.Prepare(s.methods.lists...)
 	}
 	d.snap.Store(s)
