@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,7 +116,7 @@ func BenchmarkLoopback(b *testing.B) {
 }
 
 // runCallers makes b.N calls from callers goroutines and reports calls/s,
-// p50 and p99.
+// p50, p99 and the process CPU time per call (consumer and provider).
 func runCallers(b *testing.B, callers int, call func() error) {
 	b.ReportAllocs()
 	var next atomic.Int64
@@ -123,6 +124,7 @@ func runCallers(b *testing.B, callers int, call func() error) {
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	b.ResetTimer()
+	cpu0 := processCPU()
 	start := time.Now()
 	for g := range callers {
 		wg.Add(1)
@@ -142,6 +144,7 @@ func runCallers(b *testing.B, callers int, call func() error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	b.StopTimer()
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
@@ -154,4 +157,15 @@ func runCallers(b *testing.B, callers int, call func() error) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
 	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/call")
+}
+
+// processCPU returns the CPU time (user and system) the process used so
+// far: both ends of a loopback call, and the runtime's own work.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
