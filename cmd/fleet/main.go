@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	// The extensions the tool speaks: a program imports the extensions it
@@ -27,11 +28,23 @@ Usage:
                                                   (plain or URL-encoded, as in ZooKeeper)
   fleet help                                      this text
 
-Run "fleet COMMAND --help" for a command's flags.
+Run "fleet COMMAND --help" for a command's flags. FLEET_LOG=info (or debug)
+shows the log, which is quiet below warnings by default.
 `
 
 func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(os.Getenv("FLEET_LOG"))})))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// logLevel reads $FLEET_LOG (debug, info, warn, error); the tool logs
+// warnings and errors by default, so its output stays the answer.
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelWarn
+	}
+	return l
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

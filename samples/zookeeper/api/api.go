@@ -13,12 +13,14 @@ import (
 const Interface = "org.fleetrpc.samples.GreeterService"
 
 // User is a POJO: on the wire it is the Java class org.fleetrpc.samples.User.
+// The hessian tags are the Java field names (without them Hessian would
+// derive "iD" from ID).
 type User struct {
-	ID       int64
-	Name     string
-	Email    string
-	Birthday time.Time
-	Tags     []string
+	ID       int64     `hessian:"id"`
+	Name     string    `hessian:"name"`
+	Email    string    `hessian:"email"`
+	Birthday time.Time `hessian:"birthday"`
+	Tags     []string  `hessian:"tags"`
 }
 
 // JavaClassName names User's Java class for Hessian.
