@@ -107,11 +107,7 @@ func (f *failoverInvoker) retries(method string, inv protocol.Invocation) int {
 			}
 		}
 	}
-	r, err := f.dir.URL().MethodParamInt(method, common.RetriesKey, common.DefaultRetries)
-	if err != nil {
-		return common.DefaultRetries
-	}
-	return r
+	return f.params.get(f.dir.URL(), method).retries
 }
 
 func (f *failoverInvoker) exhausted(inv protocol.Invocation, tried []protocol.Invoker, n int, lastErr error) error {

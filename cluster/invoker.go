@@ -26,6 +26,7 @@ type base struct {
 	availableCheck bool                    // immutable
 	sticky         sticky
 	named          atomic.Pointer[namedBalancer] // the last balancer looked up by name
+	params         paramCache                    // method params read from URLs
 	destroyed      atomic.Bool
 	stop           func() // immutable, may be nil: stops the strategy's background work
 }
@@ -103,7 +104,7 @@ func (c *base) balancer(candidates []protocol.Invoker, inv protocol.Invocation) 
 	}
 	name := common.DefaultLoadbalance
 	if len(candidates) > 0 {
-		name = candidates[0].URL().MethodParamOr(protocol.RealMethodName(inv), common.LoadbalanceKey, common.DefaultLoadbalance)
+		name = c.params.get(candidates[0].URL(), protocol.RealMethodName(inv)).loadbalance
 	}
 	if n := c.named.Load(); n != nil && n.name == name {
 		return n.lb

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"github.com/fleetrpc/fleet/cluster/loadbalance"
-	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -21,7 +20,7 @@ func (c *base) selectInvoker(lb loadbalance.LoadBalance, inv protocol.Invocation
 	if len(candidates) == 0 {
 		return nil
 	}
-	isSticky := candidates[0].URL().MethodParamBool(protocol.RealMethodName(inv), common.StickyKey, false)
+	isSticky := c.params.get(candidates[0].URL(), protocol.RealMethodName(inv)).sticky
 	held := c.sticky.get()
 	if held != nil && !containsInvoker(candidates, held) {
 		c.sticky.forget(held)

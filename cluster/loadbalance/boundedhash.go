@@ -36,8 +36,8 @@ type BoundedHash struct {
 	// Stats are the statistics read; nil means DefaultStats().
 	Stats *Stats
 
-	rings  cowMap[methodKey, ringSlot]
-	tables cowMap[methodKey, tableSlot]
+	rings  stateMap[ringSlot]
+	tables stateMap[tableSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -51,11 +51,11 @@ func (bh *BoundedHash) Select(invokers []protocol.Invoker, consumer *common.URL,
 	case 1:
 		return invokers[0]
 	}
-	key := keyOf(invokers, consumer, inv)
-	r := bh.rings.get(key, newRingSlot).ringFor(invokers, key.method)
-	t := bh.tables.get(key, newTableSlot).tableFor(invokers, key.method, statsOr(bh.Stats), nil)
+	method := protocol.RealMethodName(inv)
+	r := bh.rings.get(invokers, consumer, inv, newRingSlot).ringFor(invokers, method)
+	t := bh.tables.get(invokers, consumer, inv, newTableSlot).tableFor(invokers, method, statsOr(bh.Stats), nil)
 	eps := DefaultHashBalance
-	if v, ok := r.invokers[0].URL().MethodParam(key.method, HashBalanceKey); ok {
+	if v, ok := r.invokers[0].URL().MethodParam(method, HashBalanceKey); ok {
 		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
 			eps = f
 		}

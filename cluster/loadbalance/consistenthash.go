@@ -22,7 +22,7 @@ func init() { Register(ConsistentHashName, &ConsistentHash{}) }
 // not allocate for string, integer and boolean arguments, and takes no
 // lock.
 type ConsistentHash struct {
-	rings cowMap[methodKey, ringSlot]
+	rings stateMap[ringSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -36,6 +36,6 @@ func (c *ConsistentHash) Select(invokers []protocol.Invoker, consumer *common.UR
 	case 1:
 		return invokers[0]
 	}
-	r := c.rings.get(keyOf(invokers, consumer, inv), newRingSlot).ringFor(invokers, protocol.RealMethodName(inv))
+	r := c.rings.get(invokers, consumer, inv, newRingSlot).ringFor(invokers, protocol.RealMethodName(inv))
 	return r.invokers[r.owners[r.search(r.keyHash(inv))]]
 }

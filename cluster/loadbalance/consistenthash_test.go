@@ -76,7 +76,7 @@ func TestConsistentHashStability(t *testing.T) {
 		}
 	}
 	// Another slice with the same invokers keeps the ring.
-	slot := lb.rings.get(methodKey{"org.a.Svc", "", "", "m"}, newRingSlot)
+	slot := lb.rings.byKey.get(methodKey{"org.a.Svc", "", "", "m"}, newRingSlot)
 	r := slot.p[slot.next.Load()%slotWays].Load()
 	for key, want := range first {
 		require.Equal(t, want, lb.Select(append([]protocol.Invoker(nil), list...), nil, protocol.NewInvocation("m", key)))

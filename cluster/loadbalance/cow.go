@@ -14,17 +14,6 @@ type methodKey struct {
 	iface, group, version, method string
 }
 
-// keyOf is the methodKey of a call: the service of the consumer URL (or of
-// the first invoker's URL when there is no consumer URL) and the real
-// method name. It does not allocate.
-func keyOf(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) methodKey {
-	u := consumer
-	if u == nil {
-		u = invokers[0].URL()
-	}
-	return methodKey{u.ServiceInterface(), u.Group(), u.Version(), protocol.RealMethodName(inv)}
-}
-
 // cowMap is a map read without locks: readers load an immutable map, a
 // writer copies it under mu. It suits keys that are added rarely (one per
 // service and method) and never removed.
@@ -65,4 +54,56 @@ func lenOf[K comparable, V any](m *map[K]*V) int {
 		return 0
 	}
 	return len(*m)
+}
+
+// urlMethod is a call's consumer URL (by identity) and real method name.
+type urlMethod struct {
+	u      *common.URL
+	method string
+}
+
+// maxURLCache bounds stateMap's cache by URL identity: past it the cache
+// starts again (the states themselves are kept by service and method).
+const maxURLCache = 256
+
+// stateMap holds a balancer's state per service and method (Java's
+// serviceKey + "." + method). Calls find it through a cache keyed by the
+// consumer URL's identity and the method name, which a cluster passes
+// unchanged call after call, so the call path reads no URL parameter and
+// hashes one pointer and one string. Both maps are read without locks.
+type stateMap[V any] struct {
+	byKey cowMap[methodKey, V]
+	byURL atomic.Pointer[map[urlMethod]*V]
+	mu    sync.Mutex // serialises writers of byURL
+}
+
+// get returns the state of the call's service and method, creating it with
+// newV the first time.
+func (s *stateMap[V]) get(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation, newV func() *V) *V {
+	u := consumer
+	if u == nil {
+		u = invokers[0].URL()
+	}
+	key := urlMethod{u, protocol.RealMethodName(inv)}
+	if m := s.byURL.Load(); m != nil {
+		if v, ok := (*m)[key]; ok {
+			return v
+		}
+	}
+	v := s.byKey.get(methodKey{u.ServiceInterface(), u.Group(), u.Version(), key.method}, newV)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.byURL.Load()
+	var next map[urlMethod]*V
+	if old == nil || len(*old) >= maxURLCache {
+		next = make(map[urlMethod]*V, 1)
+	} else {
+		next = make(map[urlMethod]*V, len(*old)+1)
+		for k, x := range *old {
+			next[k] = x
+		}
+	}
+	next[key] = v
+	s.byURL.Store(&next)
+	return v
 }

@@ -28,7 +28,7 @@ type LeastActive struct {
 	// Now is the clock of the warm-up; nil means time.Now.
 	Now func() time.Time
 
-	tables cowMap[methodKey, tableSlot]
+	tables stateMap[tableSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -42,7 +42,7 @@ func (l *LeastActive) Select(invokers []protocol.Invoker, consumer *common.URL, 
 	case 1:
 		return invokers[0]
 	}
-	t := l.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(l.Stats), nil)
+	t := l.tables.get(invokers, consumer, inv, newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(l.Stats), nil)
 	nowMs := nowFrom(l.Now).UnixMilli()
 	sc := getScratch(len(invokers))
 	defer putScratch(sc)

@@ -37,7 +37,7 @@ type P2C struct {
 	// time.Now.
 	Now func() time.Time
 
-	tables cowMap[methodKey, tableSlot]
+	tables stateMap[tableSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -57,7 +57,7 @@ func (p *P2C) Select(invokers []protocol.Invoker, consumer *common.URL, inv prot
 	if j >= i {
 		j++
 	}
-	t := p.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(p.Stats), nil)
+	t := p.tables.get(invokers, consumer, inv, newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(p.Stats), nil)
 	nowMs := nowFrom(p.Now).UnixMilli()
 	sa, sb := t.statsAt(i), t.statsAt(j)
 	la, lb := p.latency(sa, nowMs), p.latency(sb, nowMs)

@@ -26,7 +26,7 @@ type Random struct {
 	// Now is the clock of the warm-up; nil means time.Now.
 	Now func() time.Time
 
-	tables cowMap[methodKey, tableSlot]
+	tables stateMap[tableSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -40,12 +40,21 @@ func (r *Random) Select(invokers []protocol.Invoker, consumer *common.URL, inv p
 	case 1:
 		return invokers[0]
 	}
-	t := r.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), nil, nil)
+	t := r.tables.get(invokers, consumer, inv, newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), nil, nil)
 	var nowMs int64
-	if t.steadyAfter > 0 {
-		nowMs = nowFrom(r.Now).UnixMilli()
+	steady := r.Now == nil && t.warmedUp.Load()
+	if !steady {
+		if t.steadyAfter > 0 {
+			nowMs = nowFrom(r.Now).UnixMilli()
+		}
+		steady = t.steady(nowMs)
+		if steady && r.Now == nil {
+			// On the real clock a table that is past every warm-up stays
+			// so: later calls skip reading the clock.
+			t.warmedUp.Store(true)
+		}
 	}
-	if t.steady(nowMs) {
+	if steady {
 		if t.total <= 0 || t.same {
 			return invokers[randIntn(r.Intn, len(invokers))]
 		}

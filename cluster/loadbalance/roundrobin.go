@@ -36,7 +36,7 @@ type RoundRobin struct {
 	// Now is the clock of warm-up and recycling; nil means time.Now.
 	Now func() time.Time
 
-	states cowMap[methodKey, rrState]
+	states stateMap[rrState]
 }
 
 type rrState struct {
@@ -61,7 +61,7 @@ func (r *RoundRobin) Select(invokers []protocol.Invoker, consumer *common.URL, i
 	case 1:
 		return invokers[0]
 	}
-	st := r.states.get(keyOf(invokers, consumer, inv), newRRState)
+	st := r.states.get(invokers, consumer, inv, newRRState)
 	t := st.tables.tableFor(invokers, protocol.RealMethodName(inv), nil, &st.table)
 	nowMs := nowFrom(r.Now).UnixMilli() // also recycling's clock
 	steady := t.steady(nowMs)

@@ -97,7 +97,7 @@ func TestRoundRobinRecyclesGoneProviders(t *testing.T) {
 	lb := &RoundRobin{Now: func() time.Time { return now }}
 	list := named(1, 1, 1)
 	sequence(lb, list, 3, "m")
-	st := lb.states.get(methodKey{"org.a.Svc", "", "", "m"}, newRRState)
+	st := lb.states.byKey.get(methodKey{"org.a.Svc", "", "", "m"}, newRRState)
 	require.Equal(t, 3, st.table.len())
 	now = now.Add(30 * time.Second)
 	sequence(lb, list[:2], 1, "m")

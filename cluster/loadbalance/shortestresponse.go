@@ -35,7 +35,7 @@ type ShortestResponse struct {
 	// Now is the clock of the warm-up and the window; nil means time.Now.
 	Now func() time.Time
 
-	tables cowMap[methodKey, tableSlot]
+	tables stateMap[tableSlot]
 }
 
 // Name is the registered name of the balancer.
@@ -49,7 +49,7 @@ func (s *ShortestResponse) Select(invokers []protocol.Invoker, consumer *common.
 	case 1:
 		return invokers[0]
 	}
-	t := s.tables.get(keyOf(invokers, consumer, inv), newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(s.Stats), nil)
+	t := s.tables.get(invokers, consumer, inv, newTableSlot).tableFor(invokers, protocol.RealMethodName(inv), statsOr(s.Stats), nil)
 	period := s.SlidePeriod
 	if period <= 0 {
 		period = DefaultSlidePeriod

@@ -26,11 +26,12 @@ type table struct {
 	n           int
 	first, last protocol.Invoker
 
-	weights     []int32 // the weight method param, negative or malformed as 0
-	ts          []int64 // the timestamp param (ms), 0 when absent
-	warmup      []int64 // the warmup param (ms)
-	steadyAfter int64   // unix ms from which every weight is its weights[i]
-	cum         []int64 // cumulative weights[i]
+	weights     []int32     // the weight method param, negative or malformed as 0
+	ts          []int64     // the timestamp param (ms), 0 when absent
+	warmup      []int64     // the warmup param (ms)
+	steadyAfter int64       // unix ms from which every weight is its weights[i]
+	warmedUp    atomic.Bool // seen steady on the real clock: no need to read it again
+	cum         []int64     // cumulative weights[i]
 	total       int64
 	same        bool // all weights[i] equal
 
