@@ -9,6 +9,7 @@ require (
 	github.com/apache/dubbo-go-hessian2 v1.12.5
 	github.com/dubbogo/gost v1.14.0
 	github.com/fleetrpc/fleet v0.0.0-00010101000000-000000000000
+	github.com/go-zookeeper/zk v1.0.4
 	github.com/stretchr/testify v1.10.0
 )
 

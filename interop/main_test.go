@@ -76,7 +76,17 @@ func TestMain(m *testing.M) {
 	}
 	fleetAddr = exp.(interface{ URL() *common.URL }).URL().Address()
 
-	// The dubbo-go provider and consumers, direct, no registry.
+	// The registry-based peers, fleet's side (see zookeeper_test.go).
+	var zkReg *config.RegistryConfig
+	if zkServer = os.Getenv("FLEET_ZK"); zkServer != "" {
+		if zkReg, zkSetupErr = setUpFleetZK(); zkSetupErr != nil {
+			fmt.Fprintln(os.Stderr, "the ZooKeeper interop tests will fail:", zkSetupErr)
+		}
+	}
+
+	// The dubbo-go provider and consumers, direct, no registry; and, with a
+	// ZooKeeper, the registry-based ones. dubbo-go is configured once per
+	// process, so both sets are in the one configuration.
 	port := freePort()
 	dubboGoAddr = "127.0.0.1:" + strconv.Itoa(port)
 	config.SetProviderService(&UserService{Who: "dubbo-go", Ref: "UserProvider"})
@@ -90,7 +100,14 @@ func TestMain(m *testing.M) {
 			SetRequestTimeout("5s").
 			Build()
 	}
-	rc := config.NewRootConfigBuilder().
+	provider := config.NewProviderConfigBuilder().
+		AddService("UserProvider", config.NewServiceConfigBuilder().
+			SetInterface(UserServiceName).
+			SetProtocolIDs("dubbo").
+			SetSerialization("hessian2").
+			SetNotRegister(true).
+			Build())
+	root := config.NewRootConfigBuilder().
 		SetApplication(config.NewApplicationConfigBuilder().
 			SetName("fleet-interop").
 			SetMetadataServicePort(freePort()).
@@ -98,16 +115,11 @@ func TestMain(m *testing.M) {
 		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
 		AddProtocol("dubbo", config.NewProtocolConfigBuilder().
 			SetName("dubbo").SetIp("127.0.0.1").SetPort(strconv.Itoa(port)).Build()).
-		SetProvider(config.NewProviderConfigBuilder().
-			AddService("UserProvider", config.NewServiceConfigBuilder().
-				SetInterface(UserServiceName).
-				SetProtocolIDs("dubbo").
-				SetSerialization("hessian2").
-				SetNotRegister(true).
-				Build()).
-			Build()).
-		SetConsumer(config.NewConsumerConfigBuilder().SetCheck(false).Build()).
-		Build()
+		SetConsumer(config.NewConsumerConfigBuilder().SetCheck(false).Build())
+	if zkReg != nil {
+		addDubboGoZK(root, provider, zkReg)
+	}
+	rc := root.SetProvider(provider.Build()).Build()
 	if err := config.Load(config.WithRootConfig(rc)); err != nil {
 		fmt.Fprintln(os.Stderr, "dubbo-go config.Load:", err)
 		os.Exit(1)
@@ -126,7 +138,17 @@ func TestMain(m *testing.M) {
 		r.Refer(c.client)
 		r.Implement(c.client)
 	}
+	if zkReg != nil {
+		r := dubboGoZKReference()
+		if err := r.Init(config.GetRootConfig()); err != nil {
+			fmt.Fprintln(os.Stderr, "dubbo-go reference through ZooKeeper:", err)
+			os.Exit(1)
+		}
+		r.Refer(toFleetZK)
+		r.Implement(toFleetZK)
+	}
 	code := m.Run()
+	tearDownZK()
 	fleetProto.Destroy()
 	os.Exit(code)
 }
