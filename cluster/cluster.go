@@ -1,11 +1,8 @@
 package cluster
 
 import (
-	"fmt"
-	"sort"
-	"sync"
-
 	"github.com/fleetrpc/fleet/directory"
+	"github.com/fleetrpc/fleet/internal/extension"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -17,44 +14,14 @@ type Cluster interface {
 	Join(dir directory.Directory) protocol.Invoker
 }
 
-var (
-	clustersMu sync.RWMutex
-	clusters   = map[string]Cluster{}
-)
+var clusters = extension.New[Cluster]("cluster", "cluster")
 
 // Register makes a strategy available under name (the cluster param). It
 // panics on nil or a duplicate.
-func Register(name string, c Cluster) {
-	clustersMu.Lock()
-	defer clustersMu.Unlock()
-	if c == nil {
-		panic("cluster: Register cluster is nil")
-	}
-	if _, dup := clusters[name]; dup {
-		panic("cluster: Register called twice for cluster " + name)
-	}
-	clusters[name] = c
-}
+func Register(name string, c Cluster) { clusters.Register(name, c) }
 
 // Get returns the strategy registered under name.
-func Get(name string) (Cluster, error) {
-	clustersMu.RLock()
-	c, ok := clusters[name]
-	clustersMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("cluster: unknown cluster %q", name)
-	}
-	return c, nil
-}
+func Get(name string) (Cluster, error) { return clusters.Get(name) }
 
 // Names lists the registered strategies, sorted.
-func Names() []string {
-	clustersMu.RLock()
-	defer clustersMu.RUnlock()
-	names := make([]string, 0, len(clusters))
-	for n := range clusters {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return clusters.Names() }

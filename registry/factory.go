@@ -2,43 +2,27 @@ package registry
 
 import (
 	"fmt"
-	"sort"
-	"sync"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/extension"
 )
 
 // Factory opens a registry for a registry URL.
 type Factory func(url *common.URL) (Registry, error)
 
-var (
-	factoriesMu sync.RWMutex
-	factories   = map[string]Factory{}
-)
+var factories = extension.New[Factory]("registry", "registry")
 
 // Register makes a registry implementation available for URLs of the given
 // scheme ("zookeeper", "memory"). It panics when f is nil or the scheme is
 // taken.
-func Register(scheme string, f Factory) {
-	factoriesMu.Lock()
-	defer factoriesMu.Unlock()
-	if f == nil {
-		panic("registry: Register factory is nil")
-	}
-	if _, dup := factories[scheme]; dup {
-		panic("registry: Register called twice for scheme " + scheme)
-	}
-	factories[scheme] = f
-}
+func Register(scheme string, f Factory) { factories.Register(scheme, f) }
 
 // Open opens the registry url names, through the factory registered for its
 // protocol.
 func Open(url *common.URL) (Registry, error) {
-	factoriesMu.RLock()
-	f, ok := factories[url.Protocol()]
-	factoriesMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("registry: unknown registry %q in %s (forgotten import?)", url.Protocol(), url)
+	f, err := factories.Get(url.Protocol())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", url, err)
 	}
 	r, err := f(url)
 	if err != nil {
@@ -48,13 +32,4 @@ func Open(url *common.URL) (Registry, error) {
 }
 
 // Schemes lists the registered schemes, sorted.
-func Schemes() []string {
-	factoriesMu.RLock()
-	defer factoriesMu.RUnlock()
-	names := make([]string, 0, len(factories))
-	for n := range factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Schemes() []string { return factories.Names() }

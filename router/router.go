@@ -1,11 +1,8 @@
 package router
 
 import (
-	"fmt"
-	"sort"
-	"sync"
-
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/extension"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -29,44 +26,14 @@ type Router interface {
 // error naming the rule and what is wrong in it.
 type Factory func(rule *common.URL) (Router, error)
 
-var (
-	factoriesMu sync.RWMutex
-	factories   = map[string]Factory{}
-)
+var factories = extension.New[Factory]("router", "router")
 
 // Register makes a router type available by name (the router param or the
 // protocol of a rule URL: "condition"). It panics on nil or a duplicate.
-func Register(name string, f Factory) {
-	factoriesMu.Lock()
-	defer factoriesMu.Unlock()
-	if f == nil {
-		panic("router: Register factory is nil")
-	}
-	if _, dup := factories[name]; dup {
-		panic("router: Register called twice for router " + name)
-	}
-	factories[name] = f
-}
+func Register(name string, f Factory) { factories.Register(name, f) }
 
 // Get returns the factory registered under name.
-func Get(name string) (Factory, error) {
-	factoriesMu.RLock()
-	f, ok := factories[name]
-	factoriesMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("router: unknown router %q (forgotten import?)", name)
-	}
-	return f, nil
-}
+func Get(name string) (Factory, error) { return factories.Get(name) }
 
 // Names lists the registered router types, sorted.
-func Names() []string {
-	factoriesMu.RLock()
-	defer factoriesMu.RUnlock()
-	names := make([]string, 0, len(factories))
-	for n := range factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return factories.Names() }

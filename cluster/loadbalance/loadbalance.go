@@ -1,11 +1,8 @@
 package loadbalance
 
 import (
-	"fmt"
-	"sort"
-	"sync"
-
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/extension"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -19,44 +16,14 @@ type LoadBalance interface {
 	Select(invokers []protocol.Invoker, consumer *common.URL, inv protocol.Invocation) protocol.Invoker
 }
 
-var (
-	balancersMu sync.RWMutex
-	balancers   = map[string]LoadBalance{}
-)
+var balancers = extension.New[LoadBalance]("loadbalance", "load balancer")
 
 // Register makes a load balancer available under name (the loadbalance
 // param: "random", "roundrobin"). It panics on nil or a duplicate.
-func Register(name string, lb LoadBalance) {
-	balancersMu.Lock()
-	defer balancersMu.Unlock()
-	if lb == nil {
-		panic("loadbalance: Register balancer is nil")
-	}
-	if _, dup := balancers[name]; dup {
-		panic("loadbalance: Register called twice for balancer " + name)
-	}
-	balancers[name] = lb
-}
+func Register(name string, lb LoadBalance) { balancers.Register(name, lb) }
 
 // Get returns the balancer registered under name.
-func Get(name string) (LoadBalance, error) {
-	balancersMu.RLock()
-	lb, ok := balancers[name]
-	balancersMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("loadbalance: unknown load balancer %q", name)
-	}
-	return lb, nil
-}
+func Get(name string) (LoadBalance, error) { return balancers.Get(name) }
 
 // Names lists the registered balancers, sorted.
-func Names() []string {
-	balancersMu.RLock()
-	defer balancersMu.RUnlock()
-	names := make([]string, 0, len(balancers))
-	for n := range balancers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return balancers.Names() }

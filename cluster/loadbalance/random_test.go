@@ -84,7 +84,7 @@ func TestRegistry(t *testing.T) {
 	require.IsType(t, &Random{}, lb)
 	require.Contains(t, Names(), RandomName)
 	_, err = Get("nope")
-	require.EqualError(t, err, `loadbalance: unknown load balancer "nope"`)
+	require.EqualError(t, err, `loadbalance: unknown load balancer "nope" (forgotten import?)`)
 	require.Panics(t, func() { Register(RandomName, &Random{}) })
 }
 

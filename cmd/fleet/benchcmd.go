@@ -21,10 +21,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench", benchUsage, stderr)
 	var o callOptions
 	var c callFlags
-	defineCallFlags(fs, &o)
-	fs.StringVar(&c.types, "types", "", "Java parameter types, comma-separated")
-	fs.BoolVar(&c.generic, "generic", false, "call through $invoke")
-	fs.Var(&c.attachments, "attachment", "an attachment key=value (repeatable)")
+	defineCallFlags(fs, &o, &c)
 	concurrency := fs.Int("c", 32, "concurrent callers")
 	calls := fs.Int64("n", 0, "number of calls")
 	duration := fs.Duration("d", 0, "duration of the run")

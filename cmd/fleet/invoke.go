@@ -27,8 +27,12 @@ optional "class" key.
 A remote exception prints its Java class and message and exits 1.
 `
 
-// defineCallFlags adds the reference flags invoke and bench share.
-func defineCallFlags(fs *flag.FlagSet, o *callOptions) {
+// defineCallFlags adds the reference and invocation flags invoke and bench
+// share.
+func defineCallFlags(fs *flag.FlagSet, o *callOptions, c *callFlags) {
+	fs.StringVar(&c.types, "types", "", "Java parameter types, comma-separated (java.lang.String,long)")
+	fs.BoolVar(&c.generic, "generic", false, "call through $invoke: POJOs as JSON objects")
+	fs.Var(&c.attachments, "attachment", "an attachment key=value (repeatable)")
 	fs.StringVar(&o.group, "group", "", "service group")
 	fs.StringVar(&o.version, "version", "", "service version")
 	fs.DurationVar(&o.timeout, "timeout", time.Second, "per-call timeout")
@@ -78,10 +82,7 @@ func invokeCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("invoke", invokeUsage, stderr)
 	var o callOptions
 	var c callFlags
-	defineCallFlags(fs, &o)
-	fs.StringVar(&c.types, "types", "", "Java parameter types, comma-separated (java.lang.String,long)")
-	fs.BoolVar(&c.generic, "generic", false, "call through $invoke: POJOs as JSON objects")
-	fs.Var(&c.attachments, "attachment", "an attachment key=value (repeatable)")
+	defineCallFlags(fs, &o, &c)
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
 		return 0

@@ -21,6 +21,23 @@ providers, consumers, routers and configurators, decoded, one per line,
 disabled providers included.
 `
 
+// lookup opens the registry regURL names, looks query up in it within
+// timeout, and closes it.
+func lookup(regURL, query *common.URL, timeout time.Duration) ([]*common.URL, error) {
+	reg, err := registry.Open(regURL)
+	if err != nil {
+		return nil, err
+	}
+	defer reg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	urls, err := reg.Lookup(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("lookup in %s: %w", regURL, err)
+	}
+	return urls, nil
+}
+
 // lsEntry is one URL of a service, for --json.
 type lsEntry struct {
 	Category string            `json:"category"`
@@ -62,14 +79,6 @@ func lsCommand(args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 2 {
 		iface = pos[1]
 	}
-	reg, err := registry.Open(regURL)
-	if err != nil {
-		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
-		return 1
-	}
-	defer reg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
 	query := common.NewURL("admin", "0.0.0.0", 0, iface, map[string]string{
 		common.InterfaceKey: iface,
 		common.GroupKey:     common.AnyValue,
@@ -79,9 +88,9 @@ func lsCommand(args []string, stdout, stderr io.Writer) int {
 		common.CategoryKey:  "providers,consumers,routers,configurators",
 		common.CheckKey:     "false",
 	})
-	urls, err := reg.Lookup(ctx, query)
+	urls, err := lookup(regURL, query, *timeout)
 	if err != nil {
-		fmt.Fprintf(stderr, "fleet: lookup in %s: %v\n", regURL, oneLine(err))
+		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
 		return 1
 	}
 	sort.SliceStable(urls, func(i, j int) bool { return urls[i].String() < urls[j].String() })

@@ -11,7 +11,6 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/directory"
 	"github.com/fleetrpc/fleet/protocol"
-	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/router"
 )
 
@@ -90,17 +89,9 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	consumer := common.NewURL("consumer", host, 0, iface, params)
 
-	reg, err := registry.Open(regURL)
+	found, err := lookup(regURL, consumer.WithParam(common.CategoryKey, "providers,configurators,routers"), *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
-		return 1
-	}
-	defer reg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
-	found, err := reg.Lookup(ctx, consumer.WithParam(common.CategoryKey, "providers,configurators,routers"))
-	if err != nil {
-		fmt.Fprintf(stderr, "fleet: lookup in %s: %v\n", regURL, oneLine(err))
 		return 1
 	}
 	explanation, err := explainRoute(consumer, found, *method, callArgs, stderr)
