@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,13 +15,19 @@ func (nopProtocol) Refer(*common.URL) (Invoker, error) { return nil, nil }
 func (nopProtocol) Export(Invoker) (Exporter, error)   { return nil, nil }
 func (nopProtocol) Destroy()                           {}
 
+// registrations makes each run's name new: the table is process-wide and
+// tests may run more than once (-count).
+var registrations int
+
 func TestRegisterAndGet(t *testing.T) {
-	Register("test-nop", nopProtocol{})
-	p, err := Get("test-nop")
+	registrations++
+	name := fmt.Sprintf("test-nop-%d", registrations)
+	Register(name, nopProtocol{})
+	p, err := Get(name)
 	require.NoError(t, err)
 	require.Equal(t, nopProtocol{}, p)
-	require.Contains(t, Protocols(), "test-nop")
-	require.PanicsWithValue(t, "protocol: Register called twice for protocol test-nop", func() { Register("test-nop", nopProtocol{}) })
+	require.Contains(t, Protocols(), name)
+	require.PanicsWithValue(t, "protocol: Register called twice for protocol "+name, func() { Register(name, nopProtocol{}) })
 	require.Panics(t, func() { Register("test-nil", nil) })
 	_, err = Get("nope")
 	require.EqualError(t, err, `protocol: unknown protocol "nope" (forgotten import?)`)
