@@ -29,6 +29,7 @@ type MethodMapper interface {
 type Reference struct {
 	name    string           // immutable
 	invoker protocol.Invoker // immutable
+	release func()           // run by Destroy after the invoker; may be nil
 }
 
 // NewReference wraps an invoker, for references wired by hand.
@@ -55,8 +56,14 @@ func (r *Reference) Invoke(ctx context.Context, inv protocol.Invocation) protoco
 	return r.invoker.Invoke(ctx, inv)
 }
 
-// Destroy destroys the invoker: connections, directory, subscriptions.
-func (r *Reference) Destroy() { r.invoker.Destroy() }
+// Destroy destroys the invoker: connections, directory, subscriptions (and,
+// for a reference from Refer, the registries it opened).
+func (r *Reference) Destroy() {
+	r.invoker.Destroy()
+	if r.release != nil {
+		r.release()
+	}
+}
 
 // Bind fills the exported func fields of proxy, a pointer to a dubbo-go
 // style proxy struct, with calls through the reference:

@@ -138,6 +138,20 @@ func (rt *Runtime) Refer(ctx context.Context, name string, proxies ...any) (*Ref
 	return ref, nil
 }
 
+// Refer refers one reference of cfg on a runtime of its own, which the
+// reference's Destroy closes: the short way for a program with one
+// reference. Proxies are bound as Runtime.Refer binds them. Programs with
+// several references share one Runtime (and its registry connections).
+func Refer(ctx context.Context, cfg *Config, name string, proxies ...any) (*Reference, error) {
+	rt := NewRuntime(cfg)
+	ref, err := rt.Refer(ctx, name, proxies...)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return &Reference{name: ref.name, invoker: ref.invoker, release: rt.Close}, nil
+}
+
 // ReferProxy refers the reference a dubbo-go proxy struct names with its
 // Reference method and binds the proxy to it.
 func (rt *Runtime) ReferProxy(ctx context.Context, proxy RPCService) (*Reference, error) {

@@ -85,6 +85,14 @@ func TestRuntimeExportAndReferThroughRegistry(t *testing.T) {
 	_, err = consumer.Refer(ctx, "Greeter")
 	require.ErrorIs(t, err, ErrClosed)
 
+	var again GreeterClient
+	one, err := Refer(ctx, cfg, "Greeter", &again)
+	require.NoError(t, err)
+	got, err = again.SayHello(ctx, "once")
+	require.NoError(t, err)
+	require.Equal(t, "Hello once from provider", got)
+	one.Destroy() // closes the runtime Refer made
+
 	provider.Close()
 	require.ErrorContains(t, provider.Export(ctx, "Nope", greeter{}), `no service "Nope"`)
 }
