@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/fleetrpc/fleet/cluster/loadbalance"
 	"github.com/fleetrpc/fleet/common"
@@ -69,7 +70,7 @@ func (f *forkingInvoker) doInvoke(ctx context.Context, inv protocol.Invocation, 
 	if forks > 0 && forks < len(candidates) {
 		selected = make([]protocol.Invoker, 0, forks)
 		for i := 0; i < forks; i++ {
-			if p := f.selectInvoker(lb, inv, candidates, selected); !containsInvoker(selected, p) {
+			if p := f.selectInvoker(lb, inv, candidates, selected); !slices.Contains(selected, p) {
 				selected = append(selected, p)
 			}
 		}

@@ -143,15 +143,6 @@ func (c *base) rpcError(err error, invoker protocol.Invoker, inv protocol.Invoca
 	return protocol.NewError(protocol.KindUnknown, c.dir.URL().ServiceKey(), protocol.RealMethodName(inv), addr, "", err)
 }
 
-func containsInvoker(list []protocol.Invoker, x protocol.Invoker) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 // emptyResult is the successful result with no value that failsafe and
 // failback return in place of a failure.
 func emptyResult() protocol.Result { return protocol.NewResult(nil, nil) }

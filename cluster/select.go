@@ -3,6 +3,7 @@ package cluster
 import (
 	"github.com/fleetrpc/fleet/cluster/loadbalance"
 	"github.com/fleetrpc/fleet/protocol"
+	"slices"
 )
 
 // selectInvoker is Java's select (cluster.md §2): it picks the provider of
@@ -22,11 +23,11 @@ func (c *base) selectInvoker(lb loadbalance.LoadBalance, inv protocol.Invocation
 	}
 	isSticky := c.params.get(candidates[0].URL(), protocol.RealMethodName(inv)).sticky
 	held := c.sticky.get()
-	if held != nil && !containsInvoker(candidates, held) {
+	if held != nil && !slices.Contains(candidates, held) {
 		c.sticky.forget(held)
 		held = nil
 	}
-	if isSticky && held != nil && !containsInvoker(selected, held) && c.availableCheck && held.IsAvailable() {
+	if isSticky && held != nil && !slices.Contains(selected, held) && c.availableCheck && held.IsAvailable() {
 		return held
 	}
 	p := c.doSelect(lb, inv, candidates, selected)
@@ -45,7 +46,7 @@ func (c *base) doSelect(lb loadbalance.LoadBalance, inv protocol.Invocation, can
 	if p == nil {
 		p = candidates[0]
 	}
-	if containsInvoker(selected, p) || (c.availableCheck && !p.IsAvailable()) {
+	if slices.Contains(selected, p) || (c.availableCheck && !p.IsAvailable()) {
 		if rp := c.reselect(lb, inv, candidates, selected); rp != nil {
 			return rp
 		}
@@ -67,7 +68,7 @@ func (c *base) reselect(lb loadbalance.LoadBalance, inv protocol.Invocation, can
 		if c.availableCheck && !iv.IsAvailable() {
 			continue
 		}
-		if !containsInvoker(selected, iv) {
+		if !slices.Contains(selected, iv) {
 			pool = append(pool, iv)
 		}
 	}
@@ -75,7 +76,7 @@ func (c *base) reselect(lb loadbalance.LoadBalance, inv protocol.Invocation, can
 		return lb.Select(pool, consumer, inv)
 	}
 	for _, iv := range selected {
-		if iv.IsAvailable() && !containsInvoker(pool, iv) {
+		if iv.IsAvailable() && !slices.Contains(pool, iv) {
 			pool = append(pool, iv)
 		}
 	}

@@ -185,14 +185,14 @@ func (u *URL) withParamsFiltered(keep func(key, value string) bool) *URL {
 // WithoutParams returns u without the given parameters; absent keys are
 // ignored.
 func (u *URL) WithoutParams(keys ...string) *URL {
-	return u.withParamsFiltered(func(k, _ string) bool { return !containsString(keys, k) })
+	return u.withParamsFiltered(func(k, _ string) bool { return !slices.Contains(keys, k) })
 }
 
 // KeepParams returns u with only the parameters named in keys that have a
 // non-empty value, and those whose keys start with one of prefixes.
 func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
 	return u.withParamsFiltered(func(k, v string) bool {
-		return (v != "" && containsString(keys, k)) || hasAnyPrefix(k, prefixes)
+		return (v != "" && slices.Contains(keys, k)) || hasAnyPrefix(k, prefixes)
 	})
 }
 
@@ -202,15 +202,6 @@ func (u *URL) ReplaceParams(kv map[string]string) *URL {
 	c := u.clone()
 	c.text, c.params = packMap(kv)
 	return c
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {

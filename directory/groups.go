@@ -2,25 +2,18 @@ package directory
 
 import (
 	"context"
+	"strings"
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
-// isMultiGroup reports whether a consumer asks for several groups (group=*
-// or a comma list), directory.md §7.
-func isMultiGroup(consumer *common.URL) bool {
+// IsMultiGroup reports whether a consumer asks for several groups (group=*
+// or a comma list), directory.md §7: its directory returns one invoker per
+// group, and its reference joins them with the mergeable cluster.
+func IsMultiGroup(consumer *common.URL) bool {
 	g := consumer.Group()
-	return g == common.AnyValue || containsByte(g, ',')
-}
-
-func containsByte(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
-	}
-	return false
+	return g == common.AnyValue || strings.IndexByte(g, ',') >= 0
 }
 
 // groupInvokers returns list as one invoker per provider group (absent

@@ -96,7 +96,7 @@ func NewRegistry(consumer *common.URL, opts ...Option) (*RegistryDirectory, erro
 	}
 	d.logger = d.logger.With("component", "directory", "service", consumer.ServiceKey())
 	d.localHost = consumer.Host()
-	d.multiGroup = isMultiGroup(consumer)
+	d.multiGroup = IsMultiGroup(consumer)
 	if p, _ := consumer.Param(common.ProtocolKey); p != "" {
 		d.protocolsIn = strings.Split(p, ",")
 	}

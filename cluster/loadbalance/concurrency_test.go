@@ -1,6 +1,7 @@
 package loadbalance
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestConcurrentSelect(t *testing.T) {
 						list := lists[(i+g)%len(lists)]
 						inv := protocol.NewInvocation("m", itoa(int64(i%17)))
 						p := lb.Select(list, nil, inv)
-						if !containsInvoker(list, p) {
+						if !slices.Contains(list, p) {
 							t.Errorf("%v is not a candidate", p)
 							return
 						}
@@ -62,15 +63,6 @@ func TestConcurrentSelect(t *testing.T) {
 			}
 		})
 	}
-}
-
-func containsInvoker(list []protocol.Invoker, x protocol.Invoker) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func itoa(n int64) string { return string(appendArg(nil, n)) }

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 )
 
@@ -85,12 +84,3 @@ func keyValues(pairs []string, what string) (map[string]string, error) {
 
 // errHelp is flag.ErrHelp: -h or --help was asked for.
 var errHelp = flag.ErrHelp
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

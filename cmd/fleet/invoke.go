@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +71,7 @@ func (c *callFlags) invocation(method string, rawArgs []string) (protocol.Invoca
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range sortedKeys(atts) {
+	for _, k := range slices.Sorted(maps.Keys(atts)) {
 		inv = inv.WithAttachment(k, atts[k])
 	}
 	if c.generic {

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -144,7 +145,7 @@ func (s *Store) lookup(consumer *common.URL) []*common.URL {
 			continue
 		}
 		for _, r := range byKey {
-			if contains(categories, r.url.Category()) && common.IsMatch(consumer, r.url) {
+			if slices.Contains(categories, r.url.Category()) && common.IsMatch(consumer, r.url) {
 				out = append(out, r.url)
 			}
 		}
@@ -161,17 +162,8 @@ func subscribedCategories(u *common.URL) []string {
 		return []string{common.ProvidersCategory}
 	}
 	cats := u.ParamList(common.CategoryKey)
-	if contains(cats, common.AnyValue) {
+	if slices.Contains(cats, common.AnyValue) {
 		return []string{common.ProvidersCategory, common.ConsumersCategory, common.RoutersCategory, common.ConfiguratorsCategory}
 	}
 	return cats
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,7 +51,7 @@ func newSubscription(url *common.URL, listener registry.NotifyListener) *subscri
 }
 
 func (s *subscription) wants(iface, category string) bool {
-	return (s.any || iface == s.iface) && contains(s.categories, category)
+	return (s.any || iface == s.iface) && slices.Contains(s.categories, category)
 }
 
 // emptyURL is the empty:// placeholder of an empty category: the consumer

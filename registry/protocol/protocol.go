@@ -226,8 +226,7 @@ func (p *Protocol) cluster(consumer *common.URL) (cluster.Cluster, error) {
 		return p.opts.cluster, nil
 	}
 	name := consumer.ParamOr(common.ClusterKey, common.DefaultCluster)
-	g := consumer.Group()
-	if g == common.AnyValue || containsComma(g) {
+	if directory.IsMultiGroup(consumer) {
 		if c, err := cluster.Get(mergeableCluster); err == nil {
 			return c, nil
 		}
@@ -247,15 +246,6 @@ func (p *Protocol) joinGroup(d directory.Directory) rpc.Invoker {
 		c, _ = cluster.Get(common.DefaultCluster)
 	}
 	return c.Join(d)
-}
-
-func containsComma(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ',' {
-			return true
-		}
-	}
-	return false
 }
 
 // Destroy destroys the references still alive, withdraws the exports left
