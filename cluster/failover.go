@@ -42,7 +42,9 @@ type Failover struct {
 
 // Join implements Cluster.
 func (f *Failover) Join(dir directory.Directory) protocol.Invoker {
-	return &failoverInvoker{newBase(dir, f.LoadBalance, f.Stats, f.Logger, FailoverName)}
+	b := newBase(dir, f.LoadBalance, f.Stats, f.Logger, FailoverName)
+	b.claimsProbes = true
+	return &failoverInvoker{b}
 }
 
 type failoverInvoker struct{ *base }
@@ -61,24 +63,40 @@ func (f *failoverInvoker) doInvoke(ctx context.Context, inv protocol.Invocation,
 		buf     [4]protocol.Invoker
 		tried   = buf[:0]
 		lastErr error
+		probe   protocol.Invoker
+		mp      *methodParams
 	)
+	if f.resilient {
+		mp = f.consumerParams(inv)
+		if mp.outlier.on() {
+			candidates, probe = f.outlier.admit(candidates, admitProbe)
+		}
+		if mp.hedge.on() && attempts > 1 {
+			if delay := f.hedgeDelay(method, mp); delay > 0 {
+				return f.hedged(ctx, inv, candidates, lb, attempts, probe, delay, mp)
+			}
+		}
+	}
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
 			if ctx.Err() != nil {
 				break
 			}
-			if f.destroyed.Load() {
-				return protocol.ErrorResult(f.destroyedError(inv))
+			if f.budget != nil && !f.budget.TryWithdraw() {
+				lastErr = budgetExhausted(lastErr)
+				break
 			}
 			var err error
-			if candidates, err = f.dir.List(ctx, inv); err != nil {
-				return protocol.ErrorResult(err)
-			}
-			if err := f.checkInvokers(candidates, inv); err != nil {
+			if candidates, err = f.relist(ctx, inv, mp); err != nil {
 				return protocol.ErrorResult(err)
 			}
 		}
-		target := f.selectInvoker(lb, inv, candidates, tried)
+		var target protocol.Invoker
+		if i == 0 && probe != nil {
+			target = probe
+		} else {
+			target = f.selectInvoker(lb, inv, candidates, tried)
+		}
 		tried = append(tried, target)
 		res := f.call(ctx, target, inv)
 		err := res.Error()
@@ -92,6 +110,26 @@ func (f *failoverInvoker) doInvoke(ctx context.Context, inv protocol.Invocation,
 		lastErr = f.rpcError(err, target, inv)
 	}
 	return protocol.ErrorResult(f.exhausted(inv, tried, len(candidates), lastErr))
+}
+
+// relist is a later attempt's candidates: the directory's current list,
+// without the ejected providers when ejection is on for the call, failing
+// once destroyed or with no provider left.
+func (f *failoverInvoker) relist(ctx context.Context, inv protocol.Invocation, mp *methodParams) ([]protocol.Invoker, error) {
+	if f.destroyed.Load() {
+		return nil, f.destroyedError(inv)
+	}
+	candidates, err := f.dir.List(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	if mp != nil && mp.outlier.on() {
+		candidates, _ = f.outlier.admit(candidates, admitOnly)
+	}
+	if err := f.checkInvokers(candidates, inv); err != nil {
+		return nil, err
+	}
+	return candidates, nil
 }
 
 // retries is the retries method param of the consumer URL, or the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/fleetrpc/fleet/cluster/loadbalance"
 	"github.com/fleetrpc/fleet/common"
@@ -29,6 +30,13 @@ type base struct {
 	params         paramCache                    // method params read from URLs
 	destroyed      atomic.Bool
 	stop           func() // immutable, may be nil: stops the strategy's background work
+
+	// Beyond Dubbo, all off by default (resilience.go).
+	resilient    bool             // immutable: the consumer URL sets outlier or hedge params
+	claimsProbes bool             // immutable: the strategy sends ejected providers' probes itself
+	budget       *RetryBudget     // immutable, nil without retry.budget.ratio
+	outlier      *outlierDetector // immutable
+	latencies    histograms       // per method, for hedge.percentile
 }
 
 // strategyFunc is one strategy's part of a call: candidates are the
@@ -42,14 +50,22 @@ func newBase(dir directory.Directory, lb loadbalance.LoadBalance, stats *loadbal
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &base{
+	c := &base{
 		dir:            dir,
 		lb:             lb,
 		stats:          stats,
 		logger:         logger.With("component", "cluster", "cluster", name, "service", dir.URL().ServiceKey()),
 		availableCheck: dir.URL().ParamBool(AvailableCheckKey, true),
+		resilient:      hasResilienceParams(dir.URL()),
+		budget:         retryBudgetFrom(dir.URL()),
 	}
+	c.outlier = newOutlierDetector(c.logger)
+	return c
 }
+
+// baseOf gives package functions (Outliers) the base of any strategy's
+// invoker.
+func (c *base) baseOf() *base { return c }
 
 // URL is the directory's (consumer) URL.
 func (c *base) URL() *common.URL { return c.dir.URL() }
@@ -88,9 +104,15 @@ func (c *base) invoke(ctx context.Context, inv protocol.Invocation, do strategyF
 	if atts := protocol.OutgoingAttachments(ctx); len(atts) > 0 {
 		inv = protocol.AddAttachmentsIfAbsent(inv, atts)
 	}
+	if c.budget != nil {
+		c.budget.Deposit()
+	}
 	candidates, err := c.dir.List(ctx, inv)
 	if err != nil {
 		return protocol.ErrorResult(err)
+	}
+	if c.resilient && !c.claimsProbes && c.consumerParams(inv).outlier.on() {
+		candidates, _ = c.outlier.admit(candidates, admitRestore)
 	}
 	return do(ctx, inv, candidates, c.balancer(candidates, inv))
 }
@@ -125,9 +147,35 @@ type namedBalancer struct {
 }
 
 // call performs one attempt on invoker, recording it in the statistics the
-// balancers read (calls in flight, elapsed time).
+// balancers read (calls in flight, elapsed time) and, when on, in the
+// outlier detector and the method's latency histogram. It is the one point
+// every attempt of every strategy passes — first attempts, failover
+// retries, hedges, forks — and so where per-attempt instrumentation (a
+// span or a metric per attempt) belongs.
 func (c *base) call(ctx context.Context, invoker protocol.Invoker, inv protocol.Invocation) protocol.Result {
-	return c.stats.Invoke(ctx, invoker, inv)
+	if !c.resilient {
+		return c.stats.Invoke(ctx, invoker, inv)
+	}
+	mp := c.consumerParams(inv)
+	var start time.Time
+	if mp.hedge.percentile > 0 {
+		start = time.Now()
+	}
+	res := c.stats.Invoke(ctx, invoker, inv)
+	err := res.Error()
+	if mp.outlier.on() {
+		c.outlier.record(ctx, invoker, err, &mp.outlier)
+	}
+	if !start.IsZero() && (err == nil || protocol.IsBusiness(err)) {
+		elapsed := time.Since(start)
+		c.latencies.get(protocol.RealMethodName(inv)).observe(elapsed, start.UnixMilli()+elapsed.Milliseconds())
+	}
+	return res
+}
+
+// consumerParams are the call's method params of the consumer URL.
+func (c *base) consumerParams(inv protocol.Invocation) *methodParams {
+	return c.params.get(c.dir.URL(), protocol.RealMethodName(inv))
 }
 
 // rpcError returns err as an RPC error: itself when it carries an *Error,

@@ -13,6 +13,8 @@ type methodParams struct {
 	retries     int    // retries, DefaultRetries when absent or malformed
 	loadbalance string // loadbalance, DefaultLoadbalance when absent
 	sticky      bool   // sticky
+	outlier     outlierParams
+	hedge       hedgeParams
 }
 
 // urlMethod is a URL, by identity, and a method name.
@@ -41,6 +43,8 @@ func (c *paramCache) get(u *common.URL, method string) *methodParams {
 	p := &methodParams{
 		loadbalance: u.MethodParamOr(method, common.LoadbalanceKey, common.DefaultLoadbalance),
 		sticky:      u.MethodParamBool(method, common.StickyKey, false),
+		outlier:     readOutlier(u, method),
+		hedge:       readHedge(u, method),
 	}
 	var err error
 	if p.retries, err = u.MethodParamInt(method, common.RetriesKey, common.DefaultRetries); err != nil {
