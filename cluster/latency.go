@@ -53,7 +53,7 @@ func bucketOf(d time.Duration) int {
 // bucketTop is the largest duration of bucket i.
 func bucketTop(i int) time.Duration {
 	e, sub := i/histSub, uint64(i%histSub)
-	top := (uint64(1)<<e)*(histSub+sub+1)/histSub
+	top := (uint64(1) << e) * (histSub + sub + 1) / histSub
 	return time.Duration(max(top, 1)) * time.Microsecond
 }
 

@@ -30,7 +30,7 @@ func newTestClock() *testClock {
 	c.ms.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli())
 	return c
 }
-func (c *testClock) now() time.Time            { return time.UnixMilli(c.ms.Load()) }
+func (c *testClock) now() time.Time          { return time.UnixMilli(c.ms.Load()) }
 func (c *testClock) advance(d time.Duration) { c.ms.Add(d.Milliseconds()) }
 
 // joinClocked joins ps with c and consumer params, the outlier detector on
