@@ -13,14 +13,26 @@ const P2CName = "p2c"
 func init() { Register(P2CName, &P2C{}) }
 
 // P2C draws two distinct candidates at random and picks the cheaper (the
-// first on ties), where cost = latency × (in flight + 1) / weight.
-// latency is the moving average of the method's elapsed time (Stats); a
-// provider without samples, or whose average is older than ProbeAfter,
-// borrows the other's, so it is judged by its calls in flight alone and a
-// provider avoided for being slow is probed again. weight is its Weight: a
-// provider still in its warm-up gets a reduced weight — from its URL timestamp as in §4.1, or, without a
-// timestamp, from when its statistics were created — so a new provider is
-// not flooded before it has a latency (slow start). Beyond Dubbo.
+// first on ties), where cost = latency × (in flight + 1) / weight
+// (Finagle's and Linkerd's peak-EWMA power of two choices). Beyond Dubbo.
+//
+// latency is the method's peak-EWMA elapsed time (MethodStats.PeakLatency):
+// it jumps to a slow sample at once and decays towards fast ones with the
+// time since the last sample (PeakDecay), a failure counting at least
+// twice the current cost. A provider without samples, or without one for
+// ProbeAfter, borrows the other's, so it is judged by its calls in flight
+// alone and a provider avoided for being slow is probed again. weight is
+// its Weight: a provider still in its warm-up gets a reduced weight — from
+// its URL timestamp as in §4.1, or, without a timestamp, from when its
+// statistics were created — so a new provider is not flooded before it
+// has a latency (slow start).
+//
+// Beside Java's shortestresponse (ShortestResponse): both multiply a
+// latency by the calls in flight plus one. shortestresponse averages the
+// successes of a 30 s window, scans every candidate and ignores failures
+// and weights except to break ties; p2c reacts to the latest slow sample,
+// forgets it smoothly, reads two candidates only (O(1) per call) and
+// divides by the (warm-up) weight.
 //
 // Select reads two candidates' statistics, does not allocate in steady
 // state and takes no lock.
@@ -80,7 +92,7 @@ func (p *P2C) Select(invokers []protocol.Invoker, consumer *common.URL, inv prot
 // DefaultProbeAfter is the default of P2C.ProbeAfter.
 const DefaultProbeAfter = 5 * time.Second
 
-// latency is ms's latency average in ns, 0 when unknown or stale.
+// latency is ms's peak-EWMA latency in ns, 0 when unknown or stale.
 func (p *P2C) latency(ms *MethodStats, nowMs int64) float64 {
 	probe := p.ProbeAfter
 	if probe <= 0 {
@@ -89,7 +101,7 @@ func (p *P2C) latency(ms *MethodStats, nowMs int64) float64 {
 	if nowMs-ms.lastEnd.Load() > probe.Milliseconds() {
 		return 0
 	}
-	return float64(ms.Latency())
+	return float64(ms.PeakLatency(nowMs))
 }
 
 // slowStartWeight is candidate i's weight, with the warm-up counted from

@@ -1,6 +1,7 @@
 package loadbalance
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -78,4 +79,47 @@ func TestP2CProbesStaleLatency(t *testing.T) {
 	require.Equal(t, "b", letters(list, []protocol.Invoker{lb.Select(list, nil, protocol.NewInvocation("m"))}), "a is slow: 50 vs 10")
 	now = now.Add(DefaultProbeAfter + time.Second)
 	require.Equal(t, "a", letters(list, []protocol.Invoker{lb.Select(list, nil, protocol.NewInvocation("m"))}), "stale averages: a has nothing in flight")
+}
+
+func TestPeakEWMA(t *testing.T) {
+	stats := NewStats()
+	u := named(100)[0].URL()
+	ms := stats.Method(u, "m")
+	t0 := int64(1_700_000_000_000)
+	for i := range 20 {
+		ms.active.Add(1)
+		ms.endAt(10*time.Millisecond, true, t0+int64(i))
+	}
+	require.InDelta(t, float64(10*time.Millisecond), float64(ms.PeakLatency(t0+20)), float64(time.Microsecond))
+	ms.active.Add(1)
+	ms.endAt(200*time.Millisecond, true, t0+21)
+	require.Equal(t, 200*time.Millisecond, ms.PeakLatency(t0+21), "a slow sample counts at once")
+	require.Less(t, ms.Latency(), 100*time.Millisecond, "where the plain average lags")
+	decayed := ms.PeakLatency(t0 + 21 + PeakDecay.Milliseconds())
+	require.InDelta(t, float64(200*time.Millisecond)/math.E, float64(decayed), float64(time.Millisecond), "decays over PeakDecay")
+	ms.active.Add(1)
+	ms.endAt(10*time.Millisecond, true, t0+21+PeakDecay.Milliseconds())
+	require.InDelta(t, float64(200*time.Millisecond)/math.E+float64(10*time.Millisecond)*(1-1/math.E),
+		float64(ms.PeakLatency(t0+21+PeakDecay.Milliseconds())), float64(time.Millisecond), "a fast sample is averaged in by the elapsed time")
+
+	fail := stats.Method(named(100, 100)[1].URL(), "m")
+	fail.active.Add(1)
+	fail.endAt(time.Millisecond, true, t0)
+	fail.active.Add(1)
+	fail.endAt(time.Microsecond, false, t0)
+	require.Equal(t, 2*time.Millisecond, fail.PeakLatency(t0), "a fast failure doubles the cost")
+}
+
+func TestP2CReactsToOneSlowCall(t *testing.T) {
+	stats := NewStats()
+	list := named(100, 100)
+	now := time.Now()
+	for range 20 {
+		stats.Begin(list[0].URL(), "m").endAt(time.Millisecond, true, now.UnixMilli())
+		stats.Begin(list[1].URL(), "m").endAt(2*time.Millisecond, true, now.UnixMilli())
+	}
+	lb := &P2C{Stats: stats, Now: func() time.Time { return now }, Intn: func(int) int { return 0 }}
+	require.Equal(t, "a", letters(list, []protocol.Invoker{lb.Select(list, nil, protocol.NewInvocation("m"))}))
+	stats.Begin(list[0].URL(), "m").endAt(50*time.Millisecond, true, now.UnixMilli())
+	require.Equal(t, "b", letters(list, []protocol.Invoker{lb.Select(list, nil, protocol.NewInvocation("m"))}), "a's one slow call")
 }

@@ -63,6 +63,8 @@ type MethodStats struct {
 	succeeded        atomic.Int64
 	succeededElapsed atomic.Int64  // ns
 	ewma             atomic.Uint64 // float64 bits, ns; 0 before the first sample
+	peak             atomic.Uint64 // float64 bits, ns: the peak-EWMA cost (p2c)
+	peakAt           atomic.Int64  // unix ms of peak's last sample
 	lastEnd          atomic.Int64  // unix ms of the last End
 	// shortestresponse's sliding window: counters at the window's start.
 	windowStart     atomic.Int64 // unix ms
@@ -157,6 +159,7 @@ func (ms *MethodStats) endAt(elapsed time.Duration, succeeded bool, now int64) {
 		ms.failed.Add(1)
 	}
 	ms.observe(float64(ns))
+	ms.observePeak(float64(ns), succeeded, now)
 	ms.lastEnd.Store(now)
 	ms.owner.lastUsed.Store(now)
 }
@@ -176,6 +179,51 @@ func (ms *MethodStats) observe(sample float64) {
 			return
 		}
 	}
+}
+
+// PeakDecay is the time constant of the peak-EWMA latency (Finagle's
+// PeakEwma decayTime): a sample's weight halves in about 0.7 × PeakDecay.
+const PeakDecay = 10 * time.Second
+
+// observePeak folds one sample into the peak-EWMA cost: a sample above the
+// current cost replaces it at once (a provider turning slow is noticed on
+// its first slow call), one below it is averaged in with a weight that
+// grows with the time since the last sample. A failure counts as twice the
+// current cost at least, so a provider failing fast does not look cheap.
+func (ms *MethodStats) observePeak(sample float64, succeeded bool, nowMs int64) {
+	for {
+		old := ms.peak.Load()
+		cur := math.Float64frombits(old)
+		if !succeeded {
+			sample = max(sample, 2*cur)
+		}
+		next := sample
+		if old != 0 && sample < cur {
+			dt := float64(max(nowMs-ms.peakAt.Load(), 0))
+			w := math.Exp(-dt / float64(PeakDecay.Milliseconds()))
+			next = cur*w + sample*(1-w)
+		}
+		if next == 0 {
+			next = math.SmallestNonzeroFloat64
+		}
+		if ms.peak.CompareAndSwap(old, math.Float64bits(next)) {
+			ms.peakAt.Store(nowMs)
+			return
+		}
+	}
+}
+
+// PeakLatency is the peak-EWMA latency at nowMs (unix ms): the cost of the
+// last samples, decayed towards zero over PeakDecay since the last one, so
+// a provider avoided for a slow spell is tried again. 0 before the first
+// call ended.
+func (ms *MethodStats) PeakLatency(nowMs int64) time.Duration {
+	b := ms.peak.Load()
+	if b == 0 {
+		return 0
+	}
+	dt := float64(max(nowMs-ms.peakAt.Load(), 0))
+	return time.Duration(math.Float64frombits(b) * math.Exp(-dt/float64(PeakDecay.Milliseconds())))
 }
 
 // Active is the number of calls in flight.
