@@ -44,9 +44,8 @@ type clientSettings struct {
 // current connection to calls. One goroutine (run) owns dialling and
 // reading; close cancels and waits for it.
 type client struct {
-	proto *Protocol    // immutable
-	addr  string       // immutable
-	log   *slog.Logger // immutable
+	proto *Protocol // immutable
+	addr  string    // immutable
 	clientSettings
 
 	cancel context.CancelFunc // immutable
@@ -62,12 +61,15 @@ type client struct {
 func newClient(p *Protocol, addr string, s clientSettings) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &client{
-		proto: p, addr: addr, log: p.log.With("address", addr), clientSettings: s,
+		proto: p, addr: addr, clientSettings: s,
 		cancel: cancel, done: make(chan struct{}), changed: make(chan struct{}),
 	}
 	go c.run(ctx)
 	return c
 }
+
+// logger returns the client's logger, looked up at each use.
+func (c *client) logger() *slog.Logger { return c.proto.logger().With("address", c.addr) }
 
 func (c *client) setState(st clientState, cur *clientConn, err error) {
 	c.mu.Lock()
@@ -91,7 +93,7 @@ func (c *client) run(ctx context.Context) {
 				return
 			}
 			c.setState(stateFailed, nil, err)
-			c.log.Warn("connect failed", "error", err, "retry_in", backoff)
+			c.logger().Warn("connect failed", "error", err, "retry_in", backoff)
 			if !sleep(ctx, jitter(backoff)) {
 				return
 			}
@@ -100,7 +102,7 @@ func (c *client) run(ctx context.Context) {
 		}
 		cc := newClientConn(c, nc)
 		c.setState(stateReady, cc, nil)
-		c.log.Debug("connected", "local", nc.LocalAddr().String())
+		c.logger().Debug("connected", "local", nc.LocalAddr().String())
 		started := time.Now()
 		// close may have run between the dial and setState: the
 		// connection must not outlive the client.
@@ -112,7 +114,7 @@ func (c *client) run(ctx context.Context) {
 			return
 		}
 		c.setState(stateFailed, nil, fmt.Errorf("connection lost: %w", err))
-		c.log.Warn("connection lost", "error", err)
+		c.logger().Warn("connection lost", "error", err)
 		if time.Since(started) > stableAfter {
 			backoff = minBackoff
 		}

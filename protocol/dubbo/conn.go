@@ -148,14 +148,14 @@ func (cc *clientConn) serverRequest(h Header, body []byte) {
 	}
 	var req Request
 	if err := DecodeRequestBody(h, body, &req); err != nil {
-		cc.c.log.Debug("bad event from provider", "address", cc.c.addr, "error", err)
+		cc.c.logger().Debug("bad event from provider", "address", cc.c.addr, "error", err)
 		return
 	}
 	if s, _ := req.EventData.(string); s == "R" {
 		cc.mu.Lock()
 		cc.readOnly = true
 		cc.mu.Unlock()
-		cc.c.log.Info("provider is shutting down: connection read-only", "address", cc.c.addr)
+		cc.c.logger().Info("provider is shutting down: connection read-only", "address", cc.c.addr)
 		return
 	}
 	if h.TwoWay {
@@ -188,7 +188,7 @@ func (cc *clientConn) heartbeat(stop <-chan struct{}) {
 		}
 		sinceRead, sinceWrite := cc.idle(nanotime())
 		if timeout > 0 && sinceRead > timeout {
-			cc.c.log.Warn("no data from provider within heartbeat timeout: reconnecting",
+			cc.c.logger().Warn("no data from provider within heartbeat timeout: reconnecting",
 				"address", cc.c.addr, "timeout", timeout)
 			_ = cc.nc.Close()
 			return

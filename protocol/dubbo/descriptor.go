@@ -142,14 +142,7 @@ func nextDesc(desc string) (tok, rest string) {
 	return desc[:i], desc[i:]
 }
 
-var (
-	timeType    = reflect.TypeFor[time.Time]()
-	decimalType = reflect.TypeFor[big.Decimal]()
-	pojoType    = reflect.TypeFor[hessian.POJO]()
-	anyType     = reflect.TypeFor[any]()
-	bytesType   = reflect.TypeFor[[]byte]()
-	stringType  = reflect.TypeFor[string]()
-)
+var bytesType = reflect.TypeFor[[]byte]()
 
 // ValueDesc returns the JVM descriptor fleet sends for a Go argument whose
 // Java type was not declared: string → Ljava/lang/String;, int32 → I,

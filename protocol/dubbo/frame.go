@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
+	"time"
 )
 
 // HeaderLen is the length of a frame header.
@@ -83,11 +85,6 @@ func AppendHeader(dst []byte, h Header) []byte {
 	return binary.BigEndian.AppendUint32(dst, uint32(h.BodyLen))
 }
 
-// putBodyLen writes the body length into the header at the start of frame.
-func putBodyLen(frame []byte, n int) {
-	binary.BigEndian.PutUint32(frame[12:16], uint32(n))
-}
-
 // PayloadError is a body over the payload limit. Its message is Dubbo's:
 // "Data length too large: <len>, max payload: <limit>, channel: <ch>".
 type PayloadError struct {
@@ -107,24 +104,67 @@ func checkPayload(n, limit int, channel string) error {
 	return nil
 }
 
+// readBufSize is the size of a connection's read buffer: a body that fits
+// is parsed where it lies in the buffer, without a copy, and one read
+// brings in many small frames.
+const readBufSize = 16 << 10
+
+// minBodyChunk is the first step by which a body larger than the read
+// buffer grows as its bytes arrive.
+const minBodyChunk = 64 << 10
+
 // FrameReader splits a byte stream into frames. It reads through a
 // bufio.Reader, so frames may arrive in any split across reads. It is not
 // safe for concurrent use: one goroutine (a connection's reader) owns it.
+//
+// Memory follows what arrived, not what a header announced: a body that
+// fits the read buffer is returned from the buffer; a larger one grows in
+// steps as its bytes come in (never beyond its announced length), charged
+// to a budget shared across connections when the reader has one.
 type FrameReader struct {
 	r       *bufio.Reader
 	limit   int
 	channel string
 	hdr     [HeaderLen]byte
-	body    []byte // reused between frames
+	body    []byte // the buffer of the last body larger than the read buffer
 	skip    int    // bytes of an over-limit body still to skip
+
+	// Set by a server: the budget big bodies are charged to, and the read
+	// deadlines of a connection.
+	budget *readBudget
+	held   int // bytes of budget the body buffer holds
+	dl     *deadlines
+}
+
+// deadlines are the read deadlines a provider puts on a connection: idle
+// before the first byte of a frame (Java's heartbeat timeout, three missed
+// heartbeats), header for the rest of a header once it started, and body
+// for a body not yet in the buffer. Zero means none.
+type deadlines struct {
+	conn         interface{ SetReadDeadline(time.Time) error }
+	idle, header time.Duration
+	body         time.Duration
+	armed        bool // a deadline is set
+}
+
+// set puts a deadline timeout from now on the next reads; zero clears it.
+func (d *deadlines) set(timeout time.Duration) {
+	switch {
+	case timeout > 0:
+		_ = d.conn.SetReadDeadline(time.Now().Add(timeout))
+		d.armed = true
+	case d.armed:
+		_ = d.conn.SetReadDeadline(time.Time{})
+		d.armed = false
+	}
 }
 
 // NewFrameReader returns a reader of frames from r with a payload limit
 // (≤ 0: unlimited); channel names the connection in payload errors.
 func NewFrameReader(r io.Reader, limit int, channel string) *FrameReader {
 	br, ok := r.(*bufio.Reader)
-	if !ok || br.Size() < 16<<10 {
-		br = bufio.NewReaderSize(r, 32<<10)
+	if !ok || br.Size() < readBufSize {
+		br = bufio.NewReaderSize(r, readBufSize)
 	}
 	return &FrameReader{r: br, limit: limit, channel: channel}
 }
@@ -134,14 +174,29 @@ func NewFrameReader(r io.Reader, limit int, channel string) *FrameReader {
 // A body over the payload limit is not read: ReadFrame returns the header
 // and a *PayloadError at once. A caller that goes on (a consumer failing
 // that id with status 90) calls ReadFrame again, which first skips the
-// body; a provider closes the connection instead. ErrBadMagic, io.EOF and
-// read errors end the stream.
+// body; a provider closes the connection instead. ErrBadMagic, io.EOF,
+// ErrReadBudget and read errors end the stream.
 func (f *FrameReader) ReadFrame() (Header, []byte, error) {
+	f.release()
 	if f.skip > 0 {
 		n := f.skip
 		f.skip = 0
+		if f.r.Buffered() < n && f.dl != nil {
+			f.dl.set(f.dl.body)
+		}
 		if _, err := f.r.Discard(n); err != nil {
 			return Header{}, nil, err
+		}
+	}
+	if f.r.Buffered() < HeaderLen && f.dl != nil {
+		if f.r.Buffered() == 0 {
+			f.dl.set(f.dl.idle)
+			if _, err := f.r.Peek(1); err != nil {
+				return Header{}, nil, err
+			}
+		}
+		if f.r.Buffered() < HeaderLen {
+			f.dl.set(f.dl.header)
 		}
 	}
 	if _, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
@@ -155,25 +210,98 @@ func (f *FrameReader) ReadFrame() (Header, []byte, error) {
 		f.skip = h.BodyLen // skipped by the next call, if there is one
 		return h, nil, err
 	}
-	if cap(f.body) < h.BodyLen {
-		// Grow in steps so a stream of slowly growing bodies does not
-		// reallocate every time; never beyond what the header announced.
-		c := max(h.BodyLen, 2*cap(f.body), 512)
-		if f.limit > 0 {
-			c = min(c, max(f.limit, h.BodyLen))
-		}
-		f.body = make([]byte, h.BodyLen, c)
+	if f.r.Buffered() < h.BodyLen && f.dl != nil {
+		f.dl.set(f.dl.body)
 	}
-	body := f.body[:h.BodyLen]
-	if _, err := io.ReadFull(f.r, body); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	if h.BodyLen <= f.r.Size() {
+		body, err := f.r.Peek(h.BodyLen)
+		if err != nil {
+			return h, nil, unexpected(err)
 		}
+		_, _ = f.r.Discard(h.BodyLen)
+		return h, body, nil
+	}
+	body, err := f.readBig(h.BodyLen)
+	if err != nil {
 		return h, nil, err
 	}
-	// Do not keep a huge buffer after a huge frame.
-	if cap(f.body) > 1<<20 && h.BodyLen <= 1<<20 {
-		f.body = nil
-	}
 	return h, body, nil
+}
+
+// readBig reads a body larger than the read buffer into a buffer that
+// grows as the bytes arrive, charging the budget for every step.
+func (f *FrameReader) readBig(n int) ([]byte, error) {
+	buf := f.body[:0]
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			c := min(n, max(2*cap(buf), minBodyChunk))
+			if !f.budget.acquire(c - f.held) {
+				return nil, fmt.Errorf("%w: %s: a body of %d bytes does not fit in %d bytes still free",
+					ErrReadBudget, f.channel, n, f.budget.free())
+			}
+			f.held = c
+			nb := make([]byte, len(buf), c)
+			copy(nb, buf)
+			buf = nb
+			f.body = buf
+		}
+		m, err := f.r.Read(buf[len(buf):min(cap(buf), n)])
+		buf = buf[:len(buf)+m]
+		if err != nil && len(buf) < n {
+			return nil, unexpected(err)
+		}
+	}
+	return buf, nil
+}
+
+// release lets go of the buffer of the last big body and its budget.
+func (f *FrameReader) release() {
+	if f.body == nil {
+		return
+	}
+	f.budget.release(f.held)
+	f.body, f.held = nil, 0
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// ErrReadBudget ends a provider connection whose request body would take
+// the bodies being read on all connections over the protocol's read budget
+// (see WithReadBudget).
+var ErrReadBudget = errors.New("dubbo: read budget exhausted")
+
+// readBudget bounds the bytes held, across connections, by request bodies
+// larger than a read buffer. The first body is always admitted (up to the
+// payload limit), so a budget below the payload limit still serves one at a
+// time. A nil *readBudget admits everything.
+type readBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+func (b *readBudget) acquire(n int) bool {
+	if b == nil || n <= 0 {
+		return true
+	}
+	now := b.used.Add(int64(n))
+	if now > b.max && now != int64(n) {
+		b.used.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+func (b *readBudget) release(n int) {
+	if b != nil && n > 0 {
+		b.used.Add(-int64(n))
+	}
+}
+
+func (b *readBudget) free() int64 {
+	return max(0, b.max-b.used.Load())
 }

@@ -50,9 +50,9 @@ const (
 // per-process counter), shared by heartbeats. A Protocol is safe for
 // concurrent use.
 type Protocol struct {
-	log  *slog.Logger                                                         // immutable
-	dial func(ctx context.Context, network, address string) (net.Conn, error) // immutable
-	opts options                                                              // immutable
+	budget *readBudget                                                          // immutable
+	dial   func(ctx context.Context, network, address string) (net.Conn, error) // immutable
+	opts   options                                                              // immutable
 
 	ids atomic.Int64
 
@@ -73,19 +73,16 @@ type sharedClients struct {
 // New returns a dubbo protocol. Most programs use the registered one
 // (protocol.Get("dubbo")); New is for a private logger or dialer, and tests.
 func New(opts ...Option) *Protocol {
-	o := options{grace: 10 * time.Second}
+	o := options{grace: 10 * time.Second, readBudget: DefaultReadBudget}
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.logger == nil {
-		o.logger = slog.Default()
 	}
 	if o.dial == nil {
 		d := &net.Dialer{KeepAlive: 30 * time.Second}
 		o.dial = d.DialContext
 	}
 	return &Protocol{
-		log:       o.logger.With("component", "protocol/dubbo"),
+		budget:    &readBudget{max: o.readBudget},
 		dial:      o.dial,
 		opts:      o,
 		shared:    map[string]*sharedClients{},
@@ -93,6 +90,16 @@ func New(opts ...Option) *Protocol {
 		invokers:  map[*invoker]struct{}{},
 		exporters: map[*exporter]struct{}{},
 	}
+}
+
+// logger returns the protocol's logger: the one given, else slog.Default()
+// as it is now.
+func (p *Protocol) logger() *slog.Logger {
+	l := p.opts.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	return l.With("component", "protocol/dubbo")
 }
 
 // nextID returns a fresh request id (0 first).

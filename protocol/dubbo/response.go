@@ -209,6 +209,7 @@ func DecodeResponseBody(h Header, body []byte, r *Response) error {
 		}
 		f, ok := v.(int32)
 		if !ok {
+			//lint:ignore ST1005 Dubbo's own message, verbatim (wire.md §5)
 			return fmt.Errorf("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: %v", v)
 		}
 		flag = f
@@ -227,6 +228,7 @@ func DecodeResponseBody(h Header, body []byte, r *Response) error {
 		}
 	case flagNull, flagNullWithAtts:
 	default:
+		//lint:ignore ST1005 Dubbo's own message, verbatim (wire.md §5)
 		return fmt.Errorf("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: %d", flag)
 	}
 	if flag >= flagExceptionWithAtts {

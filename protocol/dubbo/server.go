@@ -30,13 +30,12 @@ type methodChecker interface {
 // Goroutines: one accept loop, one reader per connection, and up to
 // threads workers; close waits for all of them.
 type server struct {
-	proto   *Protocol    // immutable
-	ln      net.Listener // immutable
-	addr    string       // immutable: the listen address as given
-	port    int          // immutable: the bound port
-	log     *slog.Logger // immutable
-	payload int          // immutable
-	idle    time.Duration
+	proto   *Protocol     // immutable
+	ln      net.Listener  // immutable
+	addr    string        // immutable: the listen address as given
+	port    int           // immutable: the bound port
+	payload int           // immutable
+	idle    time.Duration // immutable: Java's heartbeat timeout, 3 × heartbeat
 	sem     chan struct{} // immutable: one token per running handler
 
 	ctx    context.Context    // immutable: cancelled by close after the grace period
@@ -80,15 +79,20 @@ func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{
 		proto: p, ln: ln, addr: addr, port: ln.Addr().(*net.TCPAddr).Port,
-		log: p.log.With("listen", ln.Addr().String()), payload: payload, idle: 3 * hb,
+		payload: payload, idle: 3 * hb,
 		sem: make(chan struct{}, threads), jobs: make(chan job, threads), ctx: ctx, cancel: cancel,
 		conns: map[*serverConn]struct{}{},
 	}
 	s.exporters.Store(&map[string]*exporter{})
 	s.readers.Add(1)
 	go s.accept()
-	s.log.Info("listening")
+	s.logger().Info("listening")
 	return s, nil
+}
+
+// logger returns the server's logger, looked up at each use.
+func (s *server) logger() *slog.Logger {
+	return s.proto.logger().With("listen", s.ln.Addr().String())
 }
 
 func (s *server) accept() {
@@ -97,7 +101,7 @@ func (s *server) accept() {
 		nc, err := s.ln.Accept()
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
-				s.log.Error("accept failed: server stops accepting", "error", err)
+				s.logger().Error("accept failed: server stops accepting", "error", err)
 			}
 			return
 		}
@@ -128,14 +132,17 @@ func (s *server) serve(sc *serverConn) {
 		s.mu.Unlock()
 	}()
 	fr := NewFrameReader(sc.nc, s.payload, "consumer: "+sc.remote+" --> provider: "+sc.local)
+	fr.budget = s.proto.budget
+	fr.dl = &deadlines{conn: sc.nc, idle: s.idle, header: min(s.idle, headerTimeout), body: s.idle}
+	if s.idle <= 0 {
+		fr.dl.header = headerTimeout
+	}
+	defer fr.release()
 	for {
-		if s.idle > 0 {
-			_ = sc.nc.SetReadDeadline(time.Now().Add(s.idle))
-		}
 		h, body, err := fr.ReadFrame()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				s.log.Debug("connection closed", "remote", sc.remote, "error", err)
+				s.logger().Debug("connection closed", "remote", sc.remote, "error", err)
 			}
 			return // an over-limit request, a bad magic or a read error ends the connection
 		}
@@ -160,6 +167,10 @@ func (s *server) serve(sc *serverConn) {
 		s.dispatch(sc, req)
 	}
 }
+
+// headerTimeout bounds how long the rest of a frame header may take once
+// its first byte arrived.
+const headerTimeout = 5 * time.Second
 
 // job is one call for a worker.
 type job struct {
@@ -222,7 +233,7 @@ func (s *server) respond(sc *serverConn, r *Response, withAtts bool) {
 	bp := framePool.Get().(*[]byte)
 	frame, err := EncodeResponse((*bp)[:0], r, withAtts, s.payload, "consumer: "+sc.remote+" --> provider: "+sc.local)
 	if err != nil {
-		s.log.Warn("response over the payload limit: answered status 50", "remote", sc.remote, "error", err)
+		s.logger().Warn("response over the payload limit: answered status 50", "remote", sc.remote, "error", err)
 	}
 	_ = sc.write(frame)
 	if cap(frame) <= 64<<10 {
@@ -277,7 +288,7 @@ func (s *server) handle(sc *serverConn, req *Request) {
 func (s *server) safeCall(sc *serverConn, req *Request) (resp *Response) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("call panicked", "method", req.Method, "panic", p)
+			s.logger().Error("call panicked", "method", req.Method, "panic", p)
 			resp = &Response{Status: StatusServerError, ErrorMessage: fmt.Sprintf("panic serving %s: %v", req.Method, p)}
 		}
 	}()
@@ -392,7 +403,7 @@ func (s *server) close(grace time.Duration) {
 	select {
 	case <-done:
 	case <-t.C:
-		s.log.Warn("in-flight requests still running after the grace period: cancelling", "grace", grace)
+		s.logger().Warn("in-flight requests still running after the grace period: cancelling", "grace", grace)
 		s.cancel()
 		<-done
 	}
@@ -406,5 +417,5 @@ func (s *server) close(grace time.Duration) {
 	s.mu.Unlock()
 	s.readers.Wait()
 	s.workers.Wait()
-	s.log.Info("closed")
+	s.logger().Info("closed")
 }
