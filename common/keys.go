@@ -46,6 +46,14 @@ const (
 	DubboVersionKey = "dubbo"
 	// TagKey is the routing tag of a provider or a request.
 	TagKey = "dubbo.tag"
+	// ForceTagKey, true on a request or a consumer, keeps a tagged request
+	// off untagged providers when no provider has the tag.
+	ForceTagKey = "dubbo.force.tag"
+	// NeedMockKey, true as a call's attachment, sends the call to the
+	// mock:// providers only (Java's invocation.need.mock).
+	NeedMockKey = "invocation.need.mock"
+	// MockProtocol is the protocol of mock provider URLs.
+	MockProtocol = "mock"
 )
 
 // Parameter names of invocation behaviour; the Default* values below are

@@ -61,8 +61,9 @@ type RegistryDirectory struct {
 	dynamic       []configurator.Configurator // application-level, then service-level
 	applied       []configurator.Configurator // configurators, then dynamic
 	gen           uint64                      // bumped when applied changes
-	routers       []router.Router
-	cached        []*common.URL // the last non-empty providers list
+	routers       []router.Router             // from the registry
+	dynRouters    []router.Router             // from a config center (SetDynamicRouters)
+	cached        []*common.URL               // the last non-empty providers list
 	byRaw         map[*common.URL]*rawInfo
 	byHash        map[uint64]*entry
 	current       []*entry // the entries of the published snapshot, sorted
@@ -303,6 +304,28 @@ func (d *RegistryDirectory) SetDynamicConfigurators(app, service []configurator.
 	}
 }
 
+// SetDynamicRouters sets the routers a config center gives (rules.md §1.5,
+// §2): YAML condition rule sets, the tag router carrying the providers'
+// application's tag rule. They join the built-in routers and the
+// registry's route:// routers in every chain, in priority order; one of the
+// kind of a built-in (router.Kinded: the tag router) takes the built-in's
+// place. Each call replaces the previous set; none clears it (the built-ins
+// come back). The snapshot is republished at once, its chain compiled with
+// the new routers. It is serialised with Notify; ignored after Destroy.
+func (d *RegistryDirectory) SetDynamicRouters(rs ...router.Router) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.dynRouters = slices.Clone(rs)
+	doomed := d.refresh(nil, true)
+	d.mu.Unlock()
+	for _, inv := range doomed {
+		inv.Destroy()
+	}
+}
+
 // buildRouters turns route URLs into routers through the factories: the
 // router param names the type, else the protocol. empty:// URLs are
 // skipped; an unknown type or a rule that does not parse is logged and
@@ -333,12 +356,10 @@ func (d *RegistryDirectory) buildRouters(urls []*common.URL) []router.Router {
 // prev, when there is one, so that only what changed is compiled again
 // (router.Chain.Next).
 func (d *RegistryDirectory) newChain(prev *router.Chain, invokers []protocol.Invoker, url *common.URL) *router.Chain {
-	if len(d.opts.routers) == 0 && len(d.routers) == 0 {
+	if len(d.opts.routers) == 0 && len(d.routers) == 0 && len(d.dynRouters) == 0 {
 		return nil
 	}
-	rs := make([]router.Router, 0, len(d.opts.routers)+len(d.routers))
-	rs = append(rs, d.opts.routers...)
-	rs = append(rs, d.routers...)
+	rs := router.Replace(d.opts.routers, append(slices.Clip(d.routers), d.dynRouters...))
 	if prev != nil {
 		return prev.Next(rs, invokers, url)
 	}

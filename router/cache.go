@@ -223,22 +223,21 @@ func (c *Chain) compute(e *listEntry, k uint64) []protocol.Invoker {
 		if o.All {
 			continue
 		}
-		if e.pos == nil {
-			tmp.copyFrom(o.Pool)
-		} else {
-			clear(tmp.words)
-			for j, p := range e.pos {
-				if o.Pool.Has(int(p)) {
-					tmp.Add(j)
-				}
-			}
-		}
+		e.project(tmp, o.Pool)
 		tmp.and(set)
 		if tmp.Empty() {
-			if o.Force {
+			switch {
+			case o.Fallback != nil:
+				e.project(tmp, *o.Fallback)
+				tmp.and(set)
+				if tmp.Empty() {
+					return []protocol.Invoker{}
+				}
+			case o.Force:
 				return []protocol.Invoker{}
+			default:
+				continue
 			}
-			continue
 		}
 		set, tmp = tmp, set
 	}
@@ -248,4 +247,19 @@ func (c *Chain) compute(e *listEntry, k uint64) []protocol.Invoker {
 	out := make([]protocol.Invoker, 0, set.Count())
 	set.each(func(j int) { out = append(out, e.list[j]) })
 	return out
+}
+
+// project sets dst to the members of pool (over the snapshot's invokers)
+// by their positions in e's list.
+func (e *listEntry) project(dst, pool Pool) {
+	if e.pos == nil {
+		dst.copyFrom(pool)
+		return
+	}
+	clear(dst.words)
+	for j, p := range e.pos {
+		if pool.Has(int(p)) {
+			dst.Add(j)
+		}
+	}
 }

@@ -220,7 +220,7 @@ func check(comp Compiled, n int) error {
 		return errNoOutcome
 	}
 	for _, o := range comp.Outcomes {
-		if !o.All && o.Pool.Size() != n {
+		if !o.All && (o.Pool.Size() != n || (o.Fallback != nil && o.Fallback.Size() != n)) {
 			return errPoolSize
 		}
 	}

@@ -50,12 +50,15 @@ type Compiled struct {
 
 // Outcome is what a router does to its input list (the invokers that
 // earlier routers left): keep it whole (All), or keep the invokers of Pool,
-// in input order; when none of them is left, the result is empty if Force,
-// otherwise the input unchanged.
+// in input order; when none of them is left, the result is the invokers of
+// Fallback in the input when Fallback is set (possibly none: a tag router
+// falling back to untagged providers), else empty if Force, otherwise the
+// input unchanged.
 type Outcome struct {
-	All   bool
-	Pool  Pool // over the snapshot's invokers; ignored when All
-	Force bool
+	All      bool
+	Pool     Pool  // over the snapshot's invokers; ignored when All
+	Force    bool  // ignored when Fallback is set
+	Fallback *Pool // over the snapshot's invokers; nil: none
 }
 
 // Sequence is implemented by a Router made of other routers applied one

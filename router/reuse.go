@@ -104,31 +104,40 @@ func (r *reuse) compile(cr Compilable, consumer *common.URL, ps *stage) (Compile
 	if err != nil || !fc.PerInvoker || len(fc.Outcomes) != len(ps.outcomes) {
 		return Compiled{}, false
 	}
-	n := len(r.src)
 	out := Compiled{Outcomes: make([]Outcome, len(fc.Outcomes)), Decide: fc.Decide, PerInvoker: true}
 	for k, o := range fc.Outcomes {
 		po := ps.outcomes[k]
-		if o.All != po.All || o.Force != po.Force {
+		if o.All != po.All || o.Force != po.Force || (o.Fallback == nil) != (po.Fallback == nil) {
 			return Compiled{}, false
 		}
 		if o.All {
 			out.Outcomes[k] = o
 			continue
 		}
-		pool, fi := NewPool(n), 0
-		for i, s := range r.src {
-			if s >= 0 {
-				if po.Pool.Has(int(s)) {
-					pool.Add(i)
-				}
-				continue
-			}
-			if o.Pool.Has(fi) {
-				pool.Add(i)
-			}
-			fi++
+		out.Outcomes[k] = Outcome{Pool: r.merge(po.Pool, o.Pool), Force: o.Force}
+		if o.Fallback != nil {
+			fb := r.merge(*po.Fallback, *o.Fallback)
+			out.Outcomes[k].Fallback = &fb
 		}
-		out.Outcomes[k] = Outcome{Pool: pool, Force: o.Force}
 	}
 	return out, true
+}
+
+// merge builds the pool over the new invokers from prev (over the previous
+// snapshot's) and fresh (over the new invokers only).
+func (r *reuse) merge(prev, fresh Pool) Pool {
+	pool, fi := NewPool(len(r.src)), 0
+	for i, s := range r.src {
+		if s >= 0 {
+			if prev.Has(int(s)) {
+				pool.Add(i)
+			}
+			continue
+		}
+		if fresh.Has(fi) {
+			pool.Add(i)
+		}
+		fi++
+	}
+	return pool
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -12,9 +13,10 @@ import (
 	"github.com/fleetrpc/fleet/directory"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/router"
+	"github.com/fleetrpc/fleet/router/tag"
 )
 
-const routeUsage = `Usage: fleet route REGISTRY_URL INTERFACE [--method M] [--consumer k=v...] [ARG_JSON...]
+const routeUsage = `Usage: fleet route REGISTRY_URL INTERFACE [--method M] [--consumer k=v...] [--tag T] [--tag-rule FILE] [ARG_JSON...]
 
 Shows which providers of INTERFACE a consumer would reach, and which rule
 removed each of the others. The providers are merged with the consumer's
@@ -22,7 +24,9 @@ parameters and the registry's configurators, as a real consumer's directory
 merges them; the rules are the registry's routers. The consumer is this host
 unless --consumer host=… says otherwise; other --consumer pairs are its URL
 parameters (application=shop, group=g1, version=1.0.0). ARG_JSON values are
-the call's arguments, for rules on arguments[i].
+the call's arguments, for rules on arguments[i]. The built-in routers (mock,
+tag) run as a consumer's do; --tag sets the call's dubbo.tag attachment, and
+--tag-rule applies a YAML tag rule as a config center would.
 `
 
 // urlOnly is an invoker that only carries its URL: routing needs no
@@ -51,6 +55,8 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 	var consumerKV stringsFlag
 	fs.Var(&consumerKV, "consumer", "a consumer URL parameter key=value, or host=IP (repeatable)")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the registry")
+	callTag := fs.String("tag", "", "the call's routing tag (attachment dubbo.tag)")
+	tagRule := fs.String("tag-rule", "", "a YAML tag rule file to apply (as <provider app>.tag-router)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
 		return 0
@@ -94,7 +100,22 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
 		return 1
 	}
-	explanation, err := explainRoute(consumer, found, *method, callArgs, stderr)
+	builtins := []router.Router{router.Mock(), tag.Static()}
+	if *tagRule != "" {
+		content, err := os.ReadFile(*tagRule)
+		if err == nil {
+			builtins[1], err = tag.FromYAML("", content)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "fleet: --tag-rule: %v\n", oneLine(err))
+			return 2
+		}
+	}
+	inv := protocol.NewInvocation(*method, callArgs...)
+	if *callTag != "" {
+		inv = inv.WithAttachment(common.TagKey, *callTag)
+	}
+	explanation, err := explainRoute(consumer, found, builtins, inv, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
 		return 1
@@ -104,8 +125,9 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 // explainRoute merges the providers as a consumer's directory would and
-// explains a call of method over them with the routers found.
-func explainRoute(consumer *common.URL, found []*common.URL, method string, args []any, warn io.Writer) (router.Explanation, error) {
+// explains the call inv over them with the built-in routers and those
+// found.
+func explainRoute(consumer *common.URL, found []*common.URL, builtins []router.Router, inv protocol.Invocation, warn io.Writer) (router.Explanation, error) {
 	byCategory := map[string][]*common.URL{}
 	for _, u := range found {
 		cat := u.Category()
@@ -129,7 +151,7 @@ func explainRoute(consumer *common.URL, found []*common.URL, method string, args
 			dir.Notify(list)
 		}
 	}
-	var routers []router.Router
+	routers := builtins
 	for _, u := range byCategory[common.RoutersCategory] {
 		r, err := router.New(u)
 		if err != nil {
@@ -138,6 +160,5 @@ func explainRoute(consumer *common.URL, found []*common.URL, method string, args
 		}
 		routers = append(routers, r)
 	}
-	inv := protocol.NewInvocation(method, args...)
 	return router.Explain(routers, dir.Invokers(), consumer, inv), nil
 }

@@ -9,6 +9,7 @@ import (
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/router"
+	"github.com/fleetrpc/fleet/router/tag"
 )
 
 // Option configures a Protocol.
@@ -52,9 +53,17 @@ func WithProtocol(name string, p rpc.Protocol) Option {
 // strategy named by the consumer's cluster param.
 func WithCluster(c cluster.Cluster) Option { return func(o *options) { o.cluster = c } }
 
-// WithRouters gives every directory these built-in routers.
+// WithRouters gives every directory these built-in routers, besides the
+// mock router and the static tag router every directory has; a router of
+// a built-in's kind (router.Kinded, a tag router) takes its place.
 func WithRouters(rs ...router.Router) Option {
 	return func(o *options) { o.routers = append(o.routers, rs...) }
+}
+
+// builtinRouters are the routers of every directory's chain: Java's
+// built-ins (mock, tag), then those of WithRouters.
+func (p *Protocol) builtinRouters() []router.Router {
+	return router.Replace([]router.Router{router.Mock(), tag.Static()}, p.opts.routers)
 }
 
 // WithRegistryTimeout bounds the registry calls Destroy and Unexport make

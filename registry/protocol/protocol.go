@@ -161,7 +161,7 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 	dopts := []directory.Option{
 		directory.WithLogger(p.opts.logger),
 		directory.WithRegistryURL(shown),
-		directory.WithRouters(p.opts.routers...),
+		directory.WithRouters(p.builtinRouters()...),
 		directory.WithGroupCluster(p.joinGroup),
 		directory.WithOnDestroy(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), p.opts.timeout)
