@@ -41,8 +41,8 @@ func init() { Register(FailbackName, &Failback{}) }
 // A retry runs RetryPeriod (default 5 s) after the failure, on the current
 // directory snapshot (the original candidates may have been destroyed),
 // avoiding the provider that failed last; a failed retry is queued again
-// until retries (consumer URL param, default 3, negative → 3, 0 → no
-// retries) retries failed. At most failbacktasks (default 100) retries
+// until retries (consumer URL param, default 3; <= 0 → 3, as Java
+// reads it) retries failed. At most failbacktasks (default 100) retries
 // wait at once; beyond that a failure is logged ("Failback background works
 // error") and dropped.
 //
@@ -65,13 +65,11 @@ type Failback struct {
 func (f *Failback) Join(dir directory.Directory) protocol.Invoker {
 	b := newBase(dir, f.LoadBalance, f.Stats, f.Logger, FailbackName)
 	u := dir.URL()
-	retries, err := u.ParamInt(common.RetriesKey, DefaultFailbackRetries)
-	if err != nil || retries < 0 {
-		retries = DefaultFailbackRetries
-	}
-	tasks, err := u.ParamInt(FailbackTasksKey, DefaultFailbackTasks)
-	if err != nil || tasks <= 0 {
-		tasks = DefaultFailbackTasks
+	// Java reads both as positive values: <= 0 is the default.
+	retries, err1 := u.ParamPositiveInt(common.RetriesKey, DefaultFailbackRetries)
+	tasks, err2 := u.ParamPositiveInt(FailbackTasksKey, DefaultFailbackTasks)
+	if err := errors.Join(err1, err2); err != nil {
+		b.logger.Warn("bad URL parameters replaced by their defaults", "error", err)
 	}
 	period := f.RetryPeriod
 	if period <= 0 {

@@ -58,14 +58,10 @@ func (f *forkingInvoker) doInvoke(ctx context.Context, inv protocol.Invocation, 
 		return protocol.ErrorResult(err)
 	}
 	u := f.dir.URL()
-	forks, err := u.ParamInt(common.ForksKey, DefaultForks)
-	if err != nil {
-		forks = DefaultForks
-	}
-	timeout, err := u.ParamDuration(common.TimeoutKey, common.DefaultTimeout)
-	if err != nil {
-		timeout = common.DefaultTimeout
-	}
+	// Bounded as common says: forks < 0 is 0 (all), a timeout <= 0 the
+	// default; the directory logs bad values.
+	forks, _ := u.ParamNonNegativeInt(common.ForksKey, DefaultForks)
+	timeout, _ := u.ParamPositiveDuration(common.TimeoutKey, common.DefaultTimeout)
 	selected := candidates
 	if forks > 0 && forks < len(candidates) {
 		selected = make([]protocol.Invoker, 0, forks)

@@ -90,10 +90,7 @@ func (m *mergeableInvoker) doInvoke(ctx context.Context, inv protocol.Invocation
 		return m.call(ctx, candidates[0], inv)
 	}
 
-	timeout, err := u.MethodParamDuration(method, common.TimeoutKey, common.DefaultTimeout)
-	if err != nil {
-		timeout = common.DefaultTimeout
-	}
+	timeout, _ := u.MethodParamPositiveDuration(method, common.TimeoutKey, common.DefaultTimeout)
 	gctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	results := make([]protocol.Result, len(candidates))

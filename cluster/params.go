@@ -10,7 +10,7 @@ import (
 // methodParams are the method params a call reads from a URL on the call
 // path. URLs are immutable, so they are read once per URL and method.
 type methodParams struct {
-	retries     int    // retries, DefaultRetries when absent or malformed
+	retries     int    // retries: DefaultRetries when absent or malformed, 0 when negative
 	loadbalance string // loadbalance, DefaultLoadbalance when absent
 	sticky      bool   // sticky
 	outlier     outlierParams
@@ -46,10 +46,8 @@ func (c *paramCache) get(u *common.URL, method string) *methodParams {
 		outlier:     readOutlier(u, method),
 		hedge:       readHedge(u, method),
 	}
-	var err error
-	if p.retries, err = u.MethodParamInt(method, common.RetriesKey, common.DefaultRetries); err != nil {
-		p.retries = common.DefaultRetries
-	}
+	// A bad value is the directory's to log, when the URL arrives.
+	p.retries, _ = u.MethodParamNonNegativeInt(method, common.RetriesKey, common.DefaultRetries)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.m.Load()

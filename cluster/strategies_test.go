@@ -212,7 +212,7 @@ func TestFailback(t *testing.T) {
 		for _, tt := range []struct {
 			params string
 			total  int32
-		}{{"", 4}, {"&retries=1", 2}, {"&retries=-1", 4}, {"&retries=0", 1}} {
+		}{{"", 4}, {"&retries=1", 2}, {"&retries=-1", 4}, {"&retries=0", 4}} {
 			logger, logs := newLog()
 			ps := providers(fail)
 			ps[0].script = append(fail, fail...)

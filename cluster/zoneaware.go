@@ -147,9 +147,6 @@ func (z *zoneAwareInvoker) weighted(candidates []protocol.Invoker) protocol.Invo
 }
 
 func registryWeight(iv protocol.Invoker) int {
-	w, err := registryURL(iv).ParamInt(common.WeightKey, common.DefaultWeight)
-	if err != nil || w < 0 {
-		return 0
-	}
+	w, _ := registryURL(iv).ParamNonNegativeInt(common.WeightKey, common.DefaultWeight)
 	return w
 }

@@ -123,23 +123,6 @@ func (u *URL) ParamFloat(key string, def float64) (float64, error) {
 	return f, nil
 }
 
-// ParamPositiveInt is ParamInt for values that must be > 0: def must be
-// > 0 (else it is returned with an error, as Java throws), and a value <= 0
-// gives def.
-func (u *URL) ParamPositiveInt(key string, def int) (int, error) {
-	if def <= 0 {
-		return def, fmt.Errorf("param %s: default %d is not positive", key, def)
-	}
-	n, err := u.ParamInt(key, def)
-	if err != nil {
-		return def, err
-	}
-	if n <= 0 {
-		return def, nil
-	}
-	return n, nil
-}
-
 // ParamDuration returns def when parameter key is absent or empty. A bare
 // integer (digits, optionally signed) is a number of milliseconds, as Java
 // Dubbo writes timeout=3000 and warmup=600000; anything else is read by

@@ -195,31 +195,6 @@ func TestParamFloat(t *testing.T) {
 	}
 }
 
-func TestParamPositiveInt(t *testing.T) {
-	u := MustParse("dubbo://h?p=3&zero=0&neg=-1&bad=x")
-	tests := []struct {
-		key  string
-		def  int
-		want int
-		err  bool
-	}{
-		{"p", 5, 3, false},
-		{"zero", 5, 5, false},
-		{"neg", 5, 5, false},
-		{"missing", 5, 5, false},
-		{"bad", 5, 5, true},
-		{"p", 0, 0, true},
-		{"p", -1, -1, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.key+"/"+strconv.Itoa(tt.def), func(t *testing.T) {
-			n, err := u.ParamPositiveInt(tt.key, tt.def)
-			require.Equal(t, tt.want, n)
-			require.Equal(t, tt.err, err != nil, "error %v", err)
-		})
-	}
-}
-
 func TestParamDuration(t *testing.T) {
 	u := MustParse("dubbo://h?sign=-&ms=3000&go=3s&mix=1m30s&zero=0&neg=-5&sub=1.5s&bad=3 seconds&unit=3000ms&huge=9223372036854775807&empty=")
 	tests := []struct {

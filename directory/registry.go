@@ -372,6 +372,8 @@ func (d *RegistryDirectory) newChain(prev *router.Chain, invokers []protocol.Inv
 func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool) []protocol.Invoker {
 	base := configurator.Apply(d.applied, d.consumer)
 	prev := d.snap.Load()
+	var bad badParams
+	defer bad.log(d.logger)
 
 	if len(providers) == 1 && providers[0].Protocol() == common.EmptyProtocol {
 		if d.opts.emptyProtection && len(d.current) > 0 {
@@ -457,6 +459,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
 			continue
 		}
+		bad.check(ri.url)
 		e = &entry{url: ri.url, hash: ri.hash, invoker: inv, methods: d.internMethods(ri.url), seen: epoch}
 		e.next = d.byHash[e.hash]
 		d.byHash[e.hash] = e
@@ -491,6 +494,9 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		next = nextEntries(d.current, added, epoch)
 	}
 	d.current = next
+	if prev == nil || prev.url == nil || !prev.url.Equal(url) {
+		bad.check(url)
+	}
 	d.publish(prev, url, next, routersChanged)
 	d.pruneInterned()
 	return doomed

@@ -71,8 +71,8 @@ func (s *ringSlot) ringFor(invokers []protocol.Invoker, method string) *ring {
 
 func buildRing(invokers []protocol.Invoker, method string) *ring {
 	first := invokers[0].URL()
-	nodes, err := first.MethodParamInt(method, HashNodesKey, DefaultHashNodes)
-	if err != nil || nodes < 4 {
+	nodes, _ := first.MethodParamPositiveInt(method, HashNodesKey, DefaultHashNodes)
+	if nodes < 4 { // no virtual node at all: Java's ring would be empty
 		nodes = DefaultHashNodes
 	}
 	r := &ring{

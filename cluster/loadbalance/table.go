@@ -85,18 +85,12 @@ func buildTable(invokers []protocol.Invoker, method string, stats *Stats, rr *id
 	for i, iv := range invokers {
 		u := iv.URL()
 		t.urls[i] = u
-		w, err := u.MethodParamInt(method, common.WeightKey, common.DefaultWeight)
-		if err != nil || w < 0 {
-			w = 0
-		}
+		w, _ := u.MethodParamNonNegativeInt(method, common.WeightKey, common.DefaultWeight)
 		t.weights[i] = int32(w)
 		if ts, err := u.ParamInt64(common.TimestampKey, 0); err == nil && ts > 0 {
 			t.ts[i] = ts
 		}
-		wm, err := u.ParamDuration(common.WarmupKey, common.DefaultWarmup)
-		if err != nil {
-			wm = common.DefaultWarmup
-		}
+		wm, _ := u.ParamNonNegativeDuration(common.WarmupKey, common.DefaultWarmup)
 		t.warmup[i] = wm.Milliseconds()
 		if w > 0 && t.ts[i] > 0 {
 			t.steadyAfter = max(t.steadyAfter, t.ts[i]+t.warmup[i])

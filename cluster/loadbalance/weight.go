@@ -9,7 +9,8 @@ import (
 
 // Weight is the weight of invoker for method at now (Java
 // AbstractLoadBalance.getWeight, 3.x): the method param weight of the
-// invoker's URL (default 100; malformed counts as 0), reduced during the
+// invoker's URL (default 100, also for a malformed value; negative counts
+// as 0, as common's bounded getters read it), reduced during the
 // provider's warm-up. When the weight is positive and the URL has a
 // timestamp (ms) in the past, a provider up for less than warmup (default
 // 10 min) gets max(1, min(weight, int(float32(uptime) / (float32(warmup) /
@@ -20,26 +21,20 @@ func Weight(invoker protocol.Invoker, method string, now time.Time) int {
 }
 
 func urlWeight(u *common.URL, method string, nowMs int64) int {
-	w, err := u.MethodParamInt(method, common.WeightKey, common.DefaultWeight)
-	if err != nil {
-		return 0
-	}
+	w, _ := u.MethodParamNonNegativeInt(method, common.WeightKey, common.DefaultWeight)
 	if w > 0 {
 		if ts, err := u.ParamInt64(common.TimestampKey, 0); err == nil && ts > 0 {
 			uptime := nowMs - ts
 			if uptime < 0 {
 				return 1
 			}
-			warmup, err := u.ParamDuration(common.WarmupKey, common.DefaultWarmup)
-			if err != nil {
-				warmup = common.DefaultWarmup
-			}
+			warmup, _ := u.ParamNonNegativeDuration(common.WarmupKey, common.DefaultWarmup)
 			if wm := warmup.Milliseconds(); uptime > 0 && uptime < wm {
 				w = warmupWeight(uptime, wm, w)
 			}
 		}
 	}
-	return max(w, 0)
+	return w
 }
 
 // warmupWeight is Java's calculateWarmupWeight, in its float arithmetic.

@@ -28,7 +28,7 @@ func TestWeightWarmup(t *testing.T) {
 		{"", 1, 1},             // never below 1
 		{"&weight=0", 1000, 0}, // zero weight skips the warm-up
 		{"&weight=-3", 1000, 0},
-		{"&weight=abc", 1000, 0},
+		{"&weight=abc", 1000, 1}, // the default 100, in its warm-up
 		{"&weight=200", 300_000, 100},
 		{"&warmup=60000", 30_000, 50},
 		{"&warmup=1m", 30_000, 50},

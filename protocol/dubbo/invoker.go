@@ -97,10 +97,9 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	if i.destroyed.Load() {
 		return i.fail(protocol.KindNetwork, method, "invoker destroyed", nil)
 	}
-	timeout, err := i.url.MethodParamDuration(protocol.RealMethodName(inv), common.TimeoutKey, common.DefaultTimeout)
-	if err != nil {
-		timeout = common.DefaultTimeout
-	}
+	// A timeout <= 0 or malformed is the default, as Java's
+	// getMethodPositiveParameter reads it (the directory logs it).
+	timeout, _ := i.url.MethodParamPositiveDuration(protocol.RealMethodName(inv), common.TimeoutKey, common.DefaultTimeout)
 	if dl, ok := ctx.Deadline(); ok {
 		if left := time.Until(dl); left < timeout {
 			timeout = left

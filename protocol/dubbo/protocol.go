@@ -2,6 +2,7 @@ package dubbo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -120,9 +121,6 @@ func settingsOf(u *common.URL) (clientSettings, error) {
 	if s.heartbeatTimeout < 2*s.heartbeat {
 		s.heartbeatTimeout = 2 * s.heartbeat
 	}
-	if s.connectTimeout, err = u.ParamDuration(ConnectTimeoutKey, DefaultConnectTimeout); err != nil {
-		return s, err
-	}
 	return s, nil
 }
 
@@ -142,13 +140,14 @@ func (p *Protocol) Refer(u *common.URL) (protocol.Invoker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dubbo: refer %s: %w", u, err)
 	}
-	n, err := u.ParamInt(ConnectionsKey, 0)
-	if err != nil {
-		return nil, fmt.Errorf("dubbo: refer %s: %w", u, err)
-	}
-	share, err := u.ParamPositiveInt(ShareConnectionsKey, DefaultShareConnections)
-	if err != nil {
-		return nil, fmt.Errorf("dubbo: refer %s: %w", u, err)
+	// Bad counts and the connect timeout fall back as common's bounded
+	// getters say (connections < 0 is 0: shared), logged once per invoker.
+	var err1, err2, err3 error
+	settings.connectTimeout, err1 = u.ParamPositiveDuration(ConnectTimeoutKey, DefaultConnectTimeout)
+	n, err2 := u.ParamNonNegativeInt(ConnectionsKey, 0)
+	share, err3 := u.ParamPositiveInt(ShareConnectionsKey, DefaultShareConnections)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		p.log.Warn("bad URL parameters replaced by their defaults", "url", u, "error", err)
 	}
 	addr := u.Address()
 	p.mu.Lock()
