@@ -147,7 +147,7 @@ func (p *Protocol) Refer(u *common.URL) (protocol.Invoker, error) {
 	n, err2 := u.ParamNonNegativeInt(ConnectionsKey, 0)
 	share, err3 := u.ParamPositiveInt(ShareConnectionsKey, DefaultShareConnections)
 	if err := errors.Join(err1, err2, err3); err != nil {
-		p.log.Warn("bad URL parameters replaced by their defaults", "url", u, "error", err)
+		p.logger().Warn("bad URL parameters replaced by their defaults", "url", u, "error", err)
 	}
 	addr := u.Address()
 	p.mu.Lock()
