@@ -21,12 +21,13 @@ const (
 )
 
 // Client states.
-type clientState int
+type clientState uint8
 
 const (
-	stateConnecting clientState = iota // dialling; calls wait
+	stateIdle       clientState = iota // never dialled: no goroutine, no connection
+	stateConnecting                    // dialling; calls wait
 	stateReady                         // a connection is up
-	stateFailed                        // the last dial failed or the connection died; calls fail at once
+	stateFailed                        // the last dial failed or the connection died; calls fail at once until retryAt
 	stateClosed
 )
 
@@ -39,89 +40,131 @@ type clientSettings struct {
 	connectTimeout   time.Duration
 }
 
-// client keeps one connection to a provider address up: it dials in the
-// background, reconnects with backoff when the connection dies and hands the
-// current connection to calls. One goroutine (run) owns dialling and
-// reading; close cancels and waits for it.
+// client holds the connection to one provider address. It connects
+// lazily: nothing is dialled, and no goroutine runs, until a call needs the
+// connection. While a connection is up one goroutine reads it (and one
+// sends its heartbeats). A dial that fails puts the address in a backoff
+// window (100 ms doubling to 10 s, ±20%): calls in it fail at once, the
+// failure is logged once, and the first call after it dials again. A
+// connection that was up and is lost is redialled once in the background;
+// if that fails the client waits for a call like an idle one. So providers
+// that are never picked cost no goroutine, no socket and no log line.
 type client struct {
 	proto *Protocol // immutable
 	addr  string    // immutable
 	clientSettings
 
-	cancel context.CancelFunc // immutable
-	done   chan struct{}      // closed when run returns
+	wg sync.WaitGroup // the connect goroutine
 
-	mu      sync.Mutex // guards the fields below
-	state   clientState
-	cur     *clientConn   // the connection when state is stateReady
-	lastErr error         // why the state is stateFailed
-	changed chan struct{} // closed and replaced on every state change
+	mu         sync.Mutex // guards the fields below
+	state      clientState
+	cur        *clientConn   // the connection when state is stateReady
+	lastErr    error         // why the state is stateFailed
+	retryAt    int64         // nanotime before which no dial starts (stateFailed)
+	backoff    time.Duration // the next backoff window, 0 before the first failure
+	running    bool // the connect goroutine runs
+	cancelDial context.CancelFunc
+	changed    chan struct{} // closed and cleared on every state change; made by a waiter
 }
 
 func newClient(p *Protocol, addr string, s clientSettings) *client {
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &client{
-		proto: p, addr: addr, clientSettings: s,
-		cancel: cancel, done: make(chan struct{}), changed: make(chan struct{}),
-	}
-	go c.run(ctx)
-	return c
+	return &client{proto: p, addr: addr, clientSettings: s}
 }
 
 // logger returns the client's logger, looked up at each use.
 func (c *client) logger() *slog.Logger { return c.proto.logger().With("address", c.addr) }
 
-func (c *client) setState(st clientState, cur *clientConn, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state == stateClosed {
-		return
-	}
+// setLocked changes the state and wakes the waiters; c.mu is held.
+func (c *client) setLocked(st clientState, cur *clientConn, err error) {
 	c.state, c.cur, c.lastErr = st, cur, err
-	close(c.changed)
-	c.changed = make(chan struct{})
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
 }
 
+// startLocked starts the connect goroutine; c.mu is held.
+func (c *client) startLocked() {
+	if c.running {
+		return // it redials by itself
+	}
+	if c.cancelDial != nil {
+		c.cancelDial()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancelDial, c.running = cancel, true
+	c.setLocked(stateConnecting, nil, nil)
+	c.wg.Add(1)
+	go c.run(ctx)
+}
+
+// run dials, serves the connection while it lives and, after it was lost,
+// redials once; then it ends, leaving the client failed or closed.
 func (c *client) run(ctx context.Context) {
-	defer close(c.done)
-	backoff := minBackoff
-	for ctx.Err() == nil {
-		c.setState(stateConnecting, nil, nil)
+	defer c.wg.Done() // running stays true once closed, which is final
+	for redial := false; ; redial = true {
+		if redial {
+			c.mu.Lock()
+			if c.state == stateClosed {
+				c.mu.Unlock()
+				return
+			}
+			c.setLocked(stateConnecting, nil, nil)
+			c.mu.Unlock()
+		}
 		nc, err := c.dial(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			c.setState(stateFailed, nil, err)
-			c.logger().Warn("connect failed", "error", err, "retry_in", backoff)
-			if !sleep(ctx, jitter(backoff)) {
-				return
-			}
-			backoff = min(2*backoff, maxBackoff)
-			continue
+			c.failed(err, "connect failed", true)
+			return
 		}
 		cc := newClientConn(c, nc)
-		c.setState(stateReady, cc, nil)
+		c.mu.Lock()
+		if c.state == stateClosed {
+			c.mu.Unlock()
+			_ = nc.Close()
+			return
+		}
+		c.setLocked(stateReady, cc, nil)
+		c.mu.Unlock()
 		c.logger().Debug("connected", "local", nc.LocalAddr().String())
 		started := time.Now()
-		// close may have run between the dial and setState: the
-		// connection must not outlive the client.
-		if ctx.Err() != nil {
-			_ = nc.Close()
-		}
 		err = cc.serve()
-		if ctx.Err() != nil {
+		c.mu.Lock()
+		if c.state == stateClosed {
+			c.mu.Unlock()
 			return
 		}
-		c.setState(stateFailed, nil, fmt.Errorf("connection lost: %w", err))
-		c.logger().Warn("connection lost", "error", err)
 		if time.Since(started) > stableAfter {
-			backoff = minBackoff
+			c.backoff = 0
 		}
-		if !sleep(ctx, jitter(backoff)) {
+		c.mu.Unlock()
+		c.logger().Warn("connection lost", "error", err)
+		c.failed(fmt.Errorf("connection lost: %w", err), "", false)
+		if !sleep(ctx, jitter(minBackoff)) {
 			return
 		}
-		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// failed records err and opens the next backoff window, logging msg (when
+// set) once for it. exiting tells that the connect goroutine ends: a call
+// after the window then starts another.
+func (c *client) failed(err error, msg string, exiting bool) {
+	c.mu.Lock()
+	if exiting {
+		c.running = false
+	}
+	if c.state == stateClosed {
+		c.mu.Unlock()
+		return
+	}
+	c.backoff = min(max(2*c.backoff, minBackoff), maxBackoff)
+	window := jitter(c.backoff)
+	c.retryAt = nanotime() + int64(window)
+	c.setLocked(stateFailed, nil, err)
+	c.mu.Unlock()
+	if msg != "" {
+		c.logger().Warn(msg, "error", err, "retry_in", window)
 	}
 }
 
@@ -158,22 +201,36 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // errClientClosed fails calls on a closed client.
 var errClientClosed = errors.New("client closed")
 
-// conn returns the current connection, waiting while the client dials, up
-// to wait (a timer channel) or ctx. When the last dial failed it fails at
-// once with the reason.
+// conn returns the current connection, dialling when there is none and
+// no backoff window is open, and waiting for the dial up to wait (a timer
+// channel) or ctx. Inside a backoff window it fails at once with the
+// reason of the last failure.
 func (c *client) conn(ctx context.Context, wait <-chan time.Time) (*clientConn, error) {
 	for {
 		c.mu.Lock()
-		st, cur, err, ch := c.state, c.cur, c.lastErr, c.changed
-		c.mu.Unlock()
-		switch st {
+		switch c.state {
 		case stateReady:
+			cur := c.cur
+			c.mu.Unlock()
 			return cur, nil
-		case stateFailed:
-			return nil, err
 		case stateClosed:
+			c.mu.Unlock()
 			return nil, errClientClosed
+		case stateFailed:
+			if nanotime() < c.retryAt {
+				err := c.lastErr
+				c.mu.Unlock()
+				return nil, err
+			}
+			c.startLocked()
+		case stateIdle:
+			c.startLocked()
 		}
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		ch := c.changed
+		c.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -187,38 +244,43 @@ func (c *client) conn(ctx context.Context, wait <-chan time.Time) (*clientConn, 
 // errConnectWait is a call's timeout spent waiting for the first dial.
 var errConnectWait = errors.New("timed out waiting for the connection")
 
-// available reports whether the client has a usable connection or is
-// making its first attempt.
+// available reports whether a call may be sent: a usable connection is up,
+// or one would be dialled (never tried, dialling, or the backoff window
+// over).
 func (c *client) available() bool {
 	c.mu.Lock()
-	st, cur := c.state, c.cur
-	c.mu.Unlock()
-	switch st {
+	defer c.mu.Unlock()
+	switch c.state {
 	case stateReady:
-		return cur.usable()
-	case stateConnecting:
+		return c.cur.usable()
+	case stateIdle, stateConnecting:
 		return true
+	case stateFailed:
+		return nanotime() >= c.retryAt
 	}
 	return false
+}
+
+// connected reports whether the client has a connection up (for tests and
+// statistics).
+func (c *client) connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateReady
 }
 
 // close stops the client: no more dialling, the connection closed, pending
 // calls failed. It waits for the client's goroutines.
 func (c *client) close() {
 	c.mu.Lock()
-	if c.state == stateClosed {
-		c.mu.Unlock()
-		<-c.done
-		return
-	}
-	cur := c.cur
-	c.state, c.cur = stateClosed, nil
-	close(c.changed)
-	c.changed = make(chan struct{})
+	cur, cancel := c.cur, c.cancelDial
+	c.setLocked(stateClosed, nil, errClientClosed)
 	c.mu.Unlock()
-	c.cancel()
+	if cancel != nil {
+		cancel()
+	}
 	if cur != nil {
 		_ = cur.nc.Close()
 	}
-	<-c.done
+	c.wg.Wait()
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,23 +183,32 @@ func TestReferDoesNotDial(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close()) // nothing listens there now
-	var dials sync.WaitGroup
-	dials.Add(1)
-	var once sync.Once
+	var dials atomic.Int32
 	client := New(WithLogger(quietLogger()), WithDialer(func(ctx context.Context, network, address string) (net.Conn, error) {
-		once.Do(dials.Done)
+		dials.Add(1)
 		var d net.Dialer
 		return d.DialContext(ctx, network, address)
 	}))
 	t.Cleanup(client.Destroy)
-	start := time.Now()
 	inv := refer(t, client, common.MustParse("dubbo://"+addr+"/"+userService))
-	require.Less(t, time.Since(start), 50*time.Millisecond)
-	dials.Wait()
-	require.Eventually(t, func() bool { return !inv.IsAvailable() }, testutil.DefaultTimeout, 5*time.Millisecond)
+	require.Zero(t, dials.Load(), "refer dials nothing")
+	require.True(t, inv.IsAvailable(), "never tried: a pick may dial")
+
 	res := invoke(inv, "ping", nil)
 	require.ErrorIs(t, res.Error(), protocol.ErrNetwork)
 	require.Contains(t, res.Error().Error(), addr)
+	require.Equal(t, int32(1), dials.Load(), "the first call dials")
+
+	// Inside the backoff window calls fail at once without dialling.
+	cl := inv.(*invoker).clients[0]
+	cl.mu.Lock()
+	inWindow := nanotime() < cl.retryAt
+	cl.mu.Unlock()
+	res = invoke(inv, "ping", nil)
+	require.ErrorIs(t, res.Error(), protocol.ErrNetwork)
+	if inWindow {
+		require.Equal(t, int32(1), dials.Load())
+	}
 }
 
 func TestDestroyFailsPending(t *testing.T) {

@@ -2,7 +2,7 @@ package zookeeper
 
 import (
 	"log/slog"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
@@ -100,9 +100,20 @@ func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*co
 	return urls
 }
 
-// sortURLs orders urls by their full string, so lists are deterministic.
+// sortURLs orders urls by their full string, so lists are deterministic;
+// each URL is rendered once.
 func sortURLs(urls []*common.URL) {
-	sort.Slice(urls, func(i, j int) bool { return urls[i].FullString() < urls[j].FullString() })
+	keys := make([]string, len(urls))
+	idx := make([]int, len(urls))
+	for i, u := range urls {
+		keys[i], idx[i] = u.FullString(), i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sorted := make([]*common.URL, len(urls))
+	for i, j := range idx {
+		sorted[i] = urls[j]
+	}
+	copy(urls, sorted)
 }
 
 // emptyURL is the empty:// placeholder of an empty category: the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -27,10 +28,28 @@ type subscription struct {
 	stopped  bool
 	services map[string]*common.URL // service → URL it is subscribed with
 	last     map[string]int64       // category path → pzxid of the last list delivered
-	// parsed keeps, per category path, the URL of each child node name
-	// last read, so a change parses only the new names and unchanged
-	// providers keep their *common.URL.
-	parsed map[string]map[string]*common.URL
+	// parsed keeps, per category path, what the child node names last read
+	// became, so a change parses only the new names, unchanged providers
+	// keep their *common.URL, and the sorted list is merged, not re-sorted.
+	parsed map[string]*parsedPath
+}
+
+// parsedPath is the parsed children of one category path.
+type parsedPath struct {
+	svc    *common.URL            // the URL the matches were decided for
+	nodes  map[string]*parsedNode // by child name
+	sorted []*parsedNode          // the matching nodes, by key
+	gen    uint64                 // the generation of the last read
+}
+
+// parsedNode is one child name: its URL (nil when the name is not one), its
+// sort key (the URL's full string, rendered once), whether it matches the
+// subscription, and the last read it was seen in.
+type parsedNode struct {
+	u     *common.URL
+	key   string
+	match bool
+	seen  uint64
 }
 
 func newSubscription(url *common.URL, listener registry.NotifyListener) *subscription {
@@ -41,7 +60,7 @@ func newSubscription(url *common.URL, listener registry.NotifyListener) *subscri
 		categories: subscribedCategories(url),
 		services:   map[string]*common.URL{},
 		last:       map[string]int64{},
-		parsed:     map[string]map[string]*common.URL{},
+		parsed:     map[string]*parsedPath{},
 	}
 	if !s.any {
 		s.services[url.ServiceInterface()] = url
@@ -112,19 +131,26 @@ func (r *Registry) notify(s *subscription, urls []*common.URL) {
 	s.listener.Notify(urls)
 }
 
-// convert is toURLs with s's cache of parsed names for path. s.mu is held.
+// convert is toURLs with s's cache of parsed names for path: only new
+// names are parsed, matched and rendered (once each), and the sorted list is
+// the last one without the names that left, merged with the new ones. s.mu
+// is held.
 func (r *Registry) convert(s *subscription, svc *common.URL, path string, children []string) []*common.URL {
-	old := s.parsed[path]
-	cur := make(map[string]*common.URL, len(children))
-	fresh := children[:0:0]
-	for _, name := range children {
-		if u, ok := old[name]; ok {
-			cur[name] = u
-		} else {
-			fresh = append(fresh, name)
-		}
+	pp := s.parsed[path]
+	if pp == nil || pp.svc != svc {
+		pp = &parsedPath{svc: svc, nodes: make(map[string]*parsedNode, len(children))}
+		s.parsed[path] = pp
 	}
-	for _, name := range fresh {
+	pp.gen++
+	gen := pp.gen
+	var fresh []*parsedNode
+	for _, name := range children {
+		if n, ok := pp.nodes[name]; ok {
+			n.seen = gen
+			continue
+		}
+		n := &parsedNode{seen: gen}
+		pp.nodes[name] = n
 		if !strings.Contains(name, encodedScheme) {
 			continue
 		}
@@ -133,16 +159,38 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 			r.log.Warn("skipping a registry node that is not a URL", "node", name, "err", err)
 			continue
 		}
-		cur[name] = u
-	}
-	s.parsed[path] = cur
-	urls := make([]*common.URL, 0, len(cur))
-	for _, u := range cur {
-		if common.IsMatch(svc, u) {
-			urls = append(urls, u)
+		n.u, n.match = u, common.IsMatch(svc, u)
+		if n.match {
+			n.key = u.FullString()
+			fresh = append(fresh, n)
 		}
 	}
-	sortURLs(urls)
+	if len(pp.nodes) > len(children) { // some names left
+		for name, n := range pp.nodes {
+			if n.seen != gen {
+				delete(pp.nodes, name)
+			}
+		}
+	}
+	slices.SortFunc(fresh, func(a, b *parsedNode) int { return strings.Compare(a.key, b.key) })
+	merged := make([]*parsedNode, 0, len(pp.sorted)+len(fresh))
+	urls := make([]*common.URL, 0, cap(merged))
+	old := pp.sorted
+	for len(old) > 0 || len(fresh) > 0 {
+		var n *parsedNode
+		switch {
+		case len(old) > 0 && old[0].seen != gen:
+			old = old[1:]
+			continue
+		case len(fresh) == 0 || len(old) > 0 && old[0].key <= fresh[0].key:
+			n, old = old[0], old[1:]
+		default:
+			n, fresh = fresh[0], fresh[1:]
+		}
+		merged = append(merged, n)
+		urls = append(urls, n.u)
+	}
+	pp.sorted = merged
 	return urls
 }
 

@@ -1,0 +1,68 @@
+package zookeeper
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+)
+
+// TestConvertMergesLikeASort: over a series of changes (names joining,
+// leaving, not matching, not URLs), convert's merged list equals parsing and
+// sorting the whole list afresh, and unchanged providers keep their URL.
+func TestConvertMergesLikeASort(t *testing.T) {
+	r := &Registry{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc := common.MustParse("consumer://10.0.0.9/com.foo.Svc?interface=com.foo.Svc&category=providers")
+	s := newSubscription(svc, nil)
+	name := func(i int) string {
+		iface := "com.foo.Svc"
+		if i%7 == 0 {
+			iface = "com.foo.Other" // does not match
+		}
+		return common.MustParse(fmt.Sprintf("dubbo://10.0.%d.%d:20880/%s?interface=%s&weight=%d", i/200, i%200, iface, iface, i%13)).Encoded()
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	present := map[int]bool{}
+	var prev []*common.URL
+	for step := range 40 {
+		for range rng.IntN(30) {
+			present[rng.IntN(400)] = true
+		}
+		for i := range present {
+			if rng.IntN(10) == 0 {
+				delete(present, i)
+			}
+		}
+		children := []string{"not-a-url", "dubbo%3A%2F%2F%zz"}
+		for i := range present {
+			children = append(children, name(i))
+		}
+		rng.Shuffle(len(children), func(a, b int) { children[a], children[b] = children[b], children[a] })
+		got := r.convert(s, svc, "/dubbo/com.foo.Svc/providers", children)
+		want := toURLs(svc, children, r.log)
+		require.Equal(t, strs(want), strs(got), "step %d", step)
+		byString := map[string]*common.URL{}
+		for _, u := range prev {
+			byString[u.FullString()] = u
+		}
+		for _, u := range got {
+			if old, ok := byString[u.FullString()]; ok {
+				require.Same(t, old, u, "an unchanged provider keeps its URL")
+			}
+		}
+		prev = got
+	}
+}
+
+func strs(us []*common.URL) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.FullString()
+	}
+	return out
+}
