@@ -62,7 +62,7 @@ type client struct {
 	lastErr    error         // why the state is stateFailed
 	retryAt    int64         // nanotime before which no dial starts (stateFailed)
 	backoff    time.Duration // the next backoff window, 0 before the first failure
-	running    bool // the connect goroutine runs
+	running    bool          // the connect goroutine runs
 	cancelDial context.CancelFunc
 	changed    chan struct{} // closed and cleared on every state change; made by a waiter
 }
