@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,9 +27,9 @@ Usage:
   fleet bench TARGET INTERFACE METHOD [ARGS...]   load-test a method: calls/s, latency percentiles
   fleet url URL...                                the parts, keys and parameters of Dubbo URLs
                                                   (plain or URL-encoded, as in ZooKeeper)
-  fleet help                                      this text
+  fleet help [COMMAND]                            this text, or a command's help
 
-Run "fleet COMMAND --help" for a command's flags. FLEET_LOG=info (or debug)
+Run "fleet help COMMAND" or "fleet COMMAND --help" for a command's flags. FLEET_LOG=info (or debug)
 shows the log, which is quiet below warnings by default.
 `
 
@@ -54,6 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			return commandHelp(args[1], stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "url":
@@ -70,4 +74,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fleet: unknown command %q (see fleet help)\n", args[0])
 		return 2
 	}
+}
+
+// commandHelp prints the help of command (fleet help ls) on stdout, as
+// "fleet ls --help" prints it (commands print their usage where they print
+// errors); an unknown command is an error on stderr.
+func commandHelp(command string, stdout, stderr io.Writer) int {
+	var out bytes.Buffer
+	code := run([]string{command, "--help"}, stdout, &out)
+	if code == 0 {
+		stderr = stdout
+	}
+	_, _ = out.WriteTo(stderr)
+	return code
 }

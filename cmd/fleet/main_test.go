@@ -26,6 +26,13 @@ func TestURLCommand(t *testing.T) {
 			[]string{"refer (decoded):", "    timeout = 5"}, ""},
 		{"malformed url", []string{"url", "dubbo://10.0.0.1:port/x"}, 1, nil, "dubbo://10.0.0.1:port/x"},
 		{"url without argument", []string{"url"}, 2, nil, "Usage: fleet url"},
+		{"not a url", []string{"url", "not a url"}, 1, nil, `"not a url" is not a Dubbo URL: no protocol`},
+		{"blank in the host", []string{"url", "dubbo://not a host:20880/x"}, 1, nil, `host "not a host" contains ' '`},
+		{"one bad url among good ones", []string{"url", "dubbo://10.0.0.1:20880/x", "x"}, 1, nil, `"x" is not a Dubbo URL`},
+		{"ipv6 and any host are fine", []string{"url", "dubbo://[::1]:20880/x", "override://0.0.0.0/x?timeout=1", "empty://*/x"}, 0, []string{"address:     [::1]:20880"}, ""},
+		{"help of a command", []string{"help", "ls"}, 0, []string{"Usage: fleet ls"}, ""},
+		{"help of url", []string{"help", "url"}, 0, []string{"Usage: fleet url"}, ""},
+		{"help of an unknown command", []string{"help", "frob"}, 2, nil, `unknown command "frob"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

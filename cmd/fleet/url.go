@@ -43,6 +43,9 @@ func urlCommand(args []string, stdout, stderr io.Writer) int {
 		} else {
 			u, err = common.Parse(raw)
 		}
+		if err == nil {
+			err = plausible(raw, u)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "fleet: %v\n", err)
 			return 1
@@ -53,6 +56,24 @@ func urlCommand(args []string, stdout, stderr io.Writer) int {
 		describe(stdout, u, "")
 	}
 	return 0
+}
+
+// plausible rejects what parses, as Dubbo's lenient parser parses almost
+// anything, but is no Dubbo URL: text without a protocol ("not a url" is
+// the host "not a url"), or a host with characters no host name or address
+// has. Registries and rules always write protocol://host….
+func plausible(raw string, u *common.URL) error {
+	if u.Protocol() == "" {
+		return fmt.Errorf("%q is not a Dubbo URL: no protocol (want protocol://host:port/path?params)", raw)
+	}
+	for _, c := range u.Host() {
+		ok := c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']' || c == '%' || c == '*' ||
+			'0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !ok {
+			return fmt.Errorf("%q is not a Dubbo URL: host %q contains %q", raw, u.Host(), c)
+		}
+	}
+	return nil
 }
 
 func describe(w io.Writer, u *common.URL, indent string) {
