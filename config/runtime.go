@@ -68,7 +68,7 @@ func NewRuntime(cfg *Config, opts ...RuntimeOption) *Runtime {
 		opt(&o)
 	}
 	if o.localIP == "" {
-		o.localIP = localIPv4()
+		o.localIP = LocalIP()
 	}
 	regOpts := append([]regprotocol.Option{regprotocol.WithLogger(o.logger)}, o.regOpts...)
 	return &Runtime{cfg: cfg, reg: regprotocol.New(regOpts...), logger: o.logger.With("component", "config"), localIP: o.localIP}
@@ -420,9 +420,11 @@ func dedupe(names []string) []string {
 	return out
 }
 
-// localIPv4 is the first non-loopback IPv4 address of the machine, else
-// 127.0.0.1.
-func localIPv4() string {
+// LocalIP is the address a consumer or provider of this machine registers
+// under and that rules match as its host: the first non-loopback IPv4
+// address of the machine, else 127.0.0.1. Tools that must see what a
+// Runtime sees (fleet route) use it too.
+func LocalIP() string {
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
 		return "127.0.0.1"

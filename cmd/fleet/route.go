@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/config"
 	"github.com/fleetrpc/fleet/directory"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/router"
@@ -28,6 +29,10 @@ the call's arguments, for rules on arguments[i]. The built-in routers (mock,
 tag) run as a consumer's do; --tag sets the call's dubbo.tag attachment, and
 --tag-rule applies a YAML tag rule as a config center would.
 `
+
+// localIP is the consumer host of fleet route without --consumer host=…;
+// a variable for tests.
+var localIP = config.LocalIP
 
 // urlOnly is an invoker that only carries its URL: routing needs no
 // connection.
@@ -84,7 +89,7 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fleet: %v\n", err)
 		return 2
 	}
-	host := "127.0.0.1"
+	host := localIP() // what a consumer on this machine is, as config.Runtime registers it
 	if h, ok := kv["host"]; ok {
 		host = h
 		delete(kv, "host")

@@ -87,7 +87,7 @@ func referTarget(ctx context.Context, target, iface string, o *callOptions) (pro
 		inv.Destroy()
 		return nil, nil, err
 	}
-	consumer := common.NewURL("consumer", "127.0.0.1", 0, iface, params)
+	consumer := common.NewURL("consumer", localIP(), 0, iface, params)
 	joined := c.Join(directory.NewStatic(consumer, []protocol.Invoker{inv}))
 	return joined, joined.Destroy, nil
 }
