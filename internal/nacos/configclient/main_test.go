@@ -1,0 +1,15 @@
+package configclient_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/fleetrpc/fleet/internal/nacos/configclient"
+
+	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
+)
+
+func TestMain(m *testing.M) {
+	nacostest.VerifyTestMain(m, goleak.IgnoreTopFunction(configclient.LeakyGoroutine))
+}
