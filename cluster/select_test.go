@@ -109,3 +109,33 @@ func TestSelectDoesNotAllocate(t *testing.T) {
 	tried := list[:1]
 	require.Zero(t, testing.AllocsPerRun(100, func() { c.selectInvoker(fixed(1), inv, list, tried) }), "no reselect needed")
 }
+
+// TestSelectorForOtherStrategies: the exported Selector and Reselect,
+// as a strategy written outside the package uses them.
+func TestSelectorForOtherStrategies(t *testing.T) {
+	ps := providers(nil, nil, nil)
+	for i, p := range ps {
+		p.url = common.MustParse("dubbo://10.0.0." + string(rune('1'+i)) + ":20880/org.a.Svc?sticky=true")
+	}
+	list := asInvokers(ps)
+	inv := protocol.NewInvocation("m")
+	s := NewSelector(directory.NewStatic(consumer(""), list))
+	require.Nil(t, s.Select(fixed(0), inv, nil, nil))
+	require.Equal(t, list[1], s.Select(fixed(1), inv, list, nil))
+	require.Equal(t, list[1], s.Sticky())
+	require.Equal(t, list[1], s.Select(fixed(2), inv, list, nil), "sticky")
+	require.Equal(t, list[2], s.Select(fixed(1), inv, list, list[1:2]), "tried: reselected among the others")
+
+	ps[0].down.Store(true)
+	c := consumer("")
+	require.Equal(t, list[1], Reselect(fixed(0), c, inv, list, list[2:], true), "available and not tried")
+	require.Equal(t, list[0], Reselect(fixed(0), c, inv, list, list[1:], false), "availability not checked")
+	require.Equal(t, list[2], Reselect(fixed(5), c, inv, list, list, true), "all tried: the available tried ones")
+	for _, p := range ps {
+		p.down.Store(true)
+	}
+	require.Nil(t, Reselect(fixed(0), c, inv, list, list, true))
+
+	off := NewSelector(directory.NewStatic(consumer("&cluster.availablecheck=false"), list))
+	require.Equal(t, list[0], off.Select(fixed(0), protocol.NewInvocation("n"), list, nil), "availablecheck off keeps an unavailable pick")
+}

@@ -98,7 +98,7 @@ func (u *URL) BackupURLs() []*URL {
 func ParseAddress(address string, defaults map[string]string) (*URL, error) {
 	const op = "parse address"
 	if address == "" {
-		return nil, &ParseError{Op: op, Input: address, Reason: "address is empty"}
+		return nil, &ParseError{Op: op, Input: address, Reason: errEmptyAddress}
 	}
 	s := address
 	if !strings.Contains(address, "://") && !strings.Contains(address, "?") {
@@ -153,11 +153,18 @@ func ParseAddress(address string, defaults map[string]string) (*URL, error) {
 	return c.WithParams(fill), nil
 }
 
+// Java's wording of the errors for an empty URL (URL.valueOf) and an empty
+// address (UrlUtils.parseURL).
+const (
+	errEmptyURL     = "url == null"
+	errEmptyAddress = "Address is not allowed to be empty."
+)
+
 // ParseAddresses splits addresses on '|' or ';' (with blanks around them)
 // and parses each with ParseAddress (Java UrlUtils.parseURLs).
 func ParseAddresses(addresses string, defaults map[string]string) ([]*URL, error) {
 	if addresses == "" {
-		return nil, &ParseError{Op: "parse addresses", Input: addresses, Reason: "address is empty"}
+		return nil, &ParseError{Op: "parse addresses", Input: addresses, Reason: errEmptyAddress}
 	}
 	parts := splitList(addresses, func(c byte) bool { return c == '|' || c == ';' })
 	if len(parts) == 0 {

@@ -146,7 +146,7 @@ func parse(op, input, s string, checkUTF8 bool) (*URL, error) {
 	}
 	s = trimBlank(s)
 	if s == "" {
-		return fail("empty url")
+		return fail(errEmptyURL) // Java's wording
 	}
 	if checkUTF8 && !utf8.ValidString(s) {
 		return fail("invalid UTF-8")

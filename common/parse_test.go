@@ -297,9 +297,9 @@ func TestParseErrors(t *testing.T) {
 		in     string
 		reason string
 	}{
-		{"empty", parseErr, "", "empty url"},
-		{"blank", parseErr, "   ", "empty url"},
-		{"control characters only", parseErr, "\t\r\n\x00", "empty url"},
+		{"empty", parseErr, "", "url == null"},
+		{"blank", parseErr, "   ", "url == null"},
+		{"control characters only", parseErr, "\t\r\n\x00", "url == null"},
 		{"question mark only", parseErr, "?", "empty url"},
 		{"separators only", parseErr, "?&;& ;", "empty url"},
 		{"fragment only", parseErr, "#frag", "empty url"},
@@ -325,7 +325,7 @@ func TestParseErrors(t *testing.T) {
 		{"no protocol, bad port", parseErr, "host:port", `invalid port "port"`},
 		{"invalid UTF-8", parseErr, "dubbo://h\xff/p", "invalid UTF-8"},
 		{"invalid UTF-8 in a value", parseErr, "dubbo://h/p?a=\xc3\x28", "invalid UTF-8"},
-		{"encoded empty", encodedErr, "", "empty url"},
+		{"encoded empty", encodedErr, "", "url == null"},
 		{"encoded lone percent", encodedErr, "%", "unterminated escape sequence at index 0 of"},
 		{"encoded percent and one digit", encodedErr, "%4", "unterminated escape sequence at index 0 of"},
 		{"encoded truncated escape at the end", encodedErr, "dubbo%3A%2F%2Fh%3A%2", "unterminated escape sequence at index 18 of"},
@@ -339,15 +339,15 @@ func TestParseErrors(t *testing.T) {
 		{"encoded missing protocol", encodedErr, "%3A%2F%2Fhost", "url missing protocol"},
 		{"encoded bad port", encodedErr, "dubbo%3A192.168.1.1", `invalid port "192.168.1.1"`},
 		{"encoded port overflow", encodedErr, "dubbo%3A%2F%2Fhost%3A99999", `invalid port "99999"`},
-		{"encoded blank", encodedErr, "+++", "empty url"},
+		{"encoded blank", encodedErr, "+++", "url == null"},
 		{"decode truncated", decodeErr, "a%2", "unterminated escape sequence at index 1 of"},
 		{"decode bad hex", decodeErr, "%-1", `invalid escape sequence "%-1" at index 0 of`},
 		{"decode raw invalid UTF-8", decodeErr, "a\xffb", "invalid UTF-8 after decoding"},
-		{"address empty", addressErr, "", "address is empty"},
+		{"address empty", addressErr, "", "Address is not allowed to be empty."},
 		{"address bad port", addressErr, "10.0.0.1:abc", `invalid port "abc"`},
 		{"address missing protocol", addressErr, "://10.0.0.1:2181", "url missing protocol"},
-		{"addresses empty", addressesErr, "", "address is empty"},
-		{"addresses with an empty first entry", addressesErr, "|10.0.0.1:2181", "address is empty"},
+		{"addresses empty", addressesErr, "", "Address is not allowed to be empty."},
+		{"addresses with an empty first entry", addressesErr, "|10.0.0.1:2181", "Address is not allowed to be empty."},
 	}
 	require.GreaterOrEqual(t, len(tests), 30)
 	for _, tt := range tests {
@@ -373,7 +373,7 @@ func TestParseErrorMessages(t *testing.T) {
 		{"missing protocol", func() error { _, err := Parse("://host"); return err },
 			`url missing protocol: "://host"`},
 		{"empty", func() error { _, err := Parse(""); return err },
-			`parse url "": empty url`},
+			`parse url "": url == null`},
 		{"unterminated escape", func() error { _, err := Decode("a%2"); return err },
 			`unterminated escape sequence at index 1 of: "a%2"`},
 		{"encoded bad port", func() error { _, err := ParseEncoded("dubbo%3A%2F%2Fh%3Ax"); return err },
@@ -428,7 +428,7 @@ func TestMaskPassword(t *testing.T) {
 
 func TestMustParse(t *testing.T) {
 	require.Equal(t, "h", MustParse("dubbo://h").Host())
-	require.PanicsWithError(t, `parse url "": empty url`, func() { MustParse("") })
+	require.PanicsWithError(t, `parse url "": url == null`, func() { MustParse("") })
 }
 
 func TestParseEncoded(t *testing.T) {

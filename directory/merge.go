@@ -199,10 +199,36 @@ func (m *merger) fillPath(u *common.URL) *common.URL {
 	return u
 }
 
+// MergeURL merges a provider URL with a consumer's parameters as Java's
+// ClusterUtils.mergeUrl does (2.7.12+/3.x; directory.md §5): the
+// provider's thread-pool and transport settings are dropped; the consumer
+// wins on every key both set, except dubbo, release, methods, timestamp and
+// dubbo.tag, and group, version and generic when the provider has them;
+// remote.application is the provider's application (absent when the
+// provider has none); reference.filter and invoker.listener join the
+// provider's and the consumer's values. With no consumer parameters only
+// the provider-only keys are dropped. The result keeps the provider's
+// protocol, user, password, host, port and path. A RegistryDirectory does
+// this to every provider URL, then adds check=false and fills an empty
+// dubbo path.
+func MergeURL(provider *common.URL, consumer map[string]string) *common.URL {
+	m := newMerger(consumer)
+	out := map[string]string{}
+	m.mergeParams(provider, out)
+	return provider.ReplaceParams(out)
+}
+
 // mergeSlow is merge built parameter by parameter, the way Java does it.
 func (m *merger) mergeSlow(p *common.URL) *common.URL {
 	out := m.scratch
 	clear(out)
+	m.mergeParams(p, out)
+	out[common.CheckKey] = "false"
+	return m.fillPath(p.ReplaceParams(out))
+}
+
+// mergeParams fills the empty map out with mergeUrl's params of p.
+func (m *merger) mergeParams(p *common.URL, out map[string]string) {
 	p.RangeParams(func(k, v string) bool {
 		out[k] = v
 		return true
@@ -236,6 +262,4 @@ func (m *merger) mergeSlow(p *common.URL) *common.URL {
 			}
 		}
 	}
-	out[common.CheckKey] = "false"
-	return m.fillPath(p.ReplaceParams(out))
 }

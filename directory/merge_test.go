@@ -77,8 +77,20 @@ func TestMerge(t *testing.T) {
 			require.True(t, slow.Equal(got), "general path %s\nfast path    %s", slow.FullString(), got.FullString())
 			again := m.merge(common.MustParse(tt.provider))
 			require.True(t, again.Equal(got), "cached overlay")
+			// MergeURL is the same merge, without the directory's steps.
+			pub := MergeURL(common.MustParse(tt.provider), common.ParseQueryString(tt.consumer))
+			require.False(t, pub.Has(common.CheckKey) && !common.MustParse(tt.provider).Has(common.CheckKey), "MergeURL adds no check=false")
+			require.True(t, m.fillPath(pub.WithParam(common.CheckKey, "false")).Equal(got), "MergeURL %s", pub.FullString())
 		})
 	}
+}
+
+func TestMergeURLIsJavasMergeURL(t *testing.T) {
+	got := MergeURL(common.MustParse("dubbo://10.0.0.1:20880/org.a.Svc?application=p&timeout=2000&threads=200"),
+		map[string]string{"application": "c", "timeout": "1000"})
+	require.Equal(t, "dubbo://10.0.0.1:20880/org.a.Svc?application=c&remote.application=p&timeout=1000", got.String())
+	got = MergeURL(common.MustParse("dubbo://h:1?application=p&threads=2"), nil)
+	require.Equal(t, "dubbo://h:1?application=p", got.String(), "no consumer params: provider-only keys dropped, path left empty")
 }
 
 // TestMergePathsAgree checks the text path of merge against the general

@@ -43,3 +43,25 @@ func TestWeightWarmup(t *testing.T) {
 	require.Equal(t, 100, Weight(invokers("")[0], "m", time.Now()), "no timestamp: full weight")
 	require.Equal(t, 7, Weight(invokers("weight=7&timestamp=0")[0], "m", time.Now()))
 }
+
+func TestWarmupWeightFormula(t *testing.T) {
+	tests := []struct {
+		uptime, warmup time.Duration
+		weight, want   int
+	}{
+		{12 * time.Second, 10 * time.Minute, 100, 2},
+		{time.Minute, 10 * time.Minute, 100, 10},
+		{5 * time.Minute, 10 * time.Minute, 100, 50},
+		{306 * time.Second, 10 * time.Minute, 100, 51},
+		{9 * time.Minute, 10 * time.Minute, 100, 90},
+		{time.Millisecond, 10 * time.Minute, 100, 1}, // never below 1
+		{10 * time.Second, 20 * time.Second, 7, 3},   // 10000 / (20000/7) = 3.5
+		{30 * time.Second, 20 * time.Second, 7, 7},   // capped at the weight
+		{30 * time.Second, 0, 7, 7},                  // no warm-up
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%v/%v/%d", tt.uptime, tt.warmup, tt.weight), func(t *testing.T) {
+			require.Equal(t, tt.want, WarmupWeight(tt.uptime, tt.warmup, tt.weight))
+		})
+	}
+}
