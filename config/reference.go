@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/fleetrpc/fleet/cluster"
+	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/convert"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -190,6 +192,9 @@ func (r *Reference) caller(m proxyMethod) func([]reflect.Value) []reflect.Value 
 		inv := protocol.NewInvocation(m.name, args...)
 		if m.types != nil {
 			inv = inv.WithParameterTypes(m.types...)
+		}
+		if m.value != nil && r.invoker.URL().MethodParamOr(m.name, common.MockKey, "") != "" {
+			ctx = cluster.WithResultType(ctx, m.value) // a mock's value takes the result type
 		}
 		res := r.invoker.Invoke(ctx, inv)
 		return m.results(res.Value(), res.Error())

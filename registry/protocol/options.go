@@ -22,6 +22,7 @@ type options struct {
 	protocols map[string]rpc.Protocol
 	cluster   cluster.Cluster
 	routers   []router.Router
+	mockFunc  cluster.MockFunc
 	timeout   time.Duration
 }
 
@@ -59,6 +60,11 @@ func WithCluster(c cluster.Cluster) Option { return func(o *options) { o.cluster
 func WithRouters(rs ...router.Router) Option {
 	return func(o *options) { o.routers = append(o.routers, rs...) }
 }
+
+// WithMockFunc sets the Go mock of every reference: what a degraded call
+// returns when the mock param is true, default, fail or force (see
+// cluster.Mock).
+func WithMockFunc(fn cluster.MockFunc) Option { return func(o *options) { o.mockFunc = fn } }
 
 // builtinRouters are the routers of every directory's chain: Java's
 // built-ins (mock, tag), then those of WithRouters.

@@ -144,6 +144,7 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 	if err != nil {
 		return nil, fmt.Errorf("refer %s through %s: %w", key, shown, err)
 	}
+	cl = &cluster.Mock{Cluster: cl, Func: p.opts.mockFunc} // Java's MockClusterWrapper
 
 	// consumer://<register.ip>/<interface>?<params minus register.ip>
 	base := common.NewURL(common.ConsumerProtocol, consumer.Host(), 0, consumer.ServiceInterface(),
