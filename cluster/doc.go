@@ -19,9 +19,15 @@
 // Every strategy's invoker shares the common invoke path (fail when
 // destroyed, list the directory, take the balancer named by the first
 // candidate's loadbalance param) and select (sticky invoker, reselect
-// avoiding providers tried or unavailable). Failures read as Java's, and
+// avoiding providers tried or unavailable; exported as Selector and
+// Reselect for strategies written elsewhere). Failures read as Java's, and
 // are *protocol.Error values that keep the kind of the last failure, so
 // errors.Is(err, protocol.ErrTimeout) works through a cluster.
+//
+// Mock wraps any strategy with Dubbo's service degradation (the mock
+// param: force or fail, return a value, throw, or a Go MockFunc), as Java's
+// MockClusterWrapper wraps every cluster; the package registers the mock
+// protocol that refers mock:// provider URLs.
 //
 // Statistics. Each attempt a strategy makes goes through
 // loadbalance.Stats.Invoke (the strategy's Stats field, by default

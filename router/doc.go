@@ -23,6 +23,14 @@
 //     once per method name.
 //   - Sequence: the router is a list of routers applied in turn.
 //   - Explainer: the router says why it routed as it did (Explain).
+//   - Kinded: a built-in router of which a chain holds one (the tag
+//     router); Replace puts a later one of its kind in its place.
+//
+// # Built-in routers
+//
+// Mock is Java's MockInvokersSelector (priority -100): mock:// providers
+// only for calls with invocation.need.mock=true, and never otherwise. The
+// tag router is in router/tag.
 //
 // Routers that are not Compilable still work: from the first of them on,
 // the chain runs each router's Route per call.
