@@ -80,6 +80,10 @@ func TestManyUnreachableProviders(t *testing.T) {
 	require.Len(t, dialled, len(picked), "only the picked providers were dialled")
 	require.LessOrEqual(t, total, 2*len(picked)-inWindow)
 	mu.Unlock()
+	// The dialling goroutine logs after it has published the failure, so
+	// the last lines may still be on their way.
+	require.Eventually(t, func() bool { return strings.Count(buf.String(), `msg="connect failed"`) >= total },
+		testutil.DefaultTimeout, 5*time.Millisecond)
 	require.Equal(t, total, strings.Count(buf.String(), `msg="connect failed"`), "one log line per failed dial, one dial per window")
 
 	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= before+2 },
