@@ -43,6 +43,9 @@ func TestLoadDubboGoSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, urls, 2)
 	require.Equal(t, "nacos", urls[0].Protocol(), "registries in id order")
+	for _, u := range urls {
+		require.Equal(t, "greeter-consumer", u.ParamOr("application", ""), "the application names the registry's disk snapshot")
+	}
 }
 
 func TestLoadPlainRegistryURLs(t *testing.T) {

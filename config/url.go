@@ -67,7 +67,9 @@ func (r *RegistryConfig) RegistryURL() (*common.URL, error) {
 }
 
 // RegistryURLs returns the URLs of the registries named by ids, or of every
-// registry when ids is empty, in id order.
+// registry when ids is empty, in id order, each with the application's
+// name (application=, unless the URL sets it), so that the registry's disk
+// snapshot is the application's own.
 func (c *Config) RegistryURLs(ids []string) ([]*common.URL, error) {
 	if len(ids) == 0 {
 		ids = sortedKeys(c.Registries)
@@ -81,6 +83,9 @@ func (c *Config) RegistryURLs(ids []string) ([]*common.URL, error) {
 		u, err := r.RegistryURL()
 		if err != nil {
 			return nil, err
+		}
+		if app := strings.TrimSpace(c.Application.Name); app != "" && u.ParamOr(common.ApplicationKey, "") == "" {
+			u = u.WithParam(common.ApplicationKey, app) // as Java's loadRegistries: names the disk snapshot
 		}
 		out = append(out, u)
 	}

@@ -35,6 +35,14 @@ const (
 // bursts. Snapshots of one path in a process are shared: OpenSnapshot
 // returns the same one, counted, and the last Close writes what is pending
 // and stops the goroutine. Methods are safe for concurrent use.
+//
+// Processes may share a file too (two applications given one file=, or
+// one application started twice): each write holds an exclusive lock on
+// <file>.lock, reads the file as it is now and replaces only the services
+// this process changed since its last write, keeping the others; it also
+// removes temporary files a process killed mid-write left behind. Java
+// Dubbo instead skips the write while another process holds the lock;
+// merging keeps both processes' lists.
 type Snapshot struct {
 	path string       // immutable
 	log  *slog.Logger // immutable
@@ -42,8 +50,9 @@ type Snapshot struct {
 	quit chan struct{}
 	done chan struct{}
 
-	mu      sync.Mutex // guards entries, dirty, refs
+	mu      sync.Mutex // guards entries, changed, dirty, refs
 	entries map[string][]string
+	changed map[string]bool // service keys Put since the last write
 	dirty   bool
 	refs    int
 
@@ -86,6 +95,7 @@ func OpenSnapshot(path string, logger *slog.Logger) *Snapshot {
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 		entries: map[string][]string{},
+		changed: map[string]bool{},
 		refs:    1,
 	}
 	s.load()
@@ -122,22 +132,29 @@ func DefaultSnapshotPath(registryURL *common.URL) (path string, ok bool) {
 func (s *Snapshot) Path() string { return s.path }
 
 func (s *Snapshot) load() {
+	for k, v := range s.read() {
+		s.entries[k] = v
+	}
+}
+
+// read returns the services in the file as it is now; nil when it is
+// missing, unreadable or corrupt (logged: it is rewritten on the next
+// write).
+func (s *Snapshot) read() map[string][]string {
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return
+		return nil
 	}
 	if err != nil {
 		s.log.Warn("registry snapshot not read", "err", err)
-		return
+		return nil
 	}
 	var f snapshotFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		s.log.Warn("registry snapshot not parsed; it will be rewritten", "err", err)
-		return
+		return nil
 	}
-	for k, v := range f.Services {
-		s.entries[k] = v
-	}
+	return f.Services
 }
 
 // Get returns the URLs last stored for serviceKey, nil when none. Entries
@@ -170,6 +187,7 @@ func (s *Snapshot) Put(serviceKey string, urls []*common.URL) {
 		return
 	}
 	s.entries[serviceKey] = strs
+	s.changed[serviceKey] = true
 	s.dirty = true
 	s.mu.Unlock()
 	select {
@@ -187,28 +205,69 @@ func (s *Snapshot) Flush() error {
 		s.mu.Unlock()
 		return nil
 	}
-	f := snapshotFile{Version: 1, Services: make(map[string][]string, len(s.entries))}
-	for k, v := range s.entries {
-		f.Services[k] = v
+	changed := s.changed
+	s.changed, s.dirty = map[string]bool{}, false
+	s.mu.Unlock()
+	if err := s.write(changed); err != nil {
+		s.mu.Lock()
+		for k := range changed {
+			s.changed[k] = true
+		}
+		s.dirty = true
+		s.mu.Unlock()
+		return fmt.Errorf("registry: write snapshot %s: %w", s.path, err)
 	}
-	s.dirty = false
+	return nil
+}
+
+// write merges into the file, under the file lock, the services changed
+// in this process since its last write; every service when the file is
+// missing or corrupt.
+func (s *Snapshot) write(changed map[string]bool) error {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockFile(s.path + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	removeStaleTemps(s.path)
+
+	f := snapshotFile{Version: 1, Services: s.read()}
+	all := f.Services == nil
+	if all {
+		f.Services = map[string][]string{}
+	}
+	s.mu.Lock()
+	for k, v := range s.entries {
+		if all || changed[k] {
+			f.Services[k] = v
+		}
+	}
 	s.mu.Unlock()
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // URLs stay readable: & not \u0026
 	enc.SetIndent("", "  ")
-	err := enc.Encode(f)
-	if err == nil {
-		err = writeFileAtomic(s.path, buf.Bytes())
+	if err := enc.Encode(f); err != nil {
+		return err
 	}
-	if err != nil {
-		s.mu.Lock()
-		s.dirty = true
-		s.mu.Unlock()
-		return fmt.Errorf("registry: write snapshot %s: %w", s.path, err)
+	return writeFileAtomic(s.path, buf.Bytes())
+}
+
+// tempPattern is the name pattern of path's temporary files.
+func tempPattern(path string) string { return filepath.Base(path) + ".tmp*" }
+
+// removeStaleTemps removes temporary files of path that a writer killed
+// between create and rename left; called under the file lock, when no
+// other writer has one open.
+func removeStaleTemps(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	for _, f := range stale {
+		_ = os.Remove(f)
 	}
-	return nil
 }
 
 // writeFileAtomic writes b to a temporary file beside path and renames it
@@ -218,7 +277,7 @@ func writeFileAtomic(path string, b []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,8 @@ func TestSnapshotWritesAtomicallyAndLoads(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "the last reference writes and stops")
 
-	entries, err := os.ReadDir(filepath.Dir(file))
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "no temporary file is left behind")
+	require.Equal(t, []string{"registry.cache", "registry.cache.lock"}, dirNames(t, filepath.Dir(file)),
+		"no temporary file is left behind")
 
 	s2 := OpenSnapshot(file, nil)
 	defer s2.Close()
@@ -75,4 +74,69 @@ func TestDefaultSnapshotPath(t *testing.T) {
 			require.Equal(t, filepath.Join(dir, tt.want), got)
 		})
 	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// openUnshared opens a Snapshot of path that no other OpenSnapshot in this
+// process shares, as another process would.
+func openUnshared(t *testing.T, path string) *Snapshot {
+	t.Helper()
+	s := OpenSnapshot(path, nil)
+	snapshotsMu.Lock()
+	delete(snapshots, s.path)
+	snapshotsMu.Unlock()
+	t.Cleanup(func() {
+		close(s.quit)
+		<-s.done
+	})
+	return s
+}
+
+// TestSnapshotSharedByTwoProcesses: two writers of one file (two
+// applications given the same file=, or one started twice) keep each
+// other's services; each replaces only what it put itself.
+func TestSnapshotSharedByTwoProcesses(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "registry.cache")
+	a, b := openUnshared(t, file), openUnshared(t, file)
+	require.NotSame(t, a, b)
+
+	one := []*common.URL{common.MustParse(provider + "&from=a")}
+	two := []*common.URL{common.MustParse(provider + "&from=b")}
+	a.Put("svc.A", one)
+	require.NoError(t, a.Flush())
+	b.Put("svc.B", two)
+	require.NoError(t, b.Flush()) // b never saw svc.A in memory
+	a.Put("shared", one)
+	require.NoError(t, a.Flush())
+	b.Put("shared", two)
+	require.NoError(t, b.Flush())
+	a.Put("svc.A", two) // a rewrites: b's services stay
+	require.NoError(t, a.Flush())
+
+	c := openUnshared(t, file)
+	require.Equal(t, testutil.Strings(two), testutil.Strings(c.Get("svc.A")))
+	require.Equal(t, testutil.Strings(two), testutil.Strings(c.Get("svc.B")))
+	require.Equal(t, testutil.Strings(two), testutil.Strings(c.Get("shared")), "the last writer of a service wins")
+}
+
+// TestSnapshotRemovesStaleTemporaryFiles: a temporary file left by a
+// process killed between create and rename is removed by the next write.
+func TestSnapshotRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "registry.cache")
+	require.NoError(t, os.WriteFile(file+".tmp4711", []byte("{half"), 0o644))
+	s := OpenSnapshot(file, nil)
+	s.Put(svc, []*common.URL{common.MustParse(provider)})
+	require.NoError(t, s.Close())
+	require.Equal(t, []string{"registry.cache", "registry.cache.lock"}, dirNames(t, dir))
 }
