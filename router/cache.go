@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -234,6 +235,10 @@ func (c *Chain) compute(e *listEntry, k uint64) []protocol.Invoker {
 					return []protocol.Invoker{}
 				}
 			case o.Force:
+				if !c.forced.Swap(true) { // Java logs this per call; once per chain is enough
+					c.logger.Warn("route result is empty and force execute", "service", c.consumer.ServiceKey(),
+						"router", fmt.Sprint(s.router), "providers", n)
+				}
 				return []protocol.Invoker{}
 			default:
 				continue

@@ -65,6 +65,7 @@ type Chain struct {
 	entries  atomic.Pointer[listTable]
 	methods  atomic.Pointer[map[string]uint64] // byMethod stages' part of the combination, by method name; copy on write under mu
 	overflow atomic.Bool                       // maxLists reached (logged once)
+	forced   atomic.Bool                       // a forced rule emptied a list (logged once)
 }
 
 type stage struct {

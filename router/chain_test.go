@@ -492,3 +492,41 @@ func TestChainManyMethodRules(t *testing.T) {
 		}
 	}
 }
+
+// TestChainLogsAForcedEmptyResult: a forced rule that leaves no provider
+// is logged, with Java's words, once per chain however many calls it
+// empties.
+func TestChainLogsAForcedEmptyResult(t *testing.T) {
+	tests := []struct {
+		name   string
+		extra  string
+		logged bool
+	}{
+		{"forced", "force=true", true},
+		{"not forced", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			list := providers(t, 6)
+			c := router.NewChain([]router.Router{cond(t, "=> env = canary", tt.extra)}, list,
+				mustURL(t, consumerURL), slog.New(slog.NewTextHandler(&logs, nil)))
+			for range 3 {
+				routed := c.Route(list, nil)
+				if tt.logged {
+					require.Empty(t, routed)
+				} else {
+					require.Len(t, routed, 6)
+				}
+			}
+			want := 0
+			if tt.logged {
+				want = 1
+			}
+			require.Equal(t, want, strings.Count(logs.String(), "route result is empty and force execute"), logs.String())
+			if tt.logged {
+				require.Contains(t, logs.String(), "service=com.foo.BarService")
+			}
+		})
+	}
+}
