@@ -45,6 +45,12 @@ func TestConfigure(t *testing.T) {
 		{"versioned consumer with port", "override://0.0.0.0:9091/org.a.Svc?configVersion=v2.7&side=consumer&timeout=6000", "", ""},
 		{"versioned provider side", "override://10.20.30.140:9091/org.a.Svc?configVersion=v2.7&side=provider&timeout=6000", "dubbo://10.20.30.140:9091/org.a.Svc?side=provider", "side=provider&timeout=6000"},
 		{"versioned side differs", "override://0.0.0.0/org.a.Svc?configVersion=v2.7&side=provider&timeout=6000", "", ""},
+		{"v3 provider side, no port check", "override://0.0.0.0/org.a.Svc?configVersion=v3.0&side=provider&timeout=6000", "dubbo://10.20.30.140:9091/org.a.Svc?side=provider", "side=provider&timeout=6000"},
+		{"v3 other service", "override://0.0.0.0/org.b.Svc?configVersion=v3.0&side=provider&timeout=6000", "dubbo://10.20.30.140:9091/org.a.Svc?side=provider", ""},
+		{"v3 any service", "override://0.0.0.0/*?configVersion=v3.0&side=consumer&timeout=6000", "", "timeout=6000"},
+		{"v3 providerAddresses host entry", "override://0.0.0.0/*?configVersion=v3.0&side=consumer&providerAddresses=10.20.30.140&timeout=6000", "", "providerAddresses=10.20.30.140&timeout=6000"},
+		{"v3 providerAddresses any port entry", "override://0.0.0.0/*?configVersion=v3.0&side=consumer&providerAddresses=0.0.0.0:9091&timeout=6000", "", "providerAddresses=0.0.0.0:9091&timeout=6000"},
+		{"v3 providerAddresses other", "override://0.0.0.0/*?configVersion=v3.0&side=consumer&providerAddresses=10.20.30.14:9091&timeout=6000", "", ""},
 		{"absent adds missing only", "absent://0.0.0.0/org.a.Svc?timeout=3&retries=7", "", "retries=7"},
 		{"only anyhost changes nothing", "override://0.0.0.0/org.a.Svc?anyhost=true", "", "anyhost=true"},
 	}

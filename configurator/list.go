@@ -46,8 +46,13 @@ func FromURLs(urls []*common.URL, localHost string, logger *slog.Logger) []Confi
 				"protocol", u.Protocol(), "url", u)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return Less(out[i], out[j]) })
+	sortConfigurators(out)
 	return out
+}
+
+// sortConfigurators sorts cs by Less, stably.
+func sortConfigurators(cs []Configurator) {
+	sort.SliceStable(cs, func(i, j int) bool { return Less(cs[i], cs[j]) })
 }
 
 // Less orders configurators as Dubbo applies them: by the rule's host

@@ -1,6 +1,7 @@
 package configurator
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
@@ -36,12 +37,14 @@ type rule struct {
 
 	inert       bool   // enabled=false or no host: never applies
 	versioned   bool   // configVersion is set
+	v3          bool   // configVersion v3.x: Dubbo 3's checks
 	side        string // the rule's side param
 	providers   string // providerAddresses
 	application string // application param, else the rule's username
 	conditions  []condition
 	params      map[string]string // what is applied; never modified
 	paramsEmpty bool
+	match       *Match // Dubbo 3's match condition of a YAML rule; nil when none
 }
 
 func newRule(u *common.URL, localHost string) rule {
@@ -50,6 +53,7 @@ func newRule(u *common.URL, localHost string) rule {
 		localHost: localHost,
 		inert:     !u.ParamBool(common.EnabledKey, true) || u.Host() == "",
 		versioned: u.Has(configVersionKey),
+		v3:        strings.HasPrefix(u.ParamOr(configVersionKey, ""), "v3"),
 		side:      u.ParamOr(common.SideKey, ""),
 		providers: u.ParamOr(providerAddressKey, ""),
 	}
@@ -86,6 +90,17 @@ func (r *rule) target(u *common.URL) (string, bool) {
 		if r.side == "" || targetSide != r.side {
 			return "", false
 		}
+		if r.v3 {
+			// Dubbo 3: no port checks; the rule's service must be the
+			// target's, or *.
+			if r.url.ServiceInterface() != common.AnyValue && r.url.ServiceKey() != u.ServiceKey() {
+				return "", false
+			}
+			if r.side == common.ConsumerSide {
+				return r.localHost, true
+			}
+			return u.Host(), true
+		}
 		switch {
 		case r.side == common.ConsumerSide && r.url.Port() == 0:
 			return r.localHost, true
@@ -120,8 +135,14 @@ func (r *rule) matches(h string, u *common.URL) bool {
 	if host := r.url.Host(); host != common.AnyHost && host != h {
 		return false
 	}
-	if r.providers != "" && !strings.Contains(r.providers, u.Address()) && !strings.Contains(r.providers, common.AnyHost) {
-		return false
+	if r.providers != "" {
+		if r.v3 {
+			if !v3ProviderAddress(r.providers, u) {
+				return false
+			}
+		} else if !strings.Contains(r.providers, u.Address()) && !strings.Contains(r.providers, common.AnyHost) {
+			return false
+		}
 	}
 	if r.application != "" && r.application != common.AnyValue &&
 		r.application != u.ParamOr(common.ApplicationKey, u.Username()) {
@@ -132,6 +153,13 @@ func (r *rule) matches(h string, u *common.URL) bool {
 			return false
 		}
 	}
+	if r.match != nil {
+		addr := h
+		if h == u.Host() {
+			addr = u.Address()
+		}
+		return r.match.Matches(addr, u)
+	}
 	return true
 }
 
@@ -139,4 +167,17 @@ func (r *rule) matches(h string, u *common.URL) bool {
 func (r *rule) applies(u *common.URL) bool {
 	h, ok := r.target(u)
 	return ok && !r.paramsEmpty && r.matches(h, u)
+}
+
+// v3ProviderAddress is Dubbo 3's providerAddresses test: an entry equal to
+// the target's address or host, 0.0.0.0, 0.0.0.0:* or 0.0.0.0:<its port>.
+func v3ProviderAddress(list string, u *common.URL) bool {
+	anyPort := common.AnyHost + ":" + strconv.Itoa(u.Port())
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == u.Address() || e == u.Host() || e == common.AnyHost || e == common.AnyHost+":*" || e == anyPort {
+			return true
+		}
+	}
+	return false
 }
