@@ -2,6 +2,7 @@ package dubbo
 
 import (
 	"context"
+	"net"
 	"sort"
 	"strconv"
 	"sync"
@@ -98,10 +99,16 @@ type helloImpl struct{}
 func (helloImpl) SayHello(name string) (string, error) { return "Hello " + name, nil }
 
 // BenchmarkLoopback measures fleet → fleet calls over loopback TCP with 1,
-// 32 and 128 concurrent callers on one shared connection: calls/s, and the
-// p50 and p99 latency of a call.
+// 32 and 128 concurrent callers on one shared connection: calls/s, the p50
+// and p99 latency of a call, the process CPU per call, and the write(2) and
+// read(2) calls per call of each end (counted on the net.Conn of the
+// consumer, c-, and of the provider, p-).
 func BenchmarkLoopback(b *testing.B) {
-	server, client := newProto(b), newProto(b)
+	var consumer, provider ioCounts
+	server := New(WithLogger(quietLogger()), WithGracePeriod(2*time.Second), withListen(provider.listen))
+	b.Cleanup(server.Destroy)
+	client := New(WithLogger(quietLogger()), WithDialer(consumer.dial))
+	b.Cleanup(client.Destroy)
 	u := exportImpl(b, server, common.MustParse("dubbo://127.0.0.1:0/org.apache.dubbo.demo.DemoService?timeout=5000"), helloImpl{}).URL()
 	inv := refer(b, client, u)
 	inv0 := protocol.NewInvocation("sayHello", "world").WithParameterTypes("java.lang.String")
@@ -110,9 +117,75 @@ func BenchmarkLoopback(b *testing.B) {
 	}
 	for _, callers := range []int{1, 32, 128} {
 		b.Run("callers="+strconv.Itoa(callers), func(b *testing.B) {
+			c0, p0 := consumer.snapshot(), provider.snapshot()
 			runCallers(b, callers, func() error { return inv.Invoke(context.Background(), inv0).Error() })
+			c1, p1 := consumer.snapshot(), provider.snapshot()
+			n := float64(b.N)
+			b.ReportMetric(float64(c1.writes-c0.writes)/n, "c-writes/call")
+			b.ReportMetric(float64(c1.reads-c0.reads)/n, "c-reads/call")
+			b.ReportMetric(float64(p1.writes-p0.writes)/n, "p-writes/call")
+			b.ReportMetric(float64(p1.reads-p0.reads)/n, "p-reads/call")
 		})
 	}
+}
+
+// withListen sets the function provider servers listen with.
+func withListen(listen func(network, address string) (net.Listener, error)) Option {
+	return func(o *options) { o.listen = listen }
+}
+
+// ioCounts counts the Write and Read calls on the connections of one end.
+// Each is one write(2) or read(2): a net.Conn's Write writes everything
+// in one system call unless the socket buffer is full.
+type ioCounts struct{ writes, reads atomic.Int64 }
+
+type ioSnapshot struct{ writes, reads int64 }
+
+func (c *ioCounts) snapshot() ioSnapshot { return ioSnapshot{c.writes.Load(), c.reads.Load()} }
+
+func (c *ioCounts) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: nc, counts: c}, nil
+}
+
+func (c *ioCounts) listen(network, address string) (net.Listener, error) {
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		return nil, err
+	}
+	return &countingListener{Listener: ln, counts: c}, nil
+}
+
+type countingListener struct {
+	net.Listener
+	counts *ioCounts
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: nc, counts: l.counts}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	counts *ioCounts
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.counts.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	c.counts.reads.Add(1)
+	return c.Conn.Read(b)
 }
 
 // runCallers makes b.N calls from callers goroutines and reports calls/s,

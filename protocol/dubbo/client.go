@@ -280,7 +280,7 @@ func (c *client) close() {
 		cancel()
 	}
 	if cur != nil {
-		_ = cur.nc.Close()
+		cur.close()
 	}
 	c.wg.Wait()
 }

@@ -85,7 +85,7 @@ func (cc *clientConn) serve() error {
 		cc.heartbeat(stop)
 	}()
 	err := cc.read()
-	_ = cc.nc.Close()
+	cc.close()
 	close(stop)
 	wg.Wait()
 
@@ -190,7 +190,7 @@ func (cc *clientConn) heartbeat(stop <-chan struct{}) {
 		if timeout > 0 && sinceRead > timeout {
 			cc.c.logger().Warn("no data from provider within heartbeat timeout: reconnecting",
 				"address", cc.c.addr, "timeout", timeout)
-			_ = cc.nc.Close()
+			cc.close()
 			return
 		}
 		if sinceRead > interval || sinceWrite > interval {

@@ -159,6 +159,8 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		}
 		return protocol.NewResult(nil, nil)
 	}
+	cc.inflight.Add(1)
+	defer cc.inflight.Add(-1)
 	cl, ok := cc.register(req.ID)
 	if !ok {
 		return i.fail(protocol.KindNetwork, method, "connection closed", nil)

@@ -14,6 +14,8 @@ type options struct {
 	logger *slog.Logger
 	dial   func(ctx context.Context, network, address string) (net.Conn, error)
 	grace  time.Duration
+	// listen opens provider listeners (net.Listen unless a test sets it).
+	listen func(network, address string) (net.Listener, error)
 
 	readBudget int64
 }

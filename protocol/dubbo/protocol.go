@@ -78,6 +78,9 @@ func New(opts ...Option) *Protocol {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.listen == nil {
+		o.listen = net.Listen
+	}
 	if o.dial == nil {
 		d := &net.Dialer{KeepAlive: 30 * time.Second}
 		o.dial = d.DialContext

@@ -72,7 +72,7 @@ func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := p.opts.listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *server) accept() {
 func (s *server) serve(sc *serverConn) {
 	defer s.readers.Done()
 	defer func() {
-		_ = sc.nc.Close()
+		sc.close()
 		s.mu.Lock()
 		delete(s.conns, sc)
 		s.mu.Unlock()
@@ -164,6 +164,7 @@ func (s *server) serve(sc *serverConn) {
 			}
 			continue
 		}
+		sc.inflight.Add(1)
 		s.dispatch(sc, req)
 	}
 }
@@ -191,6 +192,7 @@ func (s *server) dispatch(sc *serverConn, req *Request) {
 				"Server side(%s,%d) thread pool is exhausted, detail msg:Thread pool is EXHAUSTED! Thread Name: fleet-dubbo, Pool Size: %d (active: %d), in %s!",
 				hostOf(sc.local), s.port, cap(s.sem), len(s.sem), sc.local)}, false)
 		}
+		sc.inflight.Add(-1)
 		return
 	}
 	s.mu.Lock()
@@ -201,6 +203,7 @@ func (s *server) dispatch(sc *serverConn, req *Request) {
 			s.respond(sc, &Response{ID: req.ID, Status: StatusServiceError,
 				ErrorMessage: "provider is shutting down: " + sc.local}, false)
 		}
+		sc.inflight.Add(-1)
 		return
 	}
 	s.handlers.Add(1)
@@ -274,6 +277,7 @@ func exportKeyOf(req *Request, port int) string {
 // handle serves one call on a worker slot.
 func (s *server) handle(sc *serverConn, req *Request) {
 	defer func() {
+		sc.inflight.Add(-1)
 		<-s.sem
 		s.handlers.Done()
 	}()
@@ -411,7 +415,7 @@ func (s *server) close(grace time.Duration) {
 	s.cancel()
 	s.mu.Lock()
 	for sc := range s.conns {
-		_ = sc.nc.Close()
+		sc.close()
 	}
 	close(s.jobs)
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package dubbo
 
 import (
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,23 +14,41 @@ var clockBase = time.Now()
 
 func nanotime() int64 { return int64(time.Since(clockBase)) }
 
+// maxSpare is the largest batch buffer a transport keeps for reuse.
+const maxSpare = 256 << 10
+
 // transport is one TCP connection's write side, with the stamps the
-// heartbeat logic reads. Writes are batched: a writer that finds no flush
-// in progress writes everything queued so far (its own frame and those
-// queued while it wrote) in as few syscalls as there are batches; others
-// queue their frame and return. A write error is sticky and reported to
-// every later writer; the reader notices the dead connection on its own.
+// heartbeat logic reads.
+//
+// Writes are coalesced without a goroutine of their own: a writer that
+// finds no flush in progress becomes the flusher and writes at once;
+// frames queued meanwhile by other writers are gathered, copied one after
+// another into one buffer, and written by the flusher in one write(2) per
+// batch (the others return as soon as their frame is queued, so a frame is
+// never interleaved with another). When other calls are in flight on the
+// connection (inflight > 1) the flusher first yields its processor once, so
+// that callers already runnable (woken together by the reader) queue their
+// frames into the same batch; a lone call (c=1) is written at once.
+//
+// A write error is sticky: the connection is closed, which makes its reader
+// fail every pending call at once, including those whose frames were
+// queued behind the failed write (they are dropped). After close nothing
+// more is written.
 type transport struct {
 	nc net.Conn // immutable
 
 	lastRead  atomic.Int64 // nanotime of the last frame read
 	lastWrite atomic.Int64 // nanotime of the last batch written
+	// inflight counts the calls in progress on the connection (a
+	// consumer's calls sent and not answered, a provider's requests read
+	// and not answered): a hint that more frames are coming.
+	inflight atomic.Int32
 
 	mu       sync.Mutex // guards the fields below
 	queued   []byte     // frames waiting for the flusher
 	spare    []byte     // the previous batch's buffer, for reuse
 	flushing bool
-	err      error // first write error
+	err      error // first write error, or errConnClosed after close
 }
 
 func newTransport(nc net.Conn) *transport {
@@ -41,7 +60,9 @@ func newTransport(nc net.Conn) *transport {
 }
 
 // write queues frame (copied) and flushes unless another writer is
-// flushing. It returns the connection's write error, if any is known.
+// flushing. It returns the connection's write error, if any is known; a
+// nil error means the frame was written or queued behind a flush in
+// progress.
 func (t *transport) write(frame []byte) error {
 	t.mu.Lock()
 	if t.err != nil {
@@ -55,28 +76,51 @@ func (t *transport) write(frame []byte) error {
 		return nil
 	}
 	t.flushing = true
+	if t.inflight.Load() > 1 {
+		t.mu.Unlock()
+		runtime.Gosched() // let runnable writers join this batch
+		t.mu.Lock()
+	}
 	var err error
 	for len(t.queued) > 0 && t.err == nil {
 		batch := t.queued
 		t.queued = t.spare[:0]
+		t.spare = nil
 		t.mu.Unlock()
 		_, err = t.nc.Write(batch)
 		t.lastWrite.Store(nanotime())
 		t.mu.Lock()
-		if err != nil {
+		if err != nil && t.err == nil {
 			t.err = err
 			t.queued = nil
+			_ = t.nc.Close() // the reader fails the calls pending
 		}
-		if cap(batch) <= 256<<10 {
+		if cap(batch) <= maxSpare && t.err == nil {
 			t.spare = batch[:0]
-		} else {
-			t.spare = nil
 		}
 	}
 	t.flushing = false
 	err = t.err
+	if err != nil {
+		t.queued, t.spare = nil, nil
+	}
 	t.mu.Unlock()
 	return err
+}
+
+// close closes the connection: frames queued and not yet written are
+// dropped, and every later write fails.
+func (t *transport) close() {
+	t.mu.Lock()
+	if t.err == nil {
+		t.err = errConnClosed
+	}
+	t.queued = nil
+	if !t.flushing {
+		t.spare = nil
+	}
+	t.mu.Unlock()
+	_ = t.nc.Close()
 }
 
 // idle returns how long ago the last read and the last write happened.
