@@ -256,5 +256,4 @@ func readFrame(t *testing.T, c net.Conn) []byte {
 	return body
 }
 
-
 var zkWorld = zk.WorldACL(zk.PermAll)
