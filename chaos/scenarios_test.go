@@ -3,13 +3,20 @@ package chaos
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/protocol"
 )
 
 // group is a fresh root node for one test.
@@ -122,3 +129,197 @@ func TestProviderFrozen(t *testing.T) {
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
 }
 
+// consumerNodes are the consumer nodes registered under root and their
+// sessions.
+func consumerNodes(t *testing.T, z *zkServer, c *zk.Conn, root string) map[string]int64 {
+	t.Helper()
+	path := "/" + root + "/" + service + "/consumers"
+	names, _, err := c.Children(path)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	require.NoError(t, err, path)
+	out := map[string]int64{}
+	for _, n := range names {
+		ok, st, err := c.Exists(path + "/" + n)
+		if err == nil && ok {
+			out[n] = st.EphemeralOwner
+		}
+	}
+	return out
+}
+
+// TestZooKeeperRestarted: ZooKeeper is stopped for 20 s and started again
+// on its data; no call fails meanwhile, a provider started after the
+// restart gets traffic within 5 s, and the consumer's node is registered.
+func TestZooKeeperRestarted(t *testing.T) {
+	z := startZK(t)
+	root := group(t)
+	reg := registryURL(z, root, "&session=10000&timeout=5000&file.cache=false")
+	for _, name := range []string{"p1", "p2", "p3"} {
+		startProvider(t, reg, name)
+	}
+	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000&loadbalance=random")
+	obs := z.Client()
+	var before map[string]int64
+	require.Eventually(t, func() bool { before = consumerNodes(t, z, obs, root); return len(before) == 1 },
+		10*time.Second, 50*time.Millisecond, "the consumer is registered")
+	c.run(time.Second)
+
+	z.Stop()
+	down := c.mark()
+	c.run(20 * time.Second)
+	during := c.windowsFrom(down)
+	z.Start()
+	t.Logf("zookeeper down for %v; calls meanwhile: %d", 20*time.Second, sumCalls(during))
+	require.True(t, servedBy(during[len(during)-4:], "p1") && servedBy(during[len(during)-4:], "p3"),
+		"providers keep serving while ZooKeeper is down")
+
+	startProvider(t, reg, "p4") // registers once its session is up
+	windows, ok := c.waitServed("p4", 5*time.Second)
+	require.True(t, ok, "the provider added after the restart gets traffic within 5 s")
+	t.Logf("p4 served within %v", time.Duration(windows)*consumerWindow)
+
+	var after map[string]int64
+	require.Eventually(t, func() bool { after = consumerNodes(t, z, obs, root); return len(after) == 1 }, 10*time.Second, 50*time.Millisecond,
+		"the consumer is registered after the restart")
+	for name, owner := range after {
+		t.Logf("consumer node after the restart: session %#x (before: %#x)", owner, before[name])
+	}
+	c.run(time.Second)
+	total := c.quit()
+	summary(t, "zookeeper restarted", total, "0 failed calls; a new provider served within 5 s")
+	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+}
+
+func sumCalls(ws []report) int {
+	n := 0
+	for _, w := range ws {
+		n += w.Calls
+	}
+	return n
+}
+
+// TestSessionExpired: the consumer's ZooKeeper session expires (ended
+// from a second connection, as ZooKeeper ends a session that timed out);
+// the consumer registers again on a new session and subscribes again, no
+// call fails (in particular none for want of a provider), and a provider
+// added afterwards gets traffic, so the new watches work.
+func TestSessionExpired(t *testing.T) {
+	z := startZK(t)
+	root := group(t)
+	reg := registryURL(z, root, "&session=4000&timeout=5000&file.cache=false")
+	for _, name := range []string{"p1", "p2", "p3"} {
+		startProvider(t, reg, name)
+	}
+	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000&loadbalance=random")
+	obs := z.Client()
+	var before map[string]int64
+	require.Eventually(t, func() bool { before = consumerNodes(t, z, obs, root); return len(before) == 1 },
+		10*time.Second, 50*time.Millisecond, "the consumer is registered")
+	c.run(time.Second)
+
+	c.command("expire")
+	c.wait("expired", func() bool { return len(c.expired) > 0 })
+	require.Empty(t, c.expired[0].Errs, "the session was ended")
+	require.Eventually(t, func() bool {
+		now := consumerNodes(t, z, obs, root)
+		for name, owner := range now {
+			if owner != 0 && owner != before[name] {
+				return len(now) == 1
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the consumer registers again on a new session")
+	require.Eventually(t, func() bool {
+		return len(c.stderr.matching("zookeeper session expired; re-registering and re-subscribing")) == 1
+	}, 10*time.Second, 50*time.Millisecond, "the registry saw the expiry")
+
+	startProvider(t, reg, "p4")
+	windows, ok := c.waitServed("p4", 5*time.Second)
+	require.True(t, ok, "a provider added after the expiry gets traffic: the consumer subscribed again")
+	t.Logf("p4 served within %v", time.Duration(windows)*consumerWindow)
+
+	total := c.quit()
+	summary(t, "session expired", total, "0 failed calls, none for want of a provider")
+	require.Zero(t, total.Fail[protocol.KindNoProvider.String()], "no window of no provider: %q", total.Errs)
+	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+}
+
+// TestConsumerStartsWhileZooKeeperDown: a consumer started while ZooKeeper
+// is down refers the service from the disk snapshot an earlier run left;
+// its first call succeeds and no call fails.
+func TestConsumerStartsWhileZooKeeperDown(t *testing.T) {
+	z := startZK(t)
+	root := group(t)
+	snapshot := filepath.Join(t.TempDir(), "registry.cache")
+	for _, name := range []string{"p1", "p2", "p3"} {
+		startProvider(t, registryURL(z, root, "&session=10000&timeout=5000&file.cache=false"), name)
+	}
+	// The consumer waits at most 1 s for a session per registry call.
+	reg := registryURL(z, root, "&session=10000&timeout=1000&file="+snapshot)
+	first := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000")
+	require.True(t, first.ready.FirstOK, "first run: %q", first.ready.Errs)
+	first.run(500 * time.Millisecond)
+	require.Zero(t, first.quit().failed())
+	_, err := os.Stat(snapshot)
+	require.NoError(t, err, "the first run left a snapshot")
+
+	z.Stop()
+	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000")
+	t.Logf("refer took %.0f ms with ZooKeeper down", c.ready.ReferMs)
+	require.True(t, c.ready.FirstOK, "the first call succeeds: %q", c.ready.Errs)
+	c.run(2 * time.Second)
+	ws := c.windowsFrom(0)
+	require.True(t, servedBy(ws, "p1") && servedBy(ws, "p2") && servedBy(ws, "p3"), "every provider of the snapshot serves")
+	require.NotEmpty(t, c.stderr.matching("subscribe failed; using the snapshot's lists"), "the snapshot was used")
+	total := c.quit()
+	summary(t, "consumer started while zookeeper down", total, "first call succeeds; 0 failed calls")
+	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+}
+
+// TestGarbageInRegistry: a malformed provider URL, a route:// rule that
+// does not parse and an override:// with a bad value are written into
+// ZooKeeper under a live service; calls continue without a failure and
+// each bad node is logged once, with its reason.
+func TestGarbageInRegistry(t *testing.T) {
+	z := startZK(t)
+	root := group(t)
+	reg := registryURL(z, root, "&session=4000&timeout=5000&file.cache=false")
+	for _, name := range []string{"p1", "p2", "p3"} {
+		startProvider(t, reg, name)
+	}
+	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000")
+	c.run(time.Second)
+
+	obs := z.Client()
+	badProvider := "dubbo://127.0.0.1:notaport/" + service + "?interface=" + service
+	badRoute := "route://0.0.0.0/" + service + "?category=routers&router=condition&enabled=true&force=true&rule=" +
+		url.QueryEscape("host ! 127.0.0.1 => host = 127.0.0.1")
+	badOverride := "override://0.0.0.0/" + service + "?category=configurators&enabled=true&timeout=-1"
+	base := "/" + root + "/" + service
+	for _, n := range []struct{ category, url string }{
+		{"providers", badProvider}, {"routers", badRoute}, {"configurators", badOverride},
+	} {
+		_, err := obs.Create(base+"/"+n.category+"/"+url.QueryEscape(n.url), nil, 0, zk.WorldACL(zk.PermAll))
+		require.NoError(t, err, n.category)
+	}
+	garbage := c.mark()
+	c.run(3 * time.Second)
+	after := c.windowsFrom(garbage)
+	require.True(t, servedBy(after[len(after)-4:], "p1") && servedBy(after[len(after)-4:], "p2") &&
+		servedBy(after[len(after)-4:], "p3"), "every provider keeps serving")
+
+	logged := map[string][]string{
+		"malformed provider url": c.stderr.matching("skipping a registry node that is not a URL", "notaport"),
+		"bad route":              c.stderr.matching("router skipped: rule does not parse", "Illegal route rule"),
+		"bad override":           c.stderr.matching("bad URL parameter", "timeout", "not positive"),
+	}
+	for what, lines := range logged {
+		require.Len(t, lines, 1, "%s logged once with its reason", what)
+		t.Logf("%s: %s", what, lines[0])
+	}
+	total := c.quit()
+	summary(t, "garbage in the registry", total, "0 failed calls; each bad node logged once")
+	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+}
