@@ -56,7 +56,8 @@ type ConfigCenter interface {
 	// is read again and its state delivered when it changed meanwhile.
 	//
 	// Calls of fn for one watch never overlap and arrive in order; the same
-	// state is not delivered twice in a row. fn must not block for long
+	// state is not delivered twice in a row. A center that polls (Nacos)
+	// may skip a state that lasted less than its period. fn must not block for long
 	// and must not call stop. stop ends the watch: once it returns fn is
 	// not called again. Watching the same key twice gives two watches.
 	Watch(key, group string, fn func(Event)) (stop func(), err error)
