@@ -1,0 +1,34 @@
+// Package metrics records RPC metrics in Prometheus form, with Apache Dubbo
+// 3's metric names and labels, so fleet consumers and providers show on the
+// dashboards Java Dubbo fills.
+//
+// A Metrics value holds the collectors and its own Prometheus registry;
+// ConsumerFilter and ProviderFilter are protocol.Filters that record each
+// call, and Handler serves the text exposition format. Metric names follow
+// Java Dubbo's MetricsKey with the side in place of %s and dots as
+// underscores:
+//
+//	dubbo_<side>_requests_total                           every call
+//	dubbo_<side>_requests_succeed_total                   succeeded
+//	dubbo_<side>_requests_failed_total                    failed, whatever the kind
+//	dubbo_<side>_requests_business_failed_total           KindBusiness
+//	dubbo_<side>_requests_timeout_total                   KindTimeout
+//	dubbo_<side>_requests_limit_total                     KindLimit
+//	dubbo_<side>_requests_failed_network_total            KindNetwork
+//	dubbo_<side>_requests_failed_service_unavailable_total KindNoProvider, KindForbidden
+//	dubbo_<side>_requests_failed_codec_total              KindSerialization
+//	dubbo_<side>_requests_unknown_failed_total            any other failure
+//	dubbo_<side>_requests_processing                      calls in flight (gauge)
+//	dubbo_<side>_rt_milliseconds                          latency histogram in milliseconds
+//
+// with the labels application_name, hostname, ip, interface, method, group
+// and version (Java's MetricsConstants tags). The method is the real method
+// of a generic call.
+//
+// The filters do not allocate on the call path: the label children of each
+// (invoker URL, method) are resolved once and cached. The consumer filter
+// belongs around a reference's cluster invoker (one count per call, as
+// Java's MetricsClusterFilter counts), the provider filter around an
+// exported invoker. The package imports only protocol and common from
+// fleet: no core package imports it.
+package metrics
