@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
@@ -23,6 +24,10 @@ import (
 
 // ErrClosed is returned by the methods of a closed NamingClient.
 var ErrClosed = errors.New("nacos: client closed")
+
+// ErrNotConnected is returned by a request made while no connection to a
+// server came up within its timeout.
+var ErrNotConnected = errors.New("nacos: not connected to a server")
 
 // ErrRefused is returned when the server answers a request without
 // success.
@@ -84,8 +89,14 @@ type NamingClient struct {
 	closed     bool
 	connected  bool
 
+	lastEvent atomic.Int64 // unix nanoseconds of the last connection event
+
 	closeOnce sync.Once
 }
+
+// eventQuiet is how long Close waits for no connection event before it
+// stops the SDK's event loop.
+const eventQuiet = 200 * time.Millisecond
 
 type registration struct {
 	service, group string
@@ -212,6 +223,9 @@ func (c *NamingClient) request(ctx context.Context, req rpc_request.IRequest, le
 	if closed {
 		return nil, ErrClosed
 	}
+	if err := c.waitConnected(ctx, ms); err != nil {
+		return nil, err
+	}
 	c.server.InjectSign(req, req.GetHeaders(), c.cfg.Client)
 	c.server.InjectSecurityInfo(req.GetHeaders())
 	resp, err := c.rpc.Request(req, ms)
@@ -225,6 +239,33 @@ func (c *NamingClient) request(ctx context.Context, req rpc_request.IRequest, le
 		return nil, fmt.Errorf("%w: code %d: %s", ErrRefused, resp.GetErrorCode(), resp.GetMessage())
 	}
 	return resp, nil
+}
+
+// waitConnected waits up to ms milliseconds (and ctx) for a connection.
+// The SDK's transport reads its connection without synchronisation while
+// it reconnects (a data race in v2.2.x); a request is only handed to it
+// once its status, an atomic, says a connection is up, which orders that
+// read after the write of the connection.
+func (c *NamingClient) waitConnected(ctx context.Context, ms int64) error {
+	if c.rpc.IsRunning() {
+		return nil
+	}
+	deadline := time.NewTimer(time.Duration(ms) * time.Millisecond)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !c.rpc.IsRunning() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.quit:
+			return ErrClosed
+		case <-deadline.C:
+			return ErrNotConnected
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // Register registers inst (made ephemeral) in service of group, adding it
@@ -564,6 +605,16 @@ func (c *NamingClient) Close() error {
 			case <-time.After(2 * time.Second):
 			}
 		}
+		// Each connection event is sent by a goroutine of its own to the
+		// SDK's event loop, which ends with ctx: a sender left behind would
+		// block for ever. Events still queued (a server that flapped) are
+		// taken before ctx ends: wait until none came for a while.
+		// Shutdown itself may have queued one.
+		c.lastEvent.Store(max(c.lastEvent.Load(), time.Now().UnixNano()))
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) && time.Since(time.Unix(0, c.lastEvent.Load())) < eventQuiet {
+			time.Sleep(eventQuiet / 4)
+		}
 		c.cancel()
 	})
 	return nil
@@ -573,6 +624,7 @@ func (c *NamingClient) Close() error {
 type connListener struct{ c *NamingClient }
 
 func (l connListener) OnConnected() {
+	l.c.lastEvent.Store(time.Now().UnixNano())
 	l.c.mu.Lock()
 	l.c.connected = true
 	closed := l.c.closed
@@ -588,6 +640,7 @@ func (l connListener) OnConnected() {
 }
 
 func (l connListener) OnDisConnect() {
+	l.c.lastEvent.Store(time.Now().UnixNano())
 	l.c.mu.Lock()
 	l.c.connected = false
 	closed := l.c.closed
