@@ -11,6 +11,7 @@ import (
 	// uses, as it would a SQL driver.
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	_ "github.com/fleetrpc/fleet/registry/memory"
+	_ "github.com/fleetrpc/fleet/registry/nacos"
 	_ "github.com/fleetrpc/fleet/registry/zookeeper"
 	_ "github.com/fleetrpc/fleet/router/condition"
 )
