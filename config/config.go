@@ -16,6 +16,8 @@ type Config struct {
 	Protocols   map[string]*ProtocolConfig `yaml:"protocols"`
 	Consumer    ConsumerConfig             `yaml:"consumer"`
 	Provider    ProviderConfig             `yaml:"provider"`
+	Metrics     MetricsConfig              `yaml:"metrics"`
+	Admin       AdminConfig                `yaml:"admin"`
 }
 
 // file is the document root.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/fleetrpc/fleet/cluster"
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/directory"
+	"github.com/fleetrpc/fleet/metrics"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/service"
 	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
@@ -29,10 +31,26 @@ type Runtime struct {
 	logger  *slog.Logger
 	localIP string
 
-	mu        sync.Mutex // guards the fields below
-	refs      []*Reference
-	exporters []protocol.Exporter
-	closed    bool
+	// Observability, all immutable: the metrics (nil when off) and the
+	// filters of references, attempts and services.
+	metrics        *metrics.Metrics
+	metricsErr     error
+	refFilters     []protocol.Filter
+	attemptFilters []protocol.Filter
+	serviceFilters []protocol.Filter
+
+	startOnce   sync.Once
+	startErr    error         // set once by start
+	metricsDone chan struct{} // closed when the metrics server stops; set once by start
+
+	mu         sync.Mutex // guards the fields below
+	refs       []*Reference
+	exporters  []protocol.Exporter
+	exported   []*exported
+	registries []*trackedRegistry
+	metricsSrv *http.Server
+	metricsLn  net.Listener
+	closed     bool
 }
 
 // RuntimeOption configures a Runtime.
@@ -42,6 +60,8 @@ type runtimeOptions struct {
 	logger  *slog.Logger
 	regOpts []regprotocol.Option
 	localIP string
+
+	refFilters, attemptFilters, serviceFilters []protocol.Filter
 }
 
 // WithRuntimeLogger sets the logger (default slog.Default()).
@@ -70,8 +90,24 @@ func NewRuntime(cfg *Config, opts ...RuntimeOption) *Runtime {
 	if o.localIP == "" {
 		o.localIP = LocalIP()
 	}
-	regOpts := append([]regprotocol.Option{regprotocol.WithLogger(o.logger)}, o.regOpts...)
-	return &Runtime{cfg: cfg, reg: regprotocol.New(regOpts...), logger: o.logger.With("component", "config"), localIP: o.localIP}
+	rt := &Runtime{cfg: cfg, logger: o.logger.With("component", "config"), localIP: o.localIP,
+		refFilters: o.refFilters, attemptFilters: o.attemptFilters, serviceFilters: o.serviceFilters}
+	rt.metrics, rt.metricsErr = newMetrics(cfg, o.localIP)
+	if rt.metrics != nil {
+		rt.refFilters = append([]protocol.Filter{rt.metrics.ConsumerFilter()}, rt.refFilters...)
+		rt.serviceFilters = append([]protocol.Filter{rt.metrics.ProviderFilter()}, rt.serviceFilters...)
+	}
+	// The runtime's own come first: options given by the caller win.
+	regOpts := []regprotocol.Option{regprotocol.WithLogger(o.logger), regprotocol.WithRegistryOpener(rt.openRegistry)}
+	if len(rt.attemptFilters) > 0 {
+		for _, name := range protocol.Protocols() {
+			if p, err := protocol.Get(name); err == nil {
+				regOpts = append(regOpts, regprotocol.WithProtocol(name, filteredProtocol{p: p, filters: rt.attemptFilters}))
+			}
+		}
+	}
+	rt.reg = regprotocol.New(append(regOpts, o.regOpts...)...)
+	return rt
 }
 
 // ErrClosed is returned by a closed Runtime.
@@ -108,6 +144,9 @@ func (rt *Runtime) Refer(ctx context.Context, name string, proxies ...any) (*Ref
 	if closed {
 		return nil, ErrClosed
 	}
+	if err := rt.start(); err != nil {
+		return nil, err
+	}
 
 	var (
 		invoker protocol.Invoker
@@ -121,6 +160,7 @@ func (rt *Runtime) Refer(ctx context.Context, name string, proxies ...any) (*Ref
 	if err != nil {
 		return nil, err
 	}
+	invoker = protocol.WithFilters(invoker, rt.refFilters...)
 	ref := NewReference(name, invoker)
 	for _, p := range proxies {
 		if err := ref.Bind(p); err != nil {
@@ -188,7 +228,7 @@ func (rt *Runtime) referDirect(rc *ReferenceConfig, urls []string, params map[st
 			destroyAll()
 			return nil, fmt.Errorf("config: reference %s: refer %s: %w", rc.Name, u, err)
 		}
-		invokers = append(invokers, inv)
+		invokers = append(invokers, protocol.WithFilters(inv, rt.attemptFilters...))
 	}
 	c, err := cluster.Get(consumer.ParamOr(common.ClusterKey, common.DefaultCluster))
 	if err != nil {
@@ -244,6 +284,9 @@ func (rt *Runtime) Export(ctx context.Context, name string, impl any) error {
 	if !ok {
 		return fmt.Errorf("config: no service %q in dubbo.provider.services (have %v)", name, sortedKeys(rt.cfg.Provider.Services))
 	}
+	if err := rt.start(); err != nil {
+		return err
+	}
 	protocols, err := rt.serviceProtocols(sc)
 	if err != nil {
 		return err
@@ -261,15 +304,19 @@ func (rt *Runtime) Export(ctx context.Context, name string, impl any) error {
 		// service locally, so a second registry would export it twice.
 		return fmt.Errorf("config: service %s: exporting one service into %d registries is not supported yet; set registry-ids to one", name, len(regURLs))
 	}
+	record := &exported{name: name}
 	for _, pc := range protocols {
 		u, err := rt.providerURL(sc, pc, impl)
 		if err != nil {
 			return err
 		}
-		svc, err := service.New(u, impl)
+		record.key = u.ServiceKey()
+		record.urls = append(record.urls, u)
+		raw, err := service.New(u, impl)
 		if err != nil {
 			return fmt.Errorf("config: service %s: %w", name, err)
 		}
+		svc := rt.wrapService(raw)
 		var exps []protocol.Exporter
 		if len(regURLs) == 0 {
 			p, err := protocol.Get(u.Protocol())
@@ -296,6 +343,9 @@ func (rt *Runtime) Export(ctx context.Context, name string, impl any) error {
 		rt.exporters = append(rt.exporters, exps...)
 		rt.mu.Unlock()
 	}
+	rt.mu.Lock()
+	rt.exported = append(rt.exported, record)
+	rt.mu.Unlock()
 	return nil
 }
 
@@ -406,6 +456,7 @@ func (rt *Runtime) Close() {
 		e.Unexport()
 	}
 	rt.reg.Destroy()
+	rt.stopServers()
 }
 
 func dedupe(names []string) []string {

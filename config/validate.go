@@ -35,6 +35,9 @@ func invalid(key, value, reason string) error {
 
 // validate checks every setting; the first problem is returned.
 func (c *Config) validate() error {
+	if err := c.validateObservability(); err != nil {
+		return err
+	}
 	for _, id := range sortedKeys(c.Registries) {
 		if err := c.Registries[id].validate("dubbo.registries." + id); err != nil {
 			return err
