@@ -6,6 +6,7 @@ import (
 
 	"github.com/fleetrpc/fleet/cluster"
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/configcenter"
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/router"
@@ -24,6 +25,13 @@ type options struct {
 	routers   []router.Router
 	mockFunc  cluster.MockFunc
 	timeout   time.Duration
+
+	// config center (governance.go)
+	center      configcenter.ConfigCenter
+	centerURL   *common.URL
+	noCenter    bool
+	ruleWait    time.Duration
+	ruleWaitSet bool
 }
 
 // WithLogger sets the logger; nil means slog.Default().

@@ -45,6 +45,8 @@ type Protocol struct {
 	refs       map[*directory.RegistryDirectory]rpc.Invoker
 	exports    map[*exporter]struct{}
 	destroyed  bool
+
+	centers centers // the config centers opened (governance.go)
 }
 
 // New returns a Protocol. It opens nothing until the first Refer or Export.
@@ -62,6 +64,9 @@ func New(opts ...Option) *Protocol {
 	}
 	if p.opts.timeout <= 0 {
 		p.opts.timeout = 5 * time.Second
+	}
+	if !p.opts.ruleWaitSet {
+		p.opts.ruleWait = DefaultRuleWait
 	}
 	p.logger = p.opts.logger
 	if p.logger == nil {
@@ -159,12 +164,17 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 
 	var dir *directory.RegistryDirectory
 	var subscribedOK bool
+	var gov *governance // rules from the config center; nil without one
+	var listener registry.NotifyListener
 	dopts := []directory.Option{
 		directory.WithLogger(p.opts.logger),
 		directory.WithRegistryURL(shown),
 		directory.WithRouters(p.builtinRouters()...),
 		directory.WithGroupCluster(p.joinGroup),
 		directory.WithOnDestroy(func() {
+			if gov != nil {
+				gov.close()
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), p.opts.timeout)
 			defer cancel()
 			if register {
@@ -173,7 +183,7 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 				}
 			}
 			if subscribedOK {
-				if err := reg.Unsubscribe(ctx, subscribed, dir); err != nil {
+				if err := reg.Unsubscribe(ctx, subscribed, listener); err != nil {
 					p.logger.Warn("unsubscribe failed", "service", key, "registry", shown, "error", err)
 				}
 			}
@@ -194,11 +204,19 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 			return nil, fmt.Errorf("refer %s: register consumer in %s: %w", key, shown, err)
 		}
 	}
-	if err := reg.Subscribe(ctx, subscribed, dir); err != nil {
+	listener = dir
+	if cc := p.configCenter(regURL); cc != nil {
+		gov = newGovernance(cc, dir, consumer, p.logger)
+		listener = &governedListener{dir: dir, g: gov}
+	}
+	if err := reg.Subscribe(ctx, subscribed, listener); err != nil {
 		dir.Destroy()
 		return nil, fmt.Errorf("refer %s: subscribe in %s: %w", key, shown, err)
 	}
 	subscribedOK = true
+	if gov != nil {
+		gov.wait(ctx, p.opts.ruleWait)
+	}
 	invoker := cl.Join(dir)
 
 	p.mu.Lock()
@@ -281,4 +299,5 @@ func (p *Protocol) Destroy() {
 			p.logger.Warn("close registry failed", "registry", r.URL(), "error", err)
 		}
 	}
+	p.closeConfigCenters()
 }
