@@ -242,3 +242,65 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkBatchWrite compares the two ways of writing a batch of frames
+// in one system call over loopback TCP: copying them into one buffer and
+// calling Write (what transport does), or net.Buffers (writev) over the
+// frames where they lie. A batch is 16 frames of the given size.
+func BenchmarkBatchWrite(b *testing.B) {
+	for _, size := range []int{256, 4 << 10, 32 << 10} {
+		frames := make([][]byte, 16)
+		for i := range frames {
+			frames[i] = make([]byte, size)
+		}
+		for _, mode := range []string{"copy", "writev"} {
+			b.Run(mode+"/frame="+strconv.Itoa(size), func(b *testing.B) {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer ln.Close()
+				drained := make(chan struct{})
+				go func() {
+					defer close(drained)
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					defer c.Close()
+					buf := make([]byte, 256<<10)
+					for {
+						if _, err := c.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+				c, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				var batch []byte
+				var bufs net.Buffers
+				b.SetBytes(int64(16 * size))
+				b.ReportAllocs()
+				for b.Loop() {
+					if mode == "copy" {
+						batch = batch[:0]
+						for _, f := range frames {
+							batch = append(batch, f...)
+						}
+						_, err = c.Write(batch)
+					} else {
+						bufs = append(bufs[:0], frames...)
+						_, err = bufs.WriteTo(c)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				_ = c.Close()
+				<-drained
+			})
+		}
+	}
+}

@@ -12,10 +12,21 @@ import (
 // errConnClosed fails the calls pending on a connection that ends.
 var errConnClosed = errors.New("connection closed")
 
-// call is one request waiting for its response.
+// call is one request waiting for its response. Calls are pooled: the
+// reader signals done exactly once for a call it took from pending (and
+// never for one the caller removed), and the caller returns it to the pool
+// only after that signal or after removing it.
 type call struct {
-	done chan struct{} // closed by the reader once resp is set
+	done chan struct{} // capacity 1: receives once the reader set resp
 	resp Response
+}
+
+var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+
+// release returns cl to the pool.
+func (cl *call) release() {
+	cl.resp = Response{}
+	callPool.Put(cl)
 }
 
 // clientConn is one consumer connection: the transport, the calls pending
@@ -37,10 +48,11 @@ func newClientConn(c *client, nc net.Conn) *clientConn {
 
 // register adds a pending call for id; false when the connection ended.
 func (cc *clientConn) register(id int64) (*call, bool) {
-	cl := &call{done: make(chan struct{})}
+	cl := callPool.Get().(*call)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if cc.closed {
+		callPool.Put(cl)
 		return nil, false
 	}
 	cc.pending[id] = cl
@@ -97,13 +109,14 @@ func (cc *clientConn) serve() error {
 	msg := fmt.Sprintf("channel %s -> %s is inactive: %v", cc.nc.LocalAddr(), cc.nc.RemoteAddr(), err)
 	for _, cl := range pending {
 		cl.resp = Response{Status: StatusChannelInactive, ErrorMessage: msg}
-		close(cl.done)
+		cl.done <- struct{}{}
 	}
 	return err
 }
 
 func (cc *clientConn) read() error {
 	fr := NewFrameReader(cc.nc, cc.c.payload, cc.nc.LocalAddr().String()+" -> "+cc.nc.RemoteAddr().String())
+	strs := &strTable{}
 	for {
 		h, body, err := fr.ReadFrame()
 		if err != nil {
@@ -112,7 +125,7 @@ func (cc *clientConn) read() error {
 				// An over-limit response fails its call; the stream goes on.
 				if cl := cc.take(h.ID); cl != nil {
 					cl.resp = Response{ID: h.ID, Status: StatusClientError, ErrorMessage: perr.Error()}
-					close(cl.done)
+					cl.done <- struct{}{}
 				}
 				continue
 			}
@@ -133,10 +146,10 @@ func (cc *clientConn) read() error {
 		if cl == nil {
 			continue // timed out or cancelled meanwhile
 		}
-		if err := DecodeResponseBody(h, body, &cl.resp); err != nil {
+		if err := decodeResponse(h, body, &cl.resp, strs, true); err != nil {
 			cl.resp = Response{ID: h.ID, Status: StatusClientError, ErrorMessage: err.Error()}
 		}
-		close(cl.done)
+		cl.done <- struct{}{}
 	}
 }
 

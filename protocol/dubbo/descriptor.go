@@ -2,8 +2,11 @@ package dubbo
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	hessian "github.com/apache/dubbo-go-hessian2"
@@ -225,4 +228,49 @@ func descToJavaName(tok string) string {
 		name = base
 	}
 	return name + strings.Repeat("[]", dims)
+}
+
+// descCache holds the descriptors of the parameter type lists calls
+// declared, keyed by the names joined with commas: a call looks its list up
+// without allocating. The map is replaced whole on insert (readers take no
+// lock) and stops growing at maxDescs entries.
+var descCache struct {
+	mu sync.Mutex // serialises inserts
+	m  atomic.Pointer[map[string]string]
+}
+
+const maxDescs = 1024
+
+// paramDescCached is ParamDesc through descCache.
+func paramDescCached(types []string) string {
+	if len(types) == 0 {
+		return ""
+	}
+	var kb [256]byte
+	key := kb[:0]
+	for j, t := range types {
+		if j > 0 {
+			key = append(key, ',')
+		}
+		key = append(key, t...)
+	}
+	if m := descCache.m.Load(); m != nil {
+		if d, ok := (*m)[string(key)]; ok {
+			return d
+		}
+	}
+	d := ParamDesc(types)
+	descCache.mu.Lock()
+	defer descCache.mu.Unlock()
+	old := descCache.m.Load()
+	if old != nil && len(*old) >= maxDescs {
+		return d
+	}
+	next := make(map[string]string, 1)
+	if old != nil {
+		next = maps.Clone(*old)
+	}
+	next[string(key)] = d
+	descCache.m.Store(&next)
+	return d
 }

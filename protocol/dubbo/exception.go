@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 
-	hessian "github.com/apache/dubbo-go-hessian2"
 	"github.com/apache/dubbo-go-hessian2/java_exception"
 
 	"github.com/fleetrpc/fleet/protocol"
@@ -137,7 +136,7 @@ func ExceptionOf(err error) (class, message string) {
 // instance with an empty stack trace, a null cause and no suppressed
 // exceptions. It must be the first object written with e (it takes class
 // definition 0).
-func writeException(e *hessian.Encoder, err error) error {
+func writeException(e *encoder, err error) error {
 	class, msg := ExceptionOf(err)
 	var wrapped *genericError
 	fields := []string{"detailMessage", "stackTrace", "cause", "suppressedExceptions"}

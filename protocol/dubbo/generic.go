@@ -55,7 +55,8 @@ func (s *server) generic(e *exporter, inv *invocation) *Response {
 			class, msg := ExceptionOf(err)
 			return &Response{Status: StatusOK, Exception: &genericError{class: class, message: msg}}
 		}
-		return responseOf(res)
+		r := responseOf(res)
+		return &r
 	}
 	return &Response{Status: StatusOK, Value: Generalize(res.Value()), Attachments: res.Attachments()}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -22,24 +21,6 @@ const (
 	tagListFixed   byte = 'V'
 )
 
-// encoderPool recycles Hessian encoders (a buffer and a reference table
-// each). Pooling is a matter of allocation only: an encoder is reset before
-// it is reused, so nothing crosses from one frame to another.
-var encoderPool = sync.Pool{New: func() any { return hessian.NewEncoder() }}
-
-func getEncoder() *hessian.Encoder {
-	e := encoderPool.Get().(*hessian.Encoder)
-	e.ReuseBufferClean()
-	return e
-}
-
-func putEncoder(e *hessian.Encoder) {
-	if cap(e.Buffer()) > 64<<10 {
-		return // let a big buffer go
-	}
-	encoderPool.Put(e)
-}
-
 // getDecoder returns a decoder of b. Decoders are not pooled: the Hessian
 // library's Reset keeps the reference holders of earlier bodies, which
 // would make every later decode slower. Its read buffer is sized to the
@@ -51,7 +32,7 @@ func getDecoder(b []byte) *hessian.Decoder {
 // writeTypedList writes a typed fixed-length list as Java's Hessian2Output
 // does: 0x70+n for up to 7 elements, else 'V', then the type name, the
 // length (long form only) and the elements, each converted by elem.
-func writeTypedList(e *hessian.Encoder, typ string, rv reflect.Value, elem func(any) (any, error)) error {
+func writeTypedList(e *encoder, typ string, rv reflect.Value, elem func(any) (any, error)) error {
 	n := rv.Len()
 	if n <= 7 {
 		e.Append([]byte{tagListShort + byte(n)})
@@ -113,7 +94,7 @@ var collectionListTypes = map[string]string{
 // declared as java.util.List travel as java.util.ArrayList, slices declared
 // as Java arrays as Hessian typed arrays ("[string", "[object", "[int").
 // Anything else is written by the Hessian library as is.
-func writeArg(e *hessian.Encoder, tok string, v any) error {
+func writeArg(e *encoder, tok string, v any) error {
 	if v == nil {
 		e.Append([]byte{tagNull})
 		return nil
@@ -153,7 +134,7 @@ func writeArg(e *hessian.Encoder, tok string, v any) error {
 // written here without allocating; others (supplementary characters, which
 // Java writes as surrogate pairs, invalid UTF-8, longer strings in chunks)
 // by the Hessian library.
-func writeString(e *hessian.Encoder, s string) error {
+func writeString(e *encoder, s string) error {
 	n := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -194,59 +175,20 @@ func writeString(e *hessian.Encoder, s string) error {
 // bytes it took, and true. Anything else returns false: the caller leaves
 // it to the Hessian library.
 func readString(b []byte) (string, int, bool) {
-	if len(b) == 0 {
+	raw, n, ok := scanString(b)
+	if !ok {
 		return "", 0, false
 	}
-	var n, pos int
-	switch c := b[0]; {
-	case c == 'N':
-		return "", 1, true
-	case c <= 0x1f:
-		n, pos = int(c), 1
-	case c >= 0x30 && c <= 0x33:
-		if len(b) < 2 {
-			return "", 0, false
-		}
-		n, pos = int(c-0x30)<<8|int(b[1]), 2
-	case c == 'S':
-		if len(b) < 3 {
-			return "", 0, false
-		}
-		n, pos = int(b[1])<<8|int(b[2]), 3
-	default:
-		return "", 0, false
-	}
-	start := pos
-	for range n {
-		if pos >= len(b) {
-			return "", 0, false
-		}
-		c := b[pos]
-		switch {
-		case c < 0x80:
-			pos++
-		case c >= 0xc2 && c <= 0xdf:
-			pos += 2
-		case c >= 0xe0 && c <= 0xef:
-			if c == 0xed && pos+1 < len(b) && b[pos+1] >= 0xa0 {
-				return "", 0, false // a surrogate: Java's form of a supplementary character
-			}
-			pos += 3
-		default:
-			return "", 0, false
-		}
-	}
-	if pos > len(b) || !utf8.Valid(b[start:pos]) {
-		return "", 0, false
-	}
-	return string(b[start:pos]), pos, true
+	return string(raw), n, true
 }
+
+func validUTF8(b []byte) bool { return utf8.Valid(b) }
 
 // writeValue writes v with the Hessian library, except what Java's
 // Hessian2Output writes in another form the library does not use: a double
 // (the compact forms 5b–5f, as hessian-lite) and a nil pointer, slice or map
 // held in an interface (null).
-func writeValue(e *hessian.Encoder, v any) error {
+func writeValue(e *encoder, v any) error {
 	if isNil(v) {
 		e.Append([]byte{tagNull})
 		return nil
@@ -377,22 +319,6 @@ func toFloat64(v any) (any, error) {
 		return rv.Float(), nil
 	}
 	return nil, fmt.Errorf("cannot send %T as double", v)
-}
-
-// writeStringMap writes an untyped map ('H' … 'Z') of string keys, in the
-// order given.
-func writeAttachments(e *hessian.Encoder, keys []string, values []any) error {
-	e.Append([]byte{tagMap})
-	for i, k := range keys {
-		if err := writeString(e, k); err != nil {
-			return err
-		}
-		if err := writeValue(e, values[i]); err != nil {
-			return err
-		}
-	}
-	e.Append([]byte{tagEnd})
-	return nil
 }
 
 // decodeValue decodes the next value, turning a panic of the Hessian

@@ -34,8 +34,12 @@ type invoker struct {
 	sendTimeout bool
 	channel     string
 
-	next      atomic.Uint32 // round robin over clients
-	destroyed atomic.Bool
+	// The attachment values above, boxed once.
+	boxed struct{ path, iface, version, group, token any }
+
+	next        atomic.Uint32 // round robin over clients
+	destroyed   atomic.Bool
+	lastTimeout atomic.Pointer[boxedTimeout] // the timeout attachment of the last call
 }
 
 func newInvoker(p *Protocol, u *common.URL, payload int) *invoker {
@@ -45,13 +49,16 @@ func newInvoker(p *Protocol, u *common.URL, payload int) *invoker {
 		version = "0.0.0"
 	}
 	token, _ := u.Param(common.TokenKey)
-	return &invoker{
+	i := &invoker{
 		proto: p, url: u,
 		serviceKey: u.ServiceKey(), address: u.Address(),
 		path: iface, urlPath: u.Path(), iface: iface, version: version, group: u.Group(), token: token,
 		payload: payload, sendTimeout: u.ParamBool(SendTimeoutKey, true),
 		channel: "consumer -> " + u.Address(),
 	}
+	i.boxed.path, i.boxed.iface, i.boxed.version = i.urlPath, i.iface, i.version
+	i.boxed.group, i.boxed.token = i.group, i.token
+	return i
 }
 
 // URL implements protocol.Invoker.
@@ -112,12 +119,13 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 
 	req := Request{ID: i.proto.nextID(), TwoWay: !oneWay, Path: i.path, ServiceVersion: i.version, Method: method}
 	if types := inv.ParameterTypes(); types != nil {
-		req.Desc = ParamDesc(types)
+		req.Desc = paramDescCached(types)
 	} else {
 		req.Desc = argsDesc(inv.Arguments())
 	}
 	req.Args = inv.Arguments()
-	req.Attachments = i.attachments(inv, timeout)
+	var attBuf [8]protocol.Attachment
+	req.Attachments = i.appendAttachments(attBuf[:0], inv, timeout)
 
 	bp := framePool.Get().(*[]byte)
 	frame, err := EncodeRequest((*bp)[:0], &req, i.payload, i.channel)
@@ -136,8 +144,8 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		}
 	}()
 
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
+	timer := getTimer(timeout)
+	defer putTimer(timer)
 	c := i.clients[0]
 	if len(i.clients) > 1 {
 		c = i.clients[int(i.next.Add(1))%len(i.clients)]
@@ -166,24 +174,57 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		return i.fail(protocol.KindNetwork, method, "connection closed", nil)
 	}
 	if err := cc.write(frame); err != nil {
-		cc.remove(req.ID)
+		if cc.remove(req.ID) {
+			cl.release()
+		} else {
+			<-cl.done // the reader failed it meanwhile
+			cl.release()
+		}
 		return i.fail(protocol.KindNetwork, method, "send request", err)
 	}
 	select {
 	case <-cl.done:
 	case <-timer.C:
 		if cc.remove(req.ID) {
+			cl.release()
 			return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
 				"Invoke remote method timeout. method: %s, provider: %s, cause: no response within %v", method, i.address, timeout), nil)
 		}
 		<-cl.done
 	case <-ctx.Done():
 		if cc.remove(req.ID) {
+			cl.release()
 			return i.fail(protocol.KindTimeout, method, "", ctx.Err())
 		}
 		<-cl.done
 	}
-	return i.result(method, &cl.resp)
+	res := i.result(method, &cl.resp)
+	cl.release()
+	return res
+}
+
+// timerPool recycles the timers of calls.
+var timerPool sync.Pool
+
+// getTimer returns a timer firing after d.
+func getTimer(d time.Duration) *time.Timer {
+	if t, ok := timerPool.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+// putTimer stops t and returns it to the pool, drained whatever the
+// timer channel semantics of the main module's Go version.
+func putTimer(t *time.Timer) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	timerPool.Put(t)
 }
 
 // result turns a response into a Result.
@@ -207,25 +248,24 @@ func reservedKey(k string) bool {
 	return false
 }
 
-// attachments lists what the request carries: path, interface, version,
-// group (when set), token (when set), timeout (unless sendtimeout=false),
-// generic=true on generic calls, then the invocation's own attachments in
-// their order.
-func (i *invoker) attachments(inv protocol.Invocation, timeout time.Duration) []protocol.Attachment {
+// appendAttachments appends what the request carries to atts: path,
+// interface, version, group (when set), token (when set), timeout (unless
+// sendtimeout=false), generic=true on generic calls, then the invocation's
+// own attachments in their order. The invoker's own values are boxed once.
+func (i *invoker) appendAttachments(atts []protocol.Attachment, inv protocol.Invocation, timeout time.Duration) []protocol.Attachment {
 	own := inv.Attachments()
-	atts := make([]protocol.Attachment, 0, 6+len(own))
 	atts = append(atts,
-		protocol.Attachment{Key: "path", Value: i.urlPath},
-		protocol.Attachment{Key: "interface", Value: i.iface},
-		protocol.Attachment{Key: "version", Value: i.version})
+		protocol.Attachment{Key: "path", Value: i.boxed.path},
+		protocol.Attachment{Key: "interface", Value: i.boxed.iface},
+		protocol.Attachment{Key: "version", Value: i.boxed.version})
 	if i.group != "" {
-		atts = append(atts, protocol.Attachment{Key: "group", Value: i.group})
+		atts = append(atts, protocol.Attachment{Key: "group", Value: i.boxed.group})
 	}
 	if i.token != "" {
-		atts = append(atts, protocol.Attachment{Key: "token", Value: i.token})
+		atts = append(atts, protocol.Attachment{Key: "token", Value: i.boxed.token})
 	}
 	if i.sendTimeout {
-		atts = append(atts, protocol.Attachment{Key: "timeout", Value: formatMillis(timeout)})
+		atts = append(atts, protocol.Attachment{Key: "timeout", Value: i.timeoutValue(timeout)})
 	}
 	if protocol.IsGeneric(inv) {
 		if _, ok := inv.Attachment(common.GenericKey); !ok {
@@ -238,6 +278,24 @@ func (i *invoker) attachments(inv protocol.Invocation, timeout time.Duration) []
 		}
 	}
 	return atts
+}
+
+// boxedTimeout is a timeout attachment value, boxed.
+type boxedTimeout struct {
+	d time.Duration
+	v any
+}
+
+// timeoutValue returns the timeout attachment of d: the one of the last
+// call when it had the same timeout in ms (the usual case), else a new one.
+func (i *invoker) timeoutValue(d time.Duration) any {
+	d = d.Truncate(time.Millisecond)
+	if last := i.lastTimeout.Load(); last != nil && last.d == d {
+		return last.v
+	}
+	b := &boxedTimeout{d: d, v: formatMillis(d)}
+	i.lastTimeout.Store(b)
+	return b.v
 }
 
 func formatMillis(d time.Duration) string {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -233,5 +232,3 @@ func (p *Protocol) Destroy() {
 		inv.Destroy()
 	}
 }
-
-func portString(port int) string { return strconv.Itoa(port) }

@@ -43,23 +43,25 @@ func (r *Request) IsHeartbeat() bool { return r.Event && r.EventData == nil }
 // over limit (> 0) fails with a *PayloadError naming channel; dst is then
 // returned unchanged.
 func EncodeRequest(dst []byte, r *Request, limit int, channel string) ([]byte, error) {
-	e := getEncoder()
-	defer putEncoder(e)
-	if err := encodeRequestBody(e, r); err != nil {
+	start := len(dst)
+	e := encoder{buf: append(dst, make([]byte, HeaderLen)...)}
+	err := encodeRequestBody(&e, r)
+	e.release()
+	if err != nil {
 		return dst, fmt.Errorf("encode request: %w", err)
 	}
-	body := e.Buffer()
-	if err := checkPayload(len(body), limit, channel); err != nil {
+	n := len(e.buf) - start - HeaderLen
+	if err := checkPayload(n, limit, channel); err != nil {
 		return dst, err
 	}
-	dst = AppendHeader(dst, Header{Request: true, TwoWay: r.TwoWay, Event: r.Event,
-		Serialization: Hessian2ID, ID: r.ID, BodyLen: len(body)})
-	return append(dst, body...), nil
+	AppendHeader(e.buf[start:start], Header{Request: true, TwoWay: r.TwoWay, Event: r.Event,
+		Serialization: Hessian2ID, ID: r.ID, BodyLen: n})
+	return e.buf, nil
 }
 
-func encodeRequestBody(e *hessian.Encoder, r *Request) error {
+func encodeRequestBody(e *encoder, r *Request) error {
 	if r.Event {
-		return e.Encode(r.EventData)
+		return writeValue(e, r.EventData)
 	}
 	v := r.DubboVersion
 	if v == "" {
@@ -89,7 +91,7 @@ func encodeRequestBody(e *hessian.Encoder, r *Request) error {
 			return fmt.Errorf("argument %d (%s): %w", i, descToJavaName(tok), err)
 		}
 	}
-	e.Append([]byte{tagMap})
+	e.buf = append(e.buf, tagMap)
 	for _, a := range r.Attachments {
 		if err := writeString(e, a.Key); err != nil {
 			return err
@@ -98,7 +100,7 @@ func encodeRequestBody(e *hessian.Encoder, r *Request) error {
 			return fmt.Errorf("attachment %s: %w", a.Key, err)
 		}
 	}
-	e.Append([]byte{tagEnd})
+	e.buf = append(e.buf, tagEnd)
 	return nil
 }
 
@@ -108,6 +110,21 @@ func encodeRequestBody(e *hessian.Encoder, r *Request) error {
 // unregistered one as a map with its class under "_class"); attachments
 // keep the order of the wire.
 func DecodeRequestBody(h Header, body []byte, r *Request) error {
+	return decodeRequest(h, body, r, requestBufs{fast: true})
+}
+
+// requestBufs are what a connection's reader lends decodeRequest: storage
+// for the arguments and attachments (appended to; fresh slices are made
+// when nil), its string table, and whether the common bodies may be read
+// without the Hessian library (false only in tests comparing both ways).
+type requestBufs struct {
+	args []any
+	atts []protocol.Attachment
+	strs *strTable
+	fast bool
+}
+
+func decodeRequest(h Header, body []byte, r *Request, bufs requestBufs) error {
 	*r = Request{ID: h.ID, TwoWay: h.TwoWay, Event: h.Event}
 	if h.Serialization != Hessian2ID {
 		return fmt.Errorf("unsupported serialization id %d", h.Serialization)
@@ -130,25 +147,24 @@ func DecodeRequestBody(h Header, body []byte, r *Request) error {
 		return nil
 	}
 	// The five leading strings are read here (they are plain strings, which
-	// take no reference or class number), the rest by the Hessian library.
+	// take no reference or class number), the rest by the Hessian library
+	// unless they are of the common kinds scanArgs reads.
 	var fields [5]string
 	rest := body
 	for i := range fields {
-		s, n, ok := readString(rest)
+		raw, n, ok := scanString(rest)
 		if !ok {
 			// Not the common form: let the library read them all.
 			rest = nil
 			break
 		}
-		fields[i], rest = s, rest[n:]
+		fields[i], rest = bufs.strs.str(raw), rest[n:]
 	}
 	var d *hessian.Decoder
 	if len(rest) == 0 && rest != nil {
 		rest = []byte{} // a call without arguments or attachments
 	}
-	if rest != nil {
-		d = getDecoder(rest)
-	} else {
+	if rest == nil {
 		d = getDecoder(body)
 		for i := range fields {
 			v, err := decodeValue(d)
@@ -167,28 +183,49 @@ func DecodeRequestBody(h Header, body []byte, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		r.Args = make([]any, n)
+	if cap(bufs.args) < n {
+		bufs.args = make([]any, 0, n)
 	}
-	for i := range n {
-		if r.Args[i], err = decodeValue(d); err != nil {
-			return fmt.Errorf("read argument %d: %w", i, err)
+	if rest != nil && bufs.fast {
+		if args, atts, ok := scanArgs(rest, n, bufs.args, bufs.atts, bufs.strs); ok {
+			if n > 0 {
+				r.Args = args
+			}
+			if len(atts) > 0 {
+				r.Attachments = atts
+			}
+			return nil
 		}
 	}
-	atts, err := readAttachments(d)
+	if d == nil {
+		d = getDecoder(rest)
+	}
+	if n > 0 {
+		r.Args = bufs.args[:0]
+	}
+	for i := range n {
+		v, err := decodeValue(d)
+		if err != nil {
+			return fmt.Errorf("read argument %d: %w", i, err)
+		}
+		r.Args = append(r.Args, v)
+	}
+	atts, err := readAttachments(d, bufs.atts[:0])
 	if err != nil {
 		return fmt.Errorf("read attachments: %w", err)
 	}
-	r.Attachments = atts
+	if len(atts) > 0 {
+		r.Attachments = atts
+	}
 	return nil
 }
 
 // readAttachments reads an attachment map keeping the order of the wire:
 // 'H' (or 'M' type) key value … 'Z', or 'N', or nothing at all.
-func readAttachments(d *hessian.Decoder) (atts []protocol.Attachment, err error) {
+func readAttachments(d *hessian.Decoder, atts []protocol.Attachment) (out []protocol.Attachment, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			atts, err = nil, fmt.Errorf("malformed hessian value: %v", p)
+			out, err = nil, fmt.Errorf("malformed hessian value: %v", p)
 		}
 	}()
 	tag, err := d.ReadByte()
@@ -219,6 +256,9 @@ func readAttachments(d *hessian.Decoder) (atts []protocol.Attachment, err error)
 			return nil, err
 		}
 		if ks, ok := k.(string); ok {
+			if atts == nil {
+				atts = make([]protocol.Attachment, 0, 8)
+			}
 			atts = append(atts, protocol.Attachment{Key: ks, Value: v})
 		}
 	}

@@ -57,6 +57,9 @@ type Response struct {
 // version can take response flags 3–5: versions in [2.0.2, 2.0.99], dot
 // parts weighted by powers of 100, three-part versions times 100.
 func supportsResponseAttachments(v string) bool {
+	if v == DubboVersion {
+		return true // the usual case, without parsing
+	}
 	n := intVersion(v)
 	return n >= 2000200 && n <= 2009900
 }
@@ -88,36 +91,36 @@ func intVersion(v string) int {
 // status-50 answer carrying the *PayloadError message, which is also
 // returned.
 func EncodeResponse(dst []byte, r *Response, withAttachments bool, limit int, channel string) ([]byte, error) {
-	e := getEncoder()
-	defer putEncoder(e)
+	start := len(dst)
+	bodyStart := start + HeaderLen
+	e := encoder{buf: append(dst, make([]byte, HeaderLen)...)}
 	status := r.Status
-	if err := encodeResponseBody(e, r, withAttachments); err != nil {
+	if err := encodeResponseBody(&e, r, withAttachments); err != nil {
 		// Java answers BAD_RESPONSE with the encoding error.
-		e.ReuseBufferClean()
+		e.truncate(bodyStart)
 		status = StatusBadResponse
-		_ = e.Encode(fmt.Sprintf("Failed to send response: %v, cause: %v", r.ID, err))
+		_ = writeString(&e, fmt.Sprintf("Failed to send response: %v, cause: %v", r.ID, err))
 	}
-	body := e.Buffer()
-	perr := checkPayload(len(body), limit, channel)
+	perr := checkPayload(len(e.buf)-bodyStart, limit, channel)
 	if perr != nil {
-		e.ReuseBufferClean()
+		e.truncate(bodyStart)
 		status = StatusBadResponse
-		_ = e.Encode(perr.Error())
-		body = e.Buffer()
+		_ = writeString(&e, perr.Error())
 	}
-	dst = AppendHeader(dst, Header{Event: r.Event, Serialization: Hessian2ID, Status: status,
-		ID: r.ID, BodyLen: len(body)})
-	return append(dst, body...), perr
+	e.release()
+	AppendHeader(e.buf[start:start], Header{Event: r.Event, Serialization: Hessian2ID, Status: status,
+		ID: r.ID, BodyLen: len(e.buf) - bodyStart})
+	return e.buf, perr
 }
 
-func encodeResponseBody(e *hessian.Encoder, r *Response, withAtts bool) error {
+func encodeResponseBody(e *encoder, r *Response, withAtts bool) error {
 	if r.Event {
-		return e.Encode(r.Value)
+		return writeValue(e, r.Value)
 	}
 	if r.Status != StatusOK {
-		return e.Encode(r.ErrorMessage)
+		return writeString(e, r.ErrorMessage)
 	}
-	var flag int32
+	var flag byte
 	switch {
 	case r.Exception != nil:
 		flag = flagException
@@ -129,9 +132,7 @@ func encodeResponseBody(e *hessian.Encoder, r *Response, withAtts bool) error {
 	if withAtts {
 		flag += 3
 	}
-	if err := e.Encode(flag); err != nil {
-		return err
-	}
+	e.buf = append(e.buf, 0x90+flag) // the one-byte int
 	switch flag {
 	case flagException, flagExceptionWithAtts:
 		if err := writeException(e, r.Exception); err != nil {
@@ -145,22 +146,37 @@ func encodeResponseBody(e *hessian.Encoder, r *Response, withAtts bool) error {
 	if !withAtts {
 		return nil
 	}
-	keys := []string{"dubbo"}
-	values := []any{DubboVersion}
-	for _, k := range slices.Sorted(maps.Keys(r.Attachments)) {
-		if k == "dubbo" {
-			continue
+	e.buf = append(e.buf, tagMap)
+	_ = writeString(e, "dubbo")
+	_ = writeString(e, DubboVersion)
+	if len(r.Attachments) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(r.Attachments)) {
+			if k == "dubbo" {
+				continue
+			}
+			if err := writeString(e, k); err != nil {
+				return err
+			}
+			if err := writeValue(e, r.Attachments[k]); err != nil {
+				return err
+			}
 		}
-		keys = append(keys, k)
-		values = append(values, r.Attachments[k])
 	}
-	return writeAttachments(e, keys, values)
+	e.buf = append(e.buf, tagEnd)
+	return nil
 }
 
 // DecodeResponseBody decodes the body of a response frame with header h
 // into r. A body that cannot be decoded is an error; the caller turns it
 // into status 90 (client error) for the call.
 func DecodeResponseBody(h Header, body []byte, r *Response) error {
+	return decodeResponse(h, body, r, nil, true)
+}
+
+// decodeResponse is DecodeResponseBody with the string table of the
+// connection's reader, and without the fast path for the common bodies
+// when fast is false (tests comparing both ways).
+func decodeResponse(h Header, body []byte, r *Response, strs *strTable, fast bool) error {
 	*r = Response{ID: h.ID, Status: h.Status, Event: h.Event}
 	if h.Serialization != Hessian2ID {
 		return fmt.Errorf("unsupported serialization id %d", h.Serialization)
@@ -193,6 +209,9 @@ func DecodeResponseBody(h Header, body []byte, r *Response) error {
 			s = fmt.Sprint(v)
 		}
 		r.ErrorMessage = s
+		return nil
+	}
+	if fast && scanResponse(body, r, strs) {
 		return nil
 	}
 	var flag int32

@@ -10,7 +10,6 @@ import (
 	"net"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +38,7 @@ type server struct {
 	sem     chan struct{} // immutable: one token per running handler
 
 	ctx    context.Context    // immutable: cancelled by close after the grace period
+	values context.Context    // immutable: ctx without its cancellation (see callCtx)
 	cancel context.CancelFunc // immutable
 
 	exporters atomic.Pointer[map[string]*exporter] // swapped whole under mu
@@ -56,7 +56,8 @@ type server struct {
 
 type serverConn struct {
 	*transport
-	remote, local string
+	remote, local string // immutable
+	channel       string // immutable: names the connection in payload errors
 }
 
 func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
@@ -81,7 +82,8 @@ func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
 		proto: p, ln: ln, addr: addr, port: ln.Addr().(*net.TCPAddr).Port,
 		payload: payload, idle: 3 * hb,
 		sem: make(chan struct{}, threads), jobs: make(chan job, threads), ctx: ctx, cancel: cancel,
-		conns: map[*serverConn]struct{}{},
+		values: context.WithoutCancel(ctx),
+		conns:  map[*serverConn]struct{}{},
 	}
 	s.exporters.Store(&map[string]*exporter{})
 	s.readers.Add(1)
@@ -109,6 +111,7 @@ func (s *server) accept() {
 			_ = tc.SetNoDelay(true)
 		}
 		sc := &serverConn{transport: newTransport(nc), remote: nc.RemoteAddr().String(), local: nc.LocalAddr().String()}
+		sc.channel = "consumer: " + sc.remote + " --> provider: " + sc.local
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
@@ -131,13 +134,14 @@ func (s *server) serve(sc *serverConn) {
 		delete(s.conns, sc)
 		s.mu.Unlock()
 	}()
-	fr := NewFrameReader(sc.nc, s.payload, "consumer: "+sc.remote+" --> provider: "+sc.local)
+	fr := NewFrameReader(sc.nc, s.payload, sc.channel)
 	fr.budget = s.proto.budget
 	fr.dl = &deadlines{conn: sc.nc, idle: s.idle, header: min(s.idle, headerTimeout), body: s.idle}
 	if s.idle <= 0 {
 		fr.dl.header = headerTimeout
 	}
 	defer fr.release()
+	strs := &strTable{}
 	for {
 		h, body, err := fr.ReadFrame()
 		if err != nil {
@@ -150,8 +154,9 @@ func (s *server) serve(sc *serverConn) {
 		if !h.Request {
 			continue // answers to our events
 		}
-		req := new(Request)
-		if err := DecodeRequestBody(h, body, req); err != nil {
+		c := new(serverCall)
+		req := &c.req
+		if err := decodeRequest(h, body, req, requestBufs{args: c.args[:0], atts: c.atts[:0], strs: strs, fast: true}); err != nil {
 			if h.TwoWay && !h.Event {
 				s.respond(sc, &Response{ID: h.ID, Status: StatusBadRequest,
 					ErrorMessage: "Fail to decode request due to: " + err.Error()}, false)
@@ -165,8 +170,22 @@ func (s *server) serve(sc *serverConn) {
 			continue
 		}
 		sc.inflight.Add(1)
-		s.dispatch(sc, req)
+		s.dispatch(sc, c)
 	}
+}
+
+// serverCall is everything one call needs on the provider, allocated at
+// once: the request, room for its arguments and attachments, the
+// invocation the invoker gets, its context and its response. What the
+// invoker sees (the invocation, its slices, the context) may outlive the
+// call, so a serverCall is never reused.
+type serverCall struct {
+	req  Request
+	args [2]any
+	atts [8]protocol.Attachment
+	inv  invocation
+	ctx  callCtx
+	resp Response
 }
 
 // headerTimeout bounds how long the rest of a frame header may take once
@@ -175,15 +194,16 @@ const headerTimeout = 5 * time.Second
 
 // job is one call for a worker.
 type job struct {
-	sc  *serverConn
-	req *Request
+	sc *serverConn
+	c  *serverCall
 }
 
 // dispatch hands a call to a worker, starting one when every started worker
 // is busy, or answers status 100 when threads calls are already running.
 // Workers are started lazily, up to threads, and live until close, so their
 // stacks stay grown (a goroutine per call would grow a fresh stack each time).
-func (s *server) dispatch(sc *serverConn, req *Request) {
+func (s *server) dispatch(sc *serverConn, c *serverCall) {
+	req := &c.req
 	select {
 	case s.sem <- struct{}{}:
 	default:
@@ -212,7 +232,7 @@ func (s *server) dispatch(sc *serverConn, req *Request) {
 		s.workers.Add(1)
 		go s.work()
 	}
-	s.jobs <- job{sc, req} // never blocks: the semaphore bounds the jobs to the buffer
+	s.jobs <- job{sc, c} // never blocks: the semaphore bounds the jobs to the buffer
 	s.mu.Unlock()
 }
 
@@ -220,7 +240,7 @@ func (s *server) dispatch(sc *serverConn, req *Request) {
 func (s *server) work() {
 	defer s.workers.Done()
 	for j := range s.jobs {
-		s.handle(j.sc, j.req)
+		s.handle(j.sc, j.c)
 	}
 }
 
@@ -234,7 +254,7 @@ func hostOf(addr string) string {
 
 func (s *server) respond(sc *serverConn, r *Response, withAtts bool) {
 	bp := framePool.Get().(*[]byte)
-	frame, err := EncodeResponse((*bp)[:0], r, withAtts, s.payload, "consumer: "+sc.remote+" --> provider: "+sc.local)
+	frame, err := EncodeResponse((*bp)[:0], r, withAtts, s.payload, sc.channel)
 	if err != nil {
 		s.logger().Warn("response over the payload limit: answered status 50", "remote", sc.remote, "error", err)
 	}
@@ -245,8 +265,9 @@ func (s *server) respond(sc *serverConn, r *Response, withAtts bool) {
 	}
 }
 
-// exportKey returns the key a request names: [group/]path[:version]:port.
-func exportKeyOf(req *Request, port int) string {
+// appendExportKey appends the key a request names to b:
+// [group/]path[:version]:port.
+func appendExportKey(b []byte, req *Request, port int) []byte {
 	path, version, group := req.Path, req.ServiceVersion, ""
 	for _, a := range req.Attachments {
 		s, _ := a.Value.(string)
@@ -259,29 +280,28 @@ func exportKeyOf(req *Request, port int) string {
 			group = s
 		}
 	}
-	var b strings.Builder
 	if group != "" {
-		b.WriteString(group)
-		b.WriteByte('/')
+		b = append(b, group...)
+		b = append(b, '/')
 	}
-	b.WriteString(path)
+	b = append(b, path...)
 	if version != "" && version != "0.0.0" && version != "*" {
-		b.WriteByte(':')
-		b.WriteString(version)
+		b = append(b, ':')
+		b = append(b, version...)
 	}
-	b.WriteByte(':')
-	b.WriteString(portString(port))
-	return b.String()
+	b = append(b, ':')
+	return strconv.AppendInt(b, int64(port), 10)
 }
 
 // handle serves one call on a worker slot.
-func (s *server) handle(sc *serverConn, req *Request) {
+func (s *server) handle(sc *serverConn, c *serverCall) {
+	req := &c.req
 	defer func() {
 		sc.inflight.Add(-1)
 		<-s.sem
 		s.handlers.Done()
 	}()
-	resp := s.safeCall(sc, req)
+	resp := s.safeCall(sc, c)
 	if req.TwoWay {
 		resp.ID = req.ID
 		s.respond(sc, resp, supportsResponseAttachments(req.DubboVersion))
@@ -289,21 +309,25 @@ func (s *server) handle(sc *serverConn, req *Request) {
 }
 
 // safeCall is call answering a panic of the invoker with status 80.
-func (s *server) safeCall(sc *serverConn, req *Request) (resp *Response) {
+func (s *server) safeCall(sc *serverConn, c *serverCall) (resp *Response) {
+	req := &c.req
 	defer func() {
 		if p := recover(); p != nil {
 			s.logger().Error("call panicked", "method", req.Method, "panic", p)
 			resp = &Response{Status: StatusServerError, ErrorMessage: fmt.Sprintf("panic serving %s: %v", req.Method, p)}
 		}
 	}()
-	return s.call(sc, req)
+	return s.call(sc, c)
 }
 
-func (s *server) call(sc *serverConn, req *Request) *Response {
-	key := exportKeyOf(req, s.port)
+func (s *server) call(sc *serverConn, c *serverCall) *Response {
+	req := &c.req
+	var kb [128]byte
+	kbuf := appendExportKey(kb[:0], req, s.port)
 	exporters := *s.exporters.Load()
-	e := exporters[key]
+	e := exporters[string(kbuf)]
 	if e == nil {
+		key := string(kbuf)
 		return &Response{Status: StatusServiceError, ErrorMessage: fmt.Sprintf(
 			"Not found exported service: %s in %v, may be version or group mismatch , channel: consumer: %s --> provider: %s, message:%s",
 			key, slices.Sorted(maps.Keys(exporters)), sc.remote, sc.local, requestString(req))}
@@ -319,31 +343,37 @@ func (s *server) call(sc *serverConn, req *Request) *Response {
 	if echo {
 		return &Response{Status: StatusOK, Value: req.Args[0]}
 	}
-	inv := &invocation{method: req.Method, desc: req.Desc, args: req.Args, atts: req.Attachments}
+	inv := &c.inv
+	*inv = invocation{method: req.Method, desc: req.Desc, args: req.Args, atts: req.Attachments}
 	if generic {
 		return s.generic(e, inv)
 	}
-	ctx, cancel := s.callContext(req)
-	defer cancel()
-	return responseOf(e.invoker.Invoke(ctx, inv))
+	ctx := s.ctx
+	if dl, ok := s.deadlineOf(req); ok {
+		c.ctx.init(s.ctx, s.values, dl)
+		defer c.ctx.end(context.Canceled)
+		ctx = &c.ctx
+	}
+	c.resp = responseOf(e.invoker.Invoke(ctx, inv))
+	return &c.resp
 }
 
 // responseOf turns a Result into a response: a business error becomes a
 // Java exception, other errors a status with the error's text.
-func responseOf(res protocol.Result) *Response {
+func responseOf(res protocol.Result) Response {
 	err := res.Error()
 	if err == nil {
-		return &Response{Status: StatusOK, Value: res.Value(), Attachments: res.Attachments()}
+		return Response{Status: StatusOK, Value: res.Value(), Attachments: res.Attachments()}
 	}
 	switch protocol.KindOf(err) {
 	case protocol.KindBusiness:
-		return &Response{Status: StatusOK, Exception: err}
+		return Response{Status: StatusOK, Exception: err}
 	case protocol.KindSerialization, protocol.KindUnknown:
-		return &Response{Status: StatusBadRequest, ErrorMessage: err.Error()}
+		return Response{Status: StatusBadRequest, ErrorMessage: err.Error()}
 	case protocol.KindLimit:
-		return &Response{Status: StatusThreadpoolExhausted, ErrorMessage: err.Error()}
+		return Response{Status: StatusThreadpoolExhausted, ErrorMessage: err.Error()}
 	default:
-		return &Response{Status: StatusServiceError, ErrorMessage: err.Error()}
+		return Response{Status: StatusServiceError, ErrorMessage: err.Error()}
 	}
 }
 
@@ -352,6 +382,15 @@ func responseOf(res protocol.Result) *Response {
 // consumer's own timeout fires first) when it sent one: a method that
 // honours its context stops once nobody waits for it.
 func (s *server) callContext(req *Request) (context.Context, context.CancelFunc) {
+	if dl, ok := s.deadlineOf(req); ok {
+		return context.WithDeadline(s.ctx, dl)
+	}
+	return s.ctx, func() {}
+}
+
+// deadlineOf returns the deadline of a call from the consumer's timeout
+// attachment, plus callSlack; false when it sent none.
+func (s *server) deadlineOf(req *Request) (time.Time, bool) {
 	for _, a := range req.Attachments {
 		if a.Key != common.TimeoutKey {
 			continue
@@ -366,10 +405,10 @@ func (s *server) callContext(req *Request) (context.Context, context.CancelFunc)
 			ms = v
 		}
 		if ms > 0 {
-			return context.WithTimeout(s.ctx, time.Duration(ms)*time.Millisecond+callSlack)
+			return time.Now().Add(time.Duration(ms)*time.Millisecond + callSlack), true
 		}
 	}
-	return s.ctx, func() {}
+	return time.Time{}, false
 }
 
 // callSlack is how much longer than the consumer's timeout a call may run.
