@@ -18,6 +18,8 @@ type Config struct {
 	Provider    ProviderConfig             `yaml:"provider"`
 	Metrics     MetricsConfig              `yaml:"metrics"`
 	Admin       AdminConfig                `yaml:"admin"`
+	// ConfigCenter is where governance rules are read (configcenter.go).
+	ConfigCenter *ConfigCenterConfig `yaml:"config-center"`
 }
 
 // file is the document root.

@@ -106,6 +106,7 @@ func NewRuntime(cfg *Config, opts ...RuntimeOption) *Runtime {
 			}
 		}
 	}
+	regOpts = append(regOpts, configCenterOptions(cfg)...)
 	rt.reg = regprotocol.New(append(regOpts, o.regOpts...)...)
 	return rt
 }

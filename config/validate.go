@@ -38,6 +38,9 @@ func (c *Config) validate() error {
 	if err := c.validateObservability(); err != nil {
 		return err
 	}
+	if err := c.ConfigCenter.validate("dubbo.config-center"); err != nil {
+		return err
+	}
 	for _, id := range sortedKeys(c.Registries) {
 		if err := c.Registries[id].validate("dubbo.registries." + id); err != nil {
 			return err
