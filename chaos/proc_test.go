@@ -183,11 +183,18 @@ type consumer struct {
 const consumerWindow = 250 * time.Millisecond
 
 // startConsumer starts the consumer on reg with the reference params refer
-// and waits for its first call; c callers call without pause.
+// and waits for its first call; 16 callers call, each pausing 2 ms
+// between two calls.
 func startConsumer(t *testing.T, reg, refer string) *consumer {
 	t.Helper()
+	return startConsumerPaced(t, reg, refer, 2*time.Millisecond)
+}
+
+// startConsumerPaced is startConsumer with the callers' pause.
+func startConsumerPaced(t *testing.T, reg, refer string, pause time.Duration) *consumer {
+	t.Helper()
 	cmd := exec.Command(filepath.Join(programs(t), "consumer"), "-registry", reg, "-refer", refer,
-		"-c", "16", "-window", consumerWindow.String(), "-pause", "1ms")
+		"-c", "16", "-window", consumerWindow.String(), "-pause", pause.String())
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	p, stdout := start(t, "consumer", cmd)
