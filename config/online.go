@@ -20,6 +20,7 @@ var ErrNotExported = errors.New("config: service not exported")
 // and Online publish them again, as Dubbo's QoS offline/online do.
 type trackedRegistry struct {
 	registry.Registry
+	opened *common.URL // the URL it was opened with; immutable
 
 	mu        sync.Mutex // guards providers
 	providers map[string]*trackedURL
@@ -97,7 +98,7 @@ func (rt *Runtime) openRegistry(u *common.URL) (registry.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &trackedRegistry{Registry: r, providers: map[string]*trackedURL{}}
+	t := &trackedRegistry{Registry: r, opened: u, providers: map[string]*trackedURL{}}
 	rt.mu.Lock()
 	rt.registries = append(rt.registries, t)
 	rt.mu.Unlock()
