@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/fleetrpc/fleet/protocol"
 )
 
 // errConnClosed fails the calls pending on a connection that ends.
@@ -19,6 +21,8 @@ var errConnClosed = errors.New("connection closed")
 type call struct {
 	done chan struct{} // capacity 1: receives once the reader set resp
 	resp Response
+	// atts is room for the request's attachments while it is encoded.
+	atts [8]protocol.Attachment
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -26,6 +30,7 @@ var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}
 // release returns cl to the pool.
 func (cl *call) release() {
 	cl.resp = Response{}
+	clear(cl.atts[:])
 	callPool.Put(cl)
 }
 
@@ -46,17 +51,16 @@ func newClientConn(c *client, nc net.Conn) *clientConn {
 	return &clientConn{transport: newTransport(nc), c: c, pending: make(map[int64]*call)}
 }
 
-// register adds a pending call for id; false when the connection ended.
-func (cc *clientConn) register(id int64) (*call, bool) {
-	cl := callPool.Get().(*call)
+// register adds cl as the pending call for id; false when the connection
+// ended.
+func (cc *clientConn) register(id int64, cl *call) bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if cc.closed {
-		callPool.Put(cl)
-		return nil, false
+		return false
 	}
 	cc.pending[id] = cl
-	return cl, true
+	return true
 }
 
 // remove withdraws the pending call id; false when the reader already took

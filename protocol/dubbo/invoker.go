@@ -124,12 +124,14 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		req.Desc = argsDesc(inv.Arguments())
 	}
 	req.Args = inv.Arguments()
-	var attBuf [8]protocol.Attachment
-	req.Attachments = i.appendAttachments(attBuf[:0], inv, timeout)
+	cl := callPool.Get().(*call)
+	req.Attachments = i.appendAttachments(cl.atts[:0], inv, timeout)
 
 	bp := framePool.Get().(*[]byte)
 	frame, err := EncodeRequest((*bp)[:0], &req, i.payload, i.channel)
+	clear(cl.atts[:])
 	if err != nil {
+		cl.release()
 		framePool.Put(bp)
 		var perr *PayloadError
 		if errors.As(err, &perr) {
@@ -152,6 +154,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	}
 	cc, err := c.conn(ctx, timer.C)
 	if err != nil {
+		cl.release()
 		switch {
 		case errors.Is(err, errConnectWait):
 			return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
@@ -162,6 +165,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		return i.fail(protocol.KindNetwork, method, "no connection", err)
 	}
 	if oneWay {
+		cl.release()
 		if err := cc.write(frame); err != nil {
 			return i.fail(protocol.KindNetwork, method, "send request", err)
 		}
@@ -169,8 +173,8 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	}
 	cc.inflight.Add(1)
 	defer cc.inflight.Add(-1)
-	cl, ok := cc.register(req.ID)
-	if !ok {
+	if !cc.register(req.ID, cl) {
+		cl.release()
 		return i.fail(protocol.KindNetwork, method, "connection closed", nil)
 	}
 	if err := cc.write(frame); err != nil {

@@ -60,9 +60,10 @@ func newTransport(nc net.Conn) *transport {
 }
 
 // write queues frame (copied) and flushes unless another writer is
-// flushing. It returns the connection's write error, if any is known; a
-// nil error means the frame was written or queued behind a flush in
-// progress.
+// flushing. A nil error means the frame was written, or queued behind a
+// flush in progress (if that fails, the connection closes and its reader
+// fails the call); else the error of the write that held it, or of the
+// connection if it had failed or closed before.
 func (t *transport) write(frame []byte) error {
 	t.mu.Lock()
 	if t.err != nil {
@@ -81,17 +82,24 @@ func (t *transport) write(frame []byte) error {
 		runtime.Gosched() // let runnable writers join this batch
 		t.mu.Lock()
 	}
+	// err is the outcome of the first batch, which holds this writer's
+	// frame; failures of later batches fail the connection, and with it
+	// the calls whose frames they held.
 	var err error
+	wrote := false
 	for len(t.queued) > 0 && t.err == nil {
 		batch := t.queued
 		t.queued = t.spare[:0]
 		t.spare = nil
 		t.mu.Unlock()
-		_, err = t.nc.Write(batch)
+		_, werr := t.nc.Write(batch)
 		t.lastWrite.Store(nanotime())
 		t.mu.Lock()
-		if err != nil && t.err == nil {
-			t.err = err
+		if !wrote {
+			err, wrote = werr, true
+		}
+		if werr != nil && t.err == nil {
+			t.err = werr
 			t.queued = nil
 			_ = t.nc.Close() // the reader fails the calls pending
 		}
@@ -99,9 +107,11 @@ func (t *transport) write(frame []byte) error {
 			t.spare = batch[:0]
 		}
 	}
+	if !wrote {
+		err = t.err // closed before the frame went out
+	}
 	t.flushing = false
-	err = t.err
-	if err != nil {
+	if t.err != nil {
 		t.queued, t.spare = nil, nil
 	}
 	t.mu.Unlock()
