@@ -9,6 +9,8 @@ import (
 
 	// The extensions the tool speaks: a program imports the extensions it
 	// uses, as it would a SQL driver.
+	_ "github.com/fleetrpc/fleet/configcenter/nacos"
+	_ "github.com/fleetrpc/fleet/configcenter/zookeeper"
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	_ "github.com/fleetrpc/fleet/registry/memory"
 	_ "github.com/fleetrpc/fleet/registry/nacos"
@@ -26,6 +28,10 @@ Usage:
   fleet route REGISTRY_URL INTERFACE              which providers a consumer reaches, and which
                                                   rule removed the others
   fleet bench TARGET INTERFACE METHOD [ARGS...]   load-test a method: calls/s, latency percentiles
+  fleet rule get|put|rm CONFIG_CENTER KEY [FILE] read, write or delete a governance rule in a
+                                                  config center, as dubbo-admin does
+  fleet admin ADDR ls|offline|online|snapshot REF a program's admin endpoint: services, references,
+                                                  online/offline, a reference's directory snapshot
   fleet url URL...                                the parts, keys and parameters of Dubbo URLs
                                                   (plain or URL-encoded, as in ZooKeeper)
   fleet help [COMMAND]                            this text, or a command's help
@@ -71,6 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return routeCommand(args[1:], stdout, stderr)
 	case "bench":
 		return benchCommand(args[1:], stdout, stderr)
+	case "admin":
+		return adminCommand(args[1:], stdout, stderr)
+	case "rule":
+		return ruleCommand(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "fleet: unknown command %q (see fleet help)\n", args[0])
 		return 2
