@@ -328,15 +328,31 @@ func TestGarbageInRegistry(t *testing.T) {
 	require.True(t, servedBy(after[len(after)-4:], "p1") && servedBy(after[len(after)-4:], "p2") &&
 		servedBy(after[len(after)-4:], "p3"), "every provider keeps serving")
 
-	logged := map[string][]string{
-		"malformed provider url": c.stderr.matching("skipping a registry node that is not a URL", "notaport"),
-		"bad route":              c.stderr.matching("router skipped: rule does not parse", "Illegal route rule"),
-		"bad override":           c.stderr.matching("bad URL parameter", "timeout", "not positive"),
+	logs := func() map[string][]string {
+		return map[string][]string{
+			"malformed provider url": c.stderr.matching("skipping a registry node that is not a URL", "notaport"),
+			"bad route":              c.stderr.matching("router skipped: rule does not parse", "Illegal route rule"),
+			"bad override":           c.stderr.matching("bad URL parameter", "timeout", "not positive"),
+		}
 	}
-	for what, lines := range logged {
+	for what, lines := range logs() {
 		require.Len(t, lines, 1, "%s logged once with its reason", what)
 		t.Logf("%s: %s", what, lines[0])
 	}
+
+	// A provider added re-reads the providers' category: the malformed
+	// node is not logged again, nor the route. The bad override is logged
+	// again for the new provider it reaches (the directory logs a bad
+	// value for each URL that arrives with it, see directory/badparams.go).
+	startProvider(t, reg, "p4")
+	_, ok := c.waitServed("p4", 5*time.Second)
+	require.True(t, ok, "a provider added after the garbage gets traffic")
+	again := logs()
+	require.Len(t, again["malformed provider url"], 1, "the malformed node is not logged again")
+	require.Len(t, again["bad route"], 1, "the bad route is not logged again")
+	require.Len(t, again["bad override"], 2, "the bad override, once more for the new provider")
+	require.Contains(t, again["bad override"][1], `"urls":1`)
+
 	total := c.quit()
 	summary(t, "garbage in the registry", total, "0 failed calls; each bad node logged once")
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
