@@ -30,6 +30,8 @@ Usage:
   fleet bench TARGET INTERFACE METHOD [ARGS...]   load-test a method: calls/s, latency percentiles
   fleet rule get|put|rm CONFIG_CENTER KEY [FILE] read, write or delete a governance rule in a
                                                   config center, as dubbo-admin does
+  fleet admin ADDR ls|offline|online|snapshot REF a program's admin endpoint: services, references,
+                                                  online/offline, a reference's directory snapshot
   fleet url URL...                                the parts, keys and parameters of Dubbo URLs
                                                   (plain or URL-encoded, as in ZooKeeper)
   fleet help [COMMAND]                            this text, or a command's help
@@ -75,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return routeCommand(args[1:], stdout, stderr)
 	case "bench":
 		return benchCommand(args[1:], stdout, stderr)
+	case "admin":
+		return adminCommand(args[1:], stdout, stderr)
 	case "rule":
 		return ruleCommand(args[1:], stdout, stderr)
 	default:
