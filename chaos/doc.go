@@ -6,8 +6,8 @@
 // (SIGKILL) or frozen (SIGSTOP), ZooKeeper stopped and restarted with its
 // data, the consumer's session expired, a consumer started while ZooKeeper
 // is down, garbage written into the registry. Each scenario logs the calls
-// made, the failures by kind and the longest stall, and asserts them
-// against its bound.
+// made, the failures by kind and the longest stall (the longest time no
+// call succeeded), and asserts them against its bound.
 //
 // The tests skip when the zookeeper package is not installed, unless CI is
 // set: then they fail. The shared ZooKeeper of FLEET_ZK is never touched.
