@@ -36,7 +36,7 @@ func (s obsService) Slow(ctx context.Context, name string) (string, error) {
 	return "late " + name, nil
 }
 
-func freeTCPPort(t *testing.T) int {
+func freeTCPPort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
