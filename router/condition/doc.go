@@ -4,7 +4,10 @@
 //
 // Rules come from route:// and condition:// URLs in the registry's routers
 // category (see [New]; registered as router type "condition") and from Dubbo
-// 2.7/3.0 YAML condition rules ([ParseYAML], [NewRuleSet]). The semantics
+// 2.7/3.0 YAML condition rules ([ParseYAML], [NewRuleSet]), and from the
+// from/to conditions of configVersion v3.1 rules ([MultiDest]: a weighted
+// random choice among destination subsets, per call, as Java 3.3's
+// MultiDestConditionRouter). The semantics
 // follow Java Dubbo 2.7's ConditionRouter, including its quirks; the
 // specification is rules.md §1 in the shared reference.
 //

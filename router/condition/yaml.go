@@ -46,6 +46,9 @@ type YAMLRule struct {
 	Enabled       bool   // default true
 	Priority      int    // default 0; informational
 	Conditions    []*Rule
+	// MultiDest holds the conditions of a configVersion v3.1 rule
+	// (from/to with weights) instead of Conditions.
+	MultiDest []*MultiDest
 }
 
 // ParseYAML parses a YAML condition rule. Booleans are true only when they
@@ -54,8 +57,8 @@ type YAMLRule struct {
 // rule is rejected as a whole — when the YAML does not parse or is not a
 // mapping, when conditions is missing or empty, when a condition is not a
 // scalar or does not parse (the error names it by position and text), when
-// priority is not an integer, and for configVersion v3.1 and later (the
-// from/to form), which fleet does not read.
+// priority is not an integer, and for a configVersion after v3.1.
+// configVersion v3.1 rules hold from/to conditions (MultiDest).
 func ParseYAML(content []byte) (*YAMLRule, error) {
 	var m map[string]any
 	if err := yaml.Unmarshal(content, &m); err != nil {
@@ -76,8 +79,10 @@ func ParseYAML(content []byte) (*YAMLRule, error) {
 	if r.Key != "" {
 		name = fmt.Sprintf("condition rule %s", r.Key)
 	}
-	if v := strings.TrimPrefix(r.ConfigVersion, "v"); v != "" && !strings.HasPrefix(v, "2.") && v != "3.0" && !strings.HasPrefix(v, "3.0.") {
-		return nil, fmt.Errorf("%s: configVersion %q is not supported (v2.7 and v3.0 are)", name, r.ConfigVersion)
+	v := strings.TrimPrefix(r.ConfigVersion, "v")
+	v31 := v == "3.1" || strings.HasPrefix(v, "3.1.")
+	if v != "" && !strings.HasPrefix(v, "2.") && v != "3.0" && !strings.HasPrefix(v, "3.0.") && !v31 {
+		return nil, fmt.Errorf("%s: configVersion %q is not supported (v2.7, v3.0 and v3.1 are)", name, r.ConfigVersion)
 	}
 	if p, ok := m["priority"]; ok && p != nil {
 		n, err := strconv.Atoi(text(p))
@@ -91,6 +96,14 @@ func ParseYAML(content []byte) (*YAMLRule, error) {
 		return nil, fmt.Errorf("%s: no conditions", name)
 	}
 	for i, c := range list {
+		if v31 {
+			md, err := parseMultiDest(c)
+			if err != nil {
+				return nil, fmt.Errorf("%s: condition %d: %w", name, i, err)
+			}
+			r.MultiDest = append(r.MultiDest, md)
+			continue
+		}
 		switch c.(type) {
 		case map[string]any, []any:
 			return nil, fmt.Errorf("%s: condition %d is not a string", name, i)
@@ -149,6 +162,9 @@ func NewRuleSet(rule *YAMLRule, priority int) *RuleSet {
 	rs := &RuleSet{rule: rule, priority: priority}
 	for _, c := range rule.Conditions {
 		rs.members = append(rs.members, NewRouter(c, s))
+	}
+	for _, md := range rule.MultiDest {
+		rs.members = append(rs.members, &multiDestRouter{md: md, force: md.Force || rule.Force, disabled: !rule.Enabled, priority: priority})
 	}
 	return rs
 }

@@ -61,7 +61,11 @@ func TestParseYAMLRejects(t *testing.T) {
 		{"blank condition", "conditions: ['  ']", "Illegal route rule!"},
 		{"map condition", "conditions:\n  - from: {match: a=b}", "condition 0 is not a string"},
 		{"bad priority", "priority: high\nconditions: ['=> host = a']", `priority "high" is not an integer`},
-		{"v3.1", "configVersion: v3.1\nconditions: ['=> host = a']", `configVersion "v3.1" is not supported`},
+		{"after v3.1", "configVersion: v3.2\nconditions: ['=> host = a']", `configVersion "v3.2" is not supported`},
+		{"v3.1 with a string condition", "configVersion: v3.1\nconditions: ['=> host = a']", "a v3.1 condition is a mapping with from and to"},
+		{"v3.1 without from", "configVersion: v3.1\nconditions: [{to: [{match: host = a}]}]", "from is missing"},
+		{"v3.1 bad to match", "configVersion: v3.1\nconditions: [{from: {match: ''}, to: [{match: 'host == a'}]}]", "to 0: Illegal route rule"},
+		{"v3.1 bad weight", "configVersion: v3.1\nconditions: [{from: {match: ''}, to: [{match: 'host = a', weight: x}]}]", `to 0: weight "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
