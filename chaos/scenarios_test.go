@@ -58,7 +58,7 @@ func TestProviderKilled(t *testing.T) {
 	total := c.quit()
 	summary(t, "provider killed", total, "0 failed calls, longest stall < 2 s")
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
-	require.Less(t, total.Stall, 2000.0, "longest stall (ms)")
+	requireStall(t, total)
 }
 
 // p99s are the windows' p99 latencies.
@@ -140,11 +140,13 @@ func TestProviderFrozen(t *testing.T) {
 
 	p2.Signal(syscall.SIGCONT)
 	plainTotal := plain.quit()
-	summary(t, "provider frozen, no ejection", plainTotal, "0 failed calls")
+	summary(t, "provider frozen, no ejection", plainTotal, "0 failed calls; longest stall < 2 s")
 	require.Zero(t, plainTotal.failed(), "no call failed: %v %q", plainTotal.Fail, plainTotal.Errs)
+	requireStall(t, plainTotal)
 	total := c.quit()
-	summary(t, "provider frozen", total, "0 failed calls; p99 under 2× baseline within 5 s")
+	summary(t, "provider frozen", total, "0 failed calls; p99 under 2× baseline within 5 s; longest stall < 2 s")
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+	requireStall(t, total)
 }
 
 // consumerNodes are the consumer nodes registered under root and their
@@ -206,8 +208,9 @@ func TestZooKeeperRestarted(t *testing.T) {
 	}
 	c.run(time.Second)
 	total := c.quit()
-	summary(t, "zookeeper restarted", total, "0 failed calls; a new provider served within 5 s")
+	summary(t, "zookeeper restarted", total, "0 failed calls; a new provider served within 5 s; longest stall < 2 s")
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+	requireStall(t, total)
 }
 
 func sumCalls(ws []report) int {
@@ -259,8 +262,9 @@ func TestSessionExpired(t *testing.T) {
 	t.Logf("p4 served within %v", time.Duration(windows)*consumerWindow)
 
 	total := c.quit()
-	summary(t, "session expired", total, "0 failed calls, none for want of a provider")
+	summary(t, "session expired", total, "0 failed calls, none for want of a provider; longest stall < 2 s")
 	require.Zero(t, total.Fail[protocol.KindNoProvider.String()], "no window of no provider: %q", total.Errs)
+	requireStall(t, total)
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
 }
 
@@ -292,8 +296,9 @@ func TestConsumerStartsWhileZooKeeperDown(t *testing.T) {
 	require.True(t, servedBy(ws, "p1") && servedBy(ws, "p2") && servedBy(ws, "p3"), "every provider of the snapshot serves")
 	require.NotEmpty(t, c.stderr.matching("subscribe failed; using the snapshot's lists"), "the snapshot was used")
 	total := c.quit()
-	summary(t, "consumer started while zookeeper down", total, "first call succeeds; 0 failed calls")
+	summary(t, "consumer started while zookeeper down", total, "first call succeeds; 0 failed calls; longest stall < 2 s")
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+	requireStall(t, total)
 }
 
 // TestGarbageInRegistry: a malformed provider URL, a route:// rule that
@@ -354,6 +359,17 @@ func TestGarbageInRegistry(t *testing.T) {
 	require.Contains(t, again["bad override"][1], `"urls":1`)
 
 	total := c.quit()
-	summary(t, "garbage in the registry", total, "0 failed calls; each bad node logged once")
+	summary(t, "garbage in the registry", total, "0 failed calls; each bad node logged once; longest stall < 2 s")
 	require.Zero(t, total.failed(), "no call failed: %v %q", total.Fail, total.Errs)
+	requireStall(t, total)
+}
+
+// maxStall bounds the longest time no call succeeds in every scenario:
+// generous, for a loaded 2-core machine; stalls measure tens of
+// milliseconds, a timeout's 250 ms when a provider is frozen.
+const maxStall = 2 * time.Second
+
+func requireStall(t *testing.T, r report) {
+	t.Helper()
+	require.Less(t, r.Stall, float64(maxStall.Milliseconds()), "longest stall (ms)")
 }
