@@ -19,10 +19,10 @@ const DefaultDestinationWeight = 100
 // MultiDest is one condition of a configVersion v3.1 rule (Java 3.3's
 // MultiDestCondition, rules.md §1.5):
 //
-//	- from: {match: "region=beijing & version=v1"}
-//	  to:
-//	    - {match: "env=$env & region=beijing", weight: 200}
-//	    - {match: "region=beijing"}          # weight 100
+//   - from: {match: "region=beijing & version=v1"}
+//     to:
+//   - {match: "env=$env & region=beijing", weight: 200}
+//   - {match: "region=beijing"}          # weight 100
 //
 // From (nil: blank or "true") selects the consumers; each destination's
 // match (nil: blank or "false") selects a subset of the providers. A call
