@@ -166,11 +166,21 @@ func (rt *Runtime) stopServers() {
 	<-rt.metricsDone
 }
 
-// filteredProtocol refers through p and runs filters around each invoker
-// it returns. It owns nothing: Destroy is left to p's owner.
+// wrapProvider is what the runtime puts around a provider invoker a
+// reference refers: counted by the directory gauges when metrics are on,
+// inside the attempt filters.
+func (rt *Runtime) wrapProvider(inv protocol.Invoker) protocol.Invoker {
+	if rt.metrics != nil {
+		inv = rt.metrics.TrackProvider(inv)
+	}
+	return protocol.WithFilters(inv, rt.attemptFilters...)
+}
+
+// filteredProtocol refers through p and wraps each invoker it returns. It
+// owns nothing: Destroy is left to p's owner.
 type filteredProtocol struct {
-	p       protocol.Protocol
-	filters []protocol.Filter
+	p    protocol.Protocol
+	wrap func(protocol.Invoker) protocol.Invoker
 }
 
 func (f filteredProtocol) Refer(u *common.URL) (protocol.Invoker, error) {
@@ -178,7 +188,7 @@ func (f filteredProtocol) Refer(u *common.URL) (protocol.Invoker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return protocol.WithFilters(inv, f.filters...), nil
+	return f.wrap(inv), nil
 }
 
 func (f filteredProtocol) Export(inv protocol.Invoker) (protocol.Exporter, error) {

@@ -154,6 +154,22 @@ func TestMetricsOverDubbo(t *testing.T) {
 	}
 	require.Equal(t, 1.0, counter(fams, "dubbo_consumer_requests_failed_network_total", map[string]string{"interface": "org.example.Down"}))
 
+	// The directory gauges count the providers the references hold.
+	gauge := func(f map[string]*dto.MetricFamily, name, iface string) float64 {
+		for _, m := range f[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "interface" && l.GetValue() == iface {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+		return -1
+	}
+	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_all", "org.example.Obs"))
+	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_valid_total", "org.example.Obs"))
+	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_all", "org.example.Down"))
+	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_to_reconnect_total", "org.example.Down"), "nothing listens at Down's address")
+
 	// The provider counts what reached it; the slow calls finish later.
 	require.Eventually(t, func() bool {
 		f := scrapeText(t, "http://"+provider.MetricsAddr()+"/prom")

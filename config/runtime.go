@@ -99,10 +99,10 @@ func NewRuntime(cfg *Config, opts ...RuntimeOption) *Runtime {
 	}
 	// The runtime's own come first: options given by the caller win.
 	regOpts := []regprotocol.Option{regprotocol.WithLogger(o.logger), regprotocol.WithRegistryOpener(rt.openRegistry)}
-	if len(rt.attemptFilters) > 0 {
+	if len(rt.attemptFilters) > 0 || rt.metrics != nil {
 		for _, name := range protocol.Protocols() {
 			if p, err := protocol.Get(name); err == nil {
-				regOpts = append(regOpts, regprotocol.WithProtocol(name, filteredProtocol{p: p, filters: rt.attemptFilters}))
+				regOpts = append(regOpts, regprotocol.WithProtocol(name, filteredProtocol{p: p, wrap: rt.wrapProvider}))
 			}
 		}
 	}
@@ -229,7 +229,7 @@ func (rt *Runtime) referDirect(rc *ReferenceConfig, urls []string, params map[st
 			destroyAll()
 			return nil, fmt.Errorf("config: reference %s: refer %s: %w", rc.Name, u, err)
 		}
-		invokers = append(invokers, protocol.WithFilters(inv, rt.attemptFilters...))
+		invokers = append(invokers, rt.wrapProvider(inv))
 	}
 	c, err := cluster.Get(consumer.ParamOr(common.ClusterKey, common.DefaultCluster))
 	if err != nil {

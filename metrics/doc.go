@@ -25,6 +25,13 @@
 // and version (Java's MetricsConstants tags). The method is the real method
 // of a generic call.
 //
+// TrackProvider counts the provider invokers the directories hold, read at
+// scrape time, per service (labels without method):
+//
+//	dubbo_registry_directory_num_all                      providers held
+//	dubbo_registry_directory_num_valid_total              of them available
+//	dubbo_registry_directory_num_to_reconnect_total       of them not available
+//
 // The filters do not allocate on the call path: the label children of each
 // (invoker URL, method) are resolved once and cached. The consumer filter
 // belongs around a reference's cluster invoker (one count per call, as

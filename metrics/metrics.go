@@ -42,9 +42,10 @@ const maxCachedURLs = 4096
 // Metrics holds the collectors of both sides and the registry they are
 // registered in. It is safe for concurrent use.
 type Metrics struct {
-	registry *prometheus.Registry // immutable
-	consumer *side                // immutable
-	provider *side                // immutable
+	registry  *prometheus.Registry // immutable
+	consumer  *side                // immutable
+	provider  *side                // immutable
+	providers *providers           // immutable
 }
 
 // Option configures New.
@@ -102,6 +103,10 @@ func New(opts ...Option) (*Metrics, error) {
 		return nil, err
 	}
 	if m.provider, err = newSide(reg, Provider, o); err != nil {
+		return nil, err
+	}
+	m.providers = newProviders(o)
+	if err := reg.Register(m.providers); err != nil {
 		return nil, err
 	}
 	return m, nil
