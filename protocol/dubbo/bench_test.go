@@ -38,19 +38,34 @@ func BenchmarkEncodeRequest(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeRequest decodes a request body as DecodeRequestBody does
+// (fresh), and as a provider connection's reader does (conn: its string
+// table and the call's room for arguments and attachments).
 func BenchmarkDecodeRequest(b *testing.B) {
 	frame, err := EncodeRequest(nil, benchRequest(), 0, "")
 	if err != nil {
 		b.Fatal(err)
 	}
 	h, _ := ParseHeader(frame)
-	b.ReportAllocs()
-	var r Request
-	for b.Loop() {
-		if err := DecodeRequestBody(h, frame[HeaderLen:], &r); err != nil {
-			b.Fatal(err)
+	b.Run("fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		var r Request
+		for b.Loop() {
+			if err := DecodeRequestBody(h, frame[HeaderLen:], &r); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("conn", func(b *testing.B) {
+		b.ReportAllocs()
+		strs := &strTable{}
+		var c serverCall
+		for b.Loop() {
+			if err := decodeRequest(h, frame[HeaderLen:], &c.req, requestBufs{args: c.args[:0], atts: c.atts[:0], strs: strs, fast: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkEncodeResponse(b *testing.B) {
@@ -72,6 +87,8 @@ func BenchmarkEncodeResponse(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeResponse decodes response bodies as a consumer
+// connection's reader does (with its string table).
 func BenchmarkDecodeResponse(b *testing.B) {
 	for _, c := range []struct {
 		name  string
@@ -85,8 +102,9 @@ func BenchmarkDecodeResponse(b *testing.B) {
 			h, _ := ParseHeader(frame)
 			b.ReportAllocs()
 			var r Response
+			strs := &strTable{} // as a connection's reader has
 			for b.Loop() {
-				if err := DecodeResponseBody(h, frame[HeaderLen:], &r); err != nil {
+				if err := decodeResponse(h, frame[HeaderLen:], &r, strs, true); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -133,11 +133,9 @@ func decodeRequest(h Header, body []byte, r *Request, bufs requestBufs) error {
 		if len(body) > maxEventSize {
 			return fmt.Errorf("event body of %d bytes exceeds %d", len(body), maxEventSize)
 		}
-	}
-	if err := checkHessian(body); err != nil {
-		return err
-	}
-	if h.Event {
+		if err := checkHessian(body); err != nil {
+			return err
+		}
 		d := getDecoder(body)
 		v, err := decodeValue(d)
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -148,7 +146,8 @@ func decodeRequest(h Header, body []byte, r *Request, bufs requestBufs) error {
 	}
 	// The five leading strings are read here (they are plain strings, which
 	// take no reference or class number), the rest by the Hessian library
-	// unless they are of the common kinds scanArgs reads.
+	// unless they are of the common kinds scanArgs reads. The scanner needs
+	// no vetting; what goes to the library is vetted by checkHessian first.
 	var fields [5]string
 	rest := body
 	for i := range fields {
@@ -160,10 +159,30 @@ func decodeRequest(h Header, body []byte, r *Request, bufs requestBufs) error {
 		}
 		fields[i], rest = bufs.strs.str(raw), rest[n:]
 	}
-	var d *hessian.Decoder
 	if len(rest) == 0 && rest != nil {
 		rest = []byte{} // a call without arguments or attachments
 	}
+	if rest != nil && bufs.fast {
+		r.DubboVersion, r.Path, r.ServiceVersion, r.Method, r.Desc = fields[0], fields[1], fields[2], fields[3], fields[4]
+		if n, err := countDesc(r.Desc); err == nil {
+			if cap(bufs.args) < n {
+				bufs.args = make([]any, 0, n)
+			}
+			if args, atts, ok := scanArgs(rest, n, bufs.args, bufs.atts, bufs.strs); ok {
+				if n > 0 {
+					r.Args = args
+				}
+				if len(atts) > 0 {
+					r.Attachments = atts
+				}
+				return nil
+			}
+		}
+	}
+	if err := checkHessian(body); err != nil {
+		return err
+	}
+	var d *hessian.Decoder
 	if rest == nil {
 		d = getDecoder(body)
 		for i := range fields {
@@ -185,17 +204,6 @@ func decodeRequest(h Header, body []byte, r *Request, bufs requestBufs) error {
 	}
 	if cap(bufs.args) < n {
 		bufs.args = make([]any, 0, n)
-	}
-	if rest != nil && bufs.fast {
-		if args, atts, ok := scanArgs(rest, n, bufs.args, bufs.atts, bufs.strs); ok {
-			if n > 0 {
-				r.Args = args
-			}
-			if len(atts) > 0 {
-				r.Attachments = atts
-			}
-			return nil
-		}
 	}
 	if d == nil {
 		d = getDecoder(rest)

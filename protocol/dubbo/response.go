@@ -184,6 +184,9 @@ func decodeResponse(h Header, body []byte, r *Response, strs *strTable, fast boo
 	if h.Event && len(body) > maxEventSize {
 		return fmt.Errorf("event body of %d bytes exceeds %d", len(body), maxEventSize)
 	}
+	if fast && !h.Event && h.Status == StatusOK && scanResponse(body, r, strs) {
+		return nil // the scanner needs no vetting
+	}
 	if err := checkHessian(body); err != nil {
 		return err
 	}
@@ -209,9 +212,6 @@ func decodeResponse(h Header, body []byte, r *Response, strs *strTable, fast boo
 			s = fmt.Sprint(v)
 		}
 		r.ErrorMessage = s
-		return nil
-	}
-	if fast && scanResponse(body, r, strs) {
 		return nil
 	}
 	var flag int32
