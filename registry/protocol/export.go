@@ -52,6 +52,9 @@ func (p *Protocol) Export(ctx context.Context, regURL *common.URL, invoker rpc.I
 		}
 	}
 	e := &exporter{proto: p, local: local, reg: reg, url: provider, registered: register}
+	if cc := p.configCenter(regURL); cc != nil && register {
+		e.gov = p.governExport(cc, reg, provider) // governance_export.go
+	}
 	p.mu.Lock()
 	destroyed := p.destroyed
 	if !destroyed {
@@ -93,6 +96,7 @@ type exporter struct {
 	reg        registry.Registry // immutable
 	url        *common.URL       // the registered provider URL; immutable
 	registered bool              // immutable
+	gov        *exportGovernance // the override listener; nil without a config center; immutable
 	once       sync.Once
 }
 
@@ -103,10 +107,14 @@ func (e *exporter) Invoker() rpc.Invoker { return e.local.Invoker() }
 // Registry errors are logged. Idempotent.
 func (e *exporter) Unexport() {
 	e.once.Do(func() {
+		url := e.url
+		if e.gov != nil {
+			url = e.gov.close() // the URL registered now
+		}
 		if e.registered {
 			ctx, cancel := context.WithTimeout(context.Background(), e.proto.opts.timeout)
-			if err := e.reg.Unregister(ctx, e.url); err != nil {
-				e.proto.logger.Warn("unregister provider failed", "url", e.url, "error", err)
+			if err := e.reg.Unregister(ctx, url); err != nil {
+				e.proto.logger.Warn("unregister provider failed", "url", url, "error", err)
 			}
 			cancel()
 		}
