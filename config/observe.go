@@ -135,12 +135,18 @@ func (rt *Runtime) start() error {
 		mux := http.NewServeMux()
 		mux.Handle(path, rt.metrics.Handler())
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		done := make(chan struct{})
 		rt.mu.Lock()
-		rt.metricsSrv, rt.metricsLn = srv, ln
+		if rt.closed { // Close ran meanwhile: it would not stop this server
+			rt.mu.Unlock()
+			ln.Close()
+			rt.startErr = ErrClosed
+			return
+		}
+		rt.metricsSrv, rt.metricsLn, rt.metricsDone = srv, ln, done
 		rt.mu.Unlock()
-		rt.metricsDone = make(chan struct{})
 		go func() {
-			defer close(rt.metricsDone)
+			defer close(done)
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				rt.logger.Error("metrics server stopped", "address", ln.Addr().String(), "error", err)
 			}
@@ -153,7 +159,7 @@ func (rt *Runtime) start() error {
 // stopServers stops the metrics server, waiting for it.
 func (rt *Runtime) stopServers() {
 	rt.mu.Lock()
-	srv := rt.metricsSrv
+	srv, done := rt.metricsSrv, rt.metricsDone
 	rt.mu.Unlock()
 	if srv == nil {
 		return
@@ -163,7 +169,7 @@ func (rt *Runtime) stopServers() {
 	if err := srv.Shutdown(ctx); err != nil {
 		srv.Close()
 	}
-	<-rt.metricsDone
+	<-done
 }
 
 // wrapProvider is what the runtime puts around a provider invoker a

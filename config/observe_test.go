@@ -220,3 +220,29 @@ dubbo:
 	err = rt.Export(context.Background(), "Greeter", greeter{})
 	require.ErrorContains(t, err, "metrics server")
 }
+
+// A Close racing the first Refer leaves no metrics server behind (goleak
+// checks the goroutines at the end of the package's tests).
+func TestMetricsServerStopsWithCloseRacingRefer(t *testing.T) {
+	cfg, err := LoadBytes("race.yml", []byte(`
+dubbo:
+  metrics: {enable: true, port: "0"}
+  consumer:
+    references:
+      Direct: {interface: org.example.Greeter, check: false, url: "dubbo://127.0.0.1:1/org.example.Greeter"}
+`))
+	require.NoError(t, err)
+	for i := 0; i < 20; i++ {
+		rt := NewRuntime(cfg)
+		done := make(chan error, 1)
+		go func() {
+			_, err := rt.Refer(context.Background(), "Direct")
+			done <- err
+		}()
+		rt.Close()
+		if err := <-done; err != nil {
+			require.ErrorIs(t, err, ErrClosed)
+		}
+		rt.Close()
+	}
+}

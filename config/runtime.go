@@ -39,18 +39,18 @@ type Runtime struct {
 	attemptFilters []protocol.Filter
 	serviceFilters []protocol.Filter
 
-	startOnce   sync.Once
-	startErr    error         // set once by start
-	metricsDone chan struct{} // closed when the metrics server stops; set once by start
+	startOnce sync.Once
+	startErr  error // set once by start
 
-	mu         sync.Mutex // guards the fields below
-	refs       []*Reference
-	exporters  []protocol.Exporter
-	exported   []*exported
-	registries []*trackedRegistry
-	metricsSrv *http.Server
-	metricsLn  net.Listener
-	closed     bool
+	mu          sync.Mutex // guards the fields below
+	refs        []*Reference
+	exporters   []protocol.Exporter
+	exported    []*exported
+	registries  []*trackedRegistry
+	metricsSrv  *http.Server
+	metricsLn   net.Listener
+	metricsDone chan struct{} // closed when the metrics server stops
+	closed      bool
 }
 
 // RuntimeOption configures a Runtime.
