@@ -2,6 +2,7 @@ package dubbo
 
 import (
 	"context"
+	"io"
 	"net"
 	"sort"
 	"strconv"
@@ -321,4 +322,48 @@ func BenchmarkBatchWrite(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkTCPEcho is the floor for BenchmarkLoopback at one caller: a
+// raw TCP exchange over the same loopback, a 239-byte request answered by
+// a 43-byte reply (the sizes of the captured sayHello frames), one write
+// and one read at each end, no codec.
+func BenchmarkTCPEcho(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		req, reply := make([]byte, 239), make([]byte, 43)
+		for {
+			if _, err := io.ReadFull(c, req); err != nil {
+				return
+			}
+			if _, err := c.Write(reply); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, reply := make([]byte, 239), make([]byte, 43)
+	runCallers(b, 1, func() error {
+		if _, err := c.Write(req); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(c, reply)
+		return err
+	})
+	_ = c.Close()
+	<-served
 }
