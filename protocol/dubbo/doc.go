@@ -1,11 +1,19 @@
 // Package dubbo implements Dubbo's dubbo:// wire protocol with Hessian2
 // serialization, wire-compatible with Apache Dubbo 2.7 and 3.x and with
 // dubbo-go: the frame codec (frame.go), the request and response bodies
-// (request.go, response.go, with hessian.go and check.go), parameter
-// descriptors (descriptor.go), status codes (status.go), Java exceptions
-// (exception.go), generic invocation (generic.go), the consumer side
-// (invoker.go, client.go, conn.go, writer.go) and the provider side
-// (export.go, server.go, invocation.go).
+// (request.go, response.go, with hessian.go, encoder.go, scan.go and
+// check.go), parameter descriptors (descriptor.go), status codes
+// (status.go), Java exceptions (exception.go), generic invocation
+// (generic.go), the connections' coalescing writer (writer.go), the
+// consumer side (invoker.go, client.go, conn.go) and the provider side
+// (export.go, server.go, invocation.go, callctx.go).
+//
+// A connection is shared by every call to its address. Frames of
+// concurrent calls are gathered into one write(2) (a lone call is written
+// at once), frames arriving together are read with one read(2), and a call
+// allocates little: the common bodies (strings, numbers, string
+// attachments) are encoded and decoded by this package, the rest by the
+// Hessian library.
 //
 // A call's Result carries the value as Hessian decodes it: a POJO
 // registered with hessian.RegisterPOJO as its Go type, other objects as
