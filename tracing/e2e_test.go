@@ -45,6 +45,12 @@ func freePort(t *testing.T) int {
 
 func e2eConfig(t *testing.T, port int) *config.Config {
 	t.Helper()
+	return e2eConfigWith(t, port, "150ms", "")
+}
+
+// e2eConfigWith sets the reference's timeout and adds extra to its settings.
+func e2eConfigWith(t *testing.T, port int, timeout, extra string) *config.Config {
+	t.Helper()
 	cfg, err := config.LoadBytes("traced.yml", []byte(fmt.Sprintf(`
 dubbo:
   application: {name: traced}
@@ -57,8 +63,8 @@ dubbo:
       Echo: {interface: org.example.Echo}
   consumer:
     references:
-      Echo: {interface: org.example.Echo, retries: 1, timeout: 150ms, loadbalance: roundrobin}
-`, t.Name(), port)))
+      Echo: {interface: org.example.Echo, retries: 1, timeout: %s, loadbalance: roundrobin%s}
+`, t.Name(), port, timeout, extra)))
 	require.NoError(t, err)
 	return cfg
 }
@@ -171,4 +177,48 @@ func names(spans tracetest.SpanStubs) []string {
 		out = append(out, fmt.Sprintf("%s(%s parent=%s)", s.Name, s.SpanKind, s.Parent.SpanID()))
 	}
 	return out
+}
+
+// A hedged call shows its attempts as sibling client spans under the call:
+// the one sent to the slow provider, and the hedge that answered first.
+func TestHedgeIsASiblingAttemptSpan(t *testing.T) {
+	ctx := context.Background()
+	fast, slow := newTraced(t), newTraced(t)
+	pFast := fast.runtime(e2eConfig(t, freePort(t)))
+	defer pFast.Close()
+	require.NoError(t, pFast.Export(ctx, "Echo", echo{name: "fast"}))
+	pSlow := slow.runtime(e2eConfig(t, freePort(t)))
+	defer pSlow.Close()
+	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: time.Second}))
+
+	// The timeout is long: the slow provider would answer in time, so only
+	// a hedge makes the fast one answer a call that started on the slow one.
+	client := newTraced(t)
+	consumer := client.runtime(e2eConfigWith(t, freePort(t), "5s", `, params: {hedge.delay: 30ms}`))
+	defer consumer.Close()
+	ref, err := consumer.Refer(ctx, "Echo")
+	require.NoError(t, err)
+
+	var calls []trace.SpanContext
+	for i := 0; i < 2; i++ { // round robin: one of two calls starts on the slow provider
+		callCtx, callRoot := client.tp.Tracer("test").Start(ctx, fmt.Sprintf("call-%d", i))
+		v, err := ref.Call(callCtx, "echo", "hi")
+		callRoot.End()
+		require.NoError(t, err)
+		require.Equal(t, "fast:hi", v, "the hedge answers first")
+		calls = append(calls, callRoot.SpanContext())
+	}
+	// The losing attempt ends when its cancellation reaches it.
+	require.Eventually(t, func() bool {
+		spans := client.exp.GetSpans()
+		for _, c := range calls {
+			for _, call := range children(spans, c.SpanID()) {
+				attempts := children(spans, call.SpanContext.SpanID())
+				if len(attempts) == 2 && attempts[0].SpanKind == trace.SpanKindClient && attempts[1].SpanKind == trace.SpanKindClient {
+					return true
+				}
+			}
+		}
+		return false
+	}, 5*time.Second, 20*time.Millisecond, "no call with two attempt spans: %v", names(client.exp.GetSpans()))
 }
