@@ -263,3 +263,38 @@ func TestCloseWhileWritesQueued(t *testing.T) {
 	require.Zero(t, gc.afterClose.Load(), "nothing written after close")
 	require.Equal(t, int32(1), gc.writes.Load(), "the queued frames were dropped")
 }
+
+// TestQueuedFramesGoOutInOneWrite: frames queued while a write is in
+// progress are gathered into the next write, whole: nine calls take two
+// writes, and every call is answered.
+func TestQueuedFramesGoOutInOneWrite(t *testing.T) {
+	const queued = 8
+	fake := newFakeProvider(t, "127.0.0.1:0")
+	inv, gc := gatedClient(t, fake, nil)
+	results := startQueuedCalls(t, inv, gc, queued)
+	c := fake.accept(t)
+	close(gc.gate)
+
+	_ = c.SetReadDeadline(time.Now().Add(testutil.DefaultTimeout))
+	fr := NewFrameReader(c, 0, "test")
+	var out []byte
+	for range queued + 1 {
+		h, _, err := fr.ReadFrame()
+		require.NoError(t, err)
+		require.False(t, h.Event)
+		out, err = EncodeResponse(out, &Response{ID: h.ID, Status: StatusOK, Value: "pong " + strconv.FormatInt(h.ID, 10)}, true, 0, "")
+		require.NoError(t, err)
+	}
+	require.Equal(t, int32(2), gc.writes.Load(), "the first frame, then the eight queued behind it")
+	_, err := c.Write(out)
+	require.NoError(t, err)
+	for range queued + 1 {
+		select {
+		case res := <-results:
+			require.NoError(t, res.Error())
+			require.Contains(t, res.Value(), "pong ")
+		case <-time.After(testutil.DefaultTimeout):
+			t.Fatal("a call got no answer")
+		}
+	}
+}
