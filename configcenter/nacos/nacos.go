@@ -75,6 +75,10 @@ type Center struct {
 	period  time.Duration // poll period
 	quit    chan struct{}
 
+	// sdk serialises the calls into the SDK's client: its lazily created
+	// transport races when two calls start at once (v2.2.2).
+	sdk sync.Mutex
+
 	mu     sync.Mutex // guards keys, closed
 	keys   map[keyID]*keyWatch
 	closed bool
@@ -148,7 +152,11 @@ func (c *Center) call(ctx context.Context, fn func() error) error {
 		return configcenter.ErrClosed
 	}
 	done := make(chan error, 1)
-	go func() { done <- fn() }()
+	go func() {
+		c.sdk.Lock()
+		defer c.sdk.Unlock()
+		done <- fn()
+	}()
 	select {
 	case err := <-done:
 		return err
@@ -213,7 +221,9 @@ func (c *Center) Close() error {
 		c.mu.Unlock()
 		close(c.quit)
 		c.wg.Wait()
+		c.sdk.Lock()
 		c.client.CloseClient()
+		c.sdk.Unlock()
 		if err := c.dirs.Close(); err != nil {
 			c.log.Warn("nacos sdk directory not removed", "error", err)
 		}

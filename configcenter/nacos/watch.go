@@ -71,7 +71,18 @@ func (c *Center) poll(kw *keyWatch) {
 		case <-c.quit:
 			return
 		}
+		c.sdk.Lock()
+		select {
+		case <-kw.stopCh:
+			c.sdk.Unlock()
+			return
+		case <-c.quit:
+			c.sdk.Unlock()
+			return
+		default:
+		}
 		content, err := c.client.GetConfig(vo.ConfigParam{DataId: kw.id.key, Group: kw.id.group})
+		c.sdk.Unlock()
 		switch {
 		case err != nil:
 			c.log.Debug("config center read failed; retrying", "key", kw.id.key, "group", kw.id.group, "error", err)
