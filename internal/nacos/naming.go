@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -273,9 +274,19 @@ func (c *NamingClient) waitConnected(ctx context.Context, ms int64) error {
 // port is replaced. A failed request leaves the instance recorded: it is
 // sent again when a connection comes up.
 func (c *NamingClient) Register(ctx context.Context, service, group string, inst model.Instance) error {
-	inst.Ephemeral = true
-	if inst.ClusterName == "" {
-		inst.ClusterName = "DEFAULT"
+	return c.RegisterAll(ctx, service, group, []model.Instance{inst})
+}
+
+// RegisterAll registers insts (made ephemeral) in service of group in one
+// request, as Register does for each.
+func (c *NamingClient) RegisterAll(ctx context.Context, service, group string, insts []model.Instance) error {
+	add := make(map[string]model.Instance, len(insts))
+	for _, inst := range insts {
+		inst.Ephemeral = true
+		if inst.ClusterName == "" {
+			inst.ClusterName = "DEFAULT"
+		}
+		add[inst.Ip+":"+strconv.FormatUint(inst.Port, 10)] = inst
 	}
 	c.regMu.Lock()
 	defer c.regMu.Unlock()
@@ -290,13 +301,15 @@ func (c *NamingClient) Register(ctx context.Context, service, group string, inst
 		r = &registration{service: service, group: group}
 		c.registered[k] = r
 	}
-	list := make([]model.Instance, 0, len(r.instances)+1)
+	list := make([]model.Instance, 0, len(r.instances)+len(add))
 	for _, i := range r.instances {
-		if i.Ip != inst.Ip || i.Port != inst.Port {
+		if _, replaced := add[i.Ip+":"+strconv.FormatUint(i.Port, 10)]; !replaced {
 			list = append(list, i)
 		}
 	}
-	list = append(list, inst)
+	for _, i := range add {
+		list = append(list, i)
+	}
 	sortInstances(list)
 	r.instances = list
 	c.mu.Unlock()

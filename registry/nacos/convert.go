@@ -91,33 +91,38 @@ type instanceCache struct {
 
 type cachedInstance struct {
 	inst model.Instance
-	url  *common.URL // nil when the instance gives no URL, or one that does not match
+	url  keyedURL // url.u nil when the instance gives no URL, or one that does not match
+}
+
+// keyedURL is a URL with its full string, rendered once, to sort and
+// compare by.
+type keyedURL struct {
+	u   *common.URL
+	key string
 }
 
 // urls returns the URLs of hosts that match (common.IsMatch) the
 // subscription URL svc, reusing what was decided for unchanged instances.
 // svc must be the same at every call.
-func (c *instanceCache) urls(hosts []model.Instance, category string, svc *common.URL) []*common.URL {
+func (c *instanceCache) urls(hosts []model.Instance, category string, svc *common.URL) []keyedURL {
 	next := make(map[string]cachedInstance, len(hosts))
-	out := make([]*common.URL, 0, len(hosts))
+	out := make([]keyedURL, 0, len(hosts))
 	for i := range hosts {
 		h := &hosts[i]
 		k := h.Ip + ":" + strconv.FormatUint(h.Port, 10)
 		if old, ok := c.byAddr[k]; ok && sameInstance(&old.inst, h) {
 			next[k] = old
-			if old.url != nil {
+			if old.url.u != nil {
 				out = append(out, old.url)
 			}
 			continue
 		}
-		u, ok := toURL(h, category)
-		if !ok || !common.IsMatch(svc, u) {
-			u = nil
+		var ku keyedURL
+		if u, ok := toURL(h, category); ok && common.IsMatch(svc, u) {
+			ku = keyedURL{u: u, key: u.FullString()}
+			out = append(out, ku)
 		}
-		next[k] = cachedInstance{inst: *h, url: u}
-		if u != nil {
-			out = append(out, u)
-		}
+		next[k] = cachedInstance{inst: *h, url: ku}
 	}
 	c.byAddr = next
 	return out
@@ -127,13 +132,18 @@ func sameInstance(a, b *model.Instance) bool {
 	return a.Enable == b.Enable && a.Healthy == b.Healthy && a.Weight == b.Weight && maps.Equal(a.Metadata, b.Metadata)
 }
 
-// sortURLs orders urls by their full string, rendering each once.
-func sortURLs(urls []*common.URL) {
-	keys := make(map[*common.URL]string, len(urls))
-	for _, u := range urls {
-		keys[u] = u.FullString()
+// sortedURLs returns the URLs of keyed ordered by their full string, each
+// once (an instance under both the current and the legacy name is one).
+func sortedURLs(keyed []keyedURL) []*common.URL {
+	slices.SortFunc(keyed, func(a, b keyedURL) int { return strings.Compare(a.key, b.key) })
+	out := make([]*common.URL, 0, len(keyed))
+	for i, k := range keyed {
+		if i > 0 && k.key == keyed[i-1].key {
+			continue
+		}
+		out = append(out, k.u)
 	}
-	slices.SortFunc(urls, func(a, b *common.URL) int { return strings.Compare(keys[a], keys[b]) })
+	return out
 }
 
 // emptyURL is the empty:// placeholder of an empty category: the

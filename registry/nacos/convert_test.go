@@ -84,7 +84,7 @@ func TestInstanceCacheReusesAndMatches(t *testing.T) {
 	require.Len(t, first, 1)
 	second := c.urls([]model.Instance{mk(1, "1.0.0"), mk(3, "1.0.0")}, "providers", sub)
 	require.Len(t, second, 2)
-	require.Same(t, first[0], second[0], "an unchanged instance keeps its URL")
+	require.Same(t, first[0].u, second[0].u, "an unchanged instance keeps its URL")
 	third := c.urls([]model.Instance{mk(1, "2.0.0")}, "providers", sub)
 	require.Empty(t, third, "a changed instance is matched again")
 }

@@ -37,7 +37,7 @@ func open(t *testing.T, u *common.URL) *nacos.Registry {
 }
 
 // observer is a plain naming client for looking at what the server holds.
-func observer(t *testing.T, addr, ns string) *inacos.NamingClient {
+func observer(t testing.TB, addr, ns string) *inacos.NamingClient {
 	t.Helper()
 	cfg, err := inacos.ParseURL(regURL(addr, ns, ""))
 	require.NoError(t, err)

@@ -238,7 +238,7 @@ func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, 
 	if err != nil {
 		return nil, fmt.Errorf("nacos: lookup %s: %w", url, err)
 	}
-	var out []*common.URL
+	var out []keyedURL
 	for _, s := range names {
 		svc, err := r.client.Query(ctx, s, r.cfg.Group)
 		if err != nil {
@@ -251,8 +251,7 @@ func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, 
 		var c instanceCache
 		out = append(out, c.urls(svc.Hosts, category, sub)...)
 	}
-	sortURLs(out)
-	return dedupe(out), nil
+	return sortedURLs(out), nil
 }
 
 // Close implements registry.Registry: it removes the instances this

@@ -3,6 +3,7 @@ package nacos_test
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/model"
 	"github.com/stretchr/testify/require"
@@ -214,5 +215,52 @@ func TestNewErrors(t *testing.T) {
 	} {
 		_, err := nacos.New(common.MustParse(u))
 		require.Error(t, err, u)
+	}
+}
+
+// BenchmarkSubscribeFirstList is the time from Subscribe to the first full
+// list, against the Nacos server (FLEET_NACOS), with n providers
+// registered; each iteration subscribes and unsubscribes.
+func BenchmarkSubscribeFirstList(b *testing.B) {
+	addr := nacostest.Addr(b)
+	for _, n := range []int{10, 1000} {
+		b.Run("providers="+itoa(uint64(n)), func(b *testing.B) {
+			ns := nacostest.Unique(b)
+			raw := observer(b, addr, ns)
+			name := "providers:" + greeter + "::"
+			hs := make([]model.Instance, n)
+			for i := range hs {
+				hs[i] = model.Instance{Ip: "10.0." + itoa(uint64(i/250)) + "." + itoa(uint64(i%250+1)), Port: 20880,
+					Weight: 1, Enable: true, Healthy: true,
+					Metadata: providerURL(greeter, 20880, "").Params()}
+				hs[i].Metadata["category"], hs[i].Metadata["protocol"], hs[i].Metadata["path"] = "providers", "dubbo", greeter
+			}
+			require.NoError(b, raw.RegisterAll(ctx, name, inacos.DefaultGroup, hs))
+			r, err := nacos.New(regURL(addr, ns, "file.cache=false"))
+			require.NoError(b, err)
+			defer r.Close()
+			sub := consumerURL(greeter, "")
+			got := 0
+			l := registry.NotifyFunc(func(urls []*common.URL) { got = len(urls) })
+			var err2 error
+			require.Eventually(b, func() bool {
+				err2 = r.Subscribe(ctx, sub, &l)
+				_ = r.Unsubscribe(ctx, sub, &l)
+				return err2 == nil && got == n
+			}, 20*time.Second, 100*time.Millisecond, "got %d of %d: %v", got, n, err2)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := r.Subscribe(ctx, sub, &l); err != nil {
+					b.Fatal(err)
+				}
+				if got != n {
+					b.Fatalf("first list of %d, want %d", got, n)
+				}
+				if err := r.Unsubscribe(ctx, sub, &l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

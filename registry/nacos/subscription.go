@@ -36,9 +36,9 @@ type source struct {
 	name   string
 	g      *group
 	cache  instanceCache
-	urls   []*common.URL // the matching URLs of the last state
-	have   bool          // a state was received
-	cancel func()        // ends the client's subscription; nil until subscribed
+	urls   []keyedURL // the matching URLs of the last state
+	have   bool       // a state was received
+	cancel func()     // ends the client's subscription; nil until subscribed
 }
 
 // group is what one notification carries: one category of one service,
@@ -69,27 +69,6 @@ func categoryOf(name string) string {
 // own URL with that service as path and interface, and check=false.
 func serviceURL(url *common.URL, iface string) *common.URL {
 	return url.WithPath(iface).WithParams(map[string]string{common.InterfaceKey: iface, common.CheckKey: "false"})
-}
-
-// dedupe drops neighbours with the same full string from sorted urls (an
-// instance under both the current and the legacy name).
-func dedupe(urls []*common.URL) []*common.URL {
-	if len(urls) < 2 {
-		return urls
-	}
-	out := urls[:1]
-	prev := urls[0].FullString()
-	for _, u := range urls[1:] {
-		if u == out[len(out)-1] {
-			continue
-		}
-		s := u.FullString()
-		if s != prev {
-			out = append(out, u)
-			prev = s
-		}
-	}
-	return out
 }
 
 // Subscribe implements registry.Registry. The lists of every service name
@@ -241,11 +220,12 @@ func (s *subscription) deliverLocked(g *group) {
 	if s.stopped {
 		return
 	}
-	var urls []*common.URL
+	n := 0
 	for _, src := range g.sources {
-		urls = append(urls, src.urls...)
+		n += len(src.urls)
 	}
-	if len(urls) == 0 {
+	var urls []*common.URL
+	if n == 0 {
 		if left, ok := s.r.inGrace(); ok && g.delivered && !g.empty {
 			if g.held == nil {
 				s.r.log.Info("holding an empty list after reconnecting", "url", g.svc.String(), "category", g.category, "for", left)
@@ -260,8 +240,11 @@ func (s *subscription) deliverLocked(g *group) {
 		}
 		urls = []*common.URL{emptyURL(g.svc, g.category)}
 	} else {
-		sortURLs(urls)
-		urls = dedupe(urls)
+		keyed := make([]keyedURL, 0, n)
+		for _, src := range g.sources {
+			keyed = append(keyed, src.urls...)
+		}
+		urls = sortedURLs(keyed)
 	}
 	if g.held != nil {
 		g.held.Stop()

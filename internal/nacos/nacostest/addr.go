@@ -28,6 +28,6 @@ func Addr(t testing.TB) string {
 func Unique(t testing.TB) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	name := strings.NewReplacer("/", "-", " ", "-", "#", "-").Replace(t.Name())
+	name := strings.NewReplacer("/", "-", " ", "-", "#", "-", "=", "-").Replace(t.Name())
 	return "fleet-" + name + "-" + hex.EncodeToString(b[:])
 }
