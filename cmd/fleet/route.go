@@ -27,7 +27,11 @@ unless --consumer host=… says otherwise; other --consumer pairs are its URL
 parameters (application=shop, group=g1, version=1.0.0). ARG_JSON values are
 the call's arguments, for rules on arguments[i]. The built-in routers (mock,
 tag) run as a consumer's do; --tag sets the call's dubbo.tag attachment, and
---tag-rule applies a YAML tag rule as a config center would.
+--tag-rule applies a YAML tag rule as a config center would. The rules of
+the config center (--config-center URL, by default the registry's address
+as Java's) apply too: the consumer's and the service's configurators and
+condition rules, the providers' application's tag rule; the keys in force
+are listed first.
 `
 
 // localIP is the consumer host of fleet route without --consumer host=…;
@@ -62,6 +66,7 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the registry")
 	callTag := fs.String("tag", "", "the call's routing tag (attachment dubbo.tag)")
 	tagRule := fs.String("tag-rule", "", "a YAML tag rule file to apply (as <provider app>.tag-router)")
+	center := fs.String("config-center", "", "the config center's URL (default: the registry's address, as Java's)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
 		return 0
@@ -105,25 +110,43 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
 		return 1
 	}
-	builtins := []router.Router{router.Mock(), tag.Static()}
+	providerApp := ""
+	for _, u := range found {
+		if u.Category() == common.ProvidersCategory && u.Protocol() != common.EmptyProtocol {
+			providerApp = u.ParamOr(common.ApplicationKey, "")
+			break
+		}
+	}
+	cu, err := centerURLFor(regURL, *center)
+	if err != nil {
+		fmt.Fprintf(stderr, "fleet: --config-center: %v\n", err)
+		return 2
+	}
+	dyn := readCenterRules(cu, consumer, providerApp, *timeout, stderr) // routecc.go
+	builtins := router.Replace([]router.Router{router.Mock(), tag.Static()}, dyn.routers)
 	if *tagRule != "" {
 		content, err := os.ReadFile(*tagRule)
+		var tr *tag.Router
 		if err == nil {
-			builtins[1], err = tag.FromYAML("", content)
+			tr, err = tag.FromYAML("", content)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "fleet: --tag-rule: %v\n", oneLine(err))
 			return 2
 		}
+		builtins = router.Replace(builtins, []router.Router{tr}) // it wins over the config center's
 	}
 	inv := protocol.NewInvocation(*method, callArgs...)
 	if *callTag != "" {
 		inv = inv.WithAttachment(common.TagKey, *callTag)
 	}
-	explanation, err := explainRoute(consumer, found, builtins, inv, stderr)
+	explanation, err := explainRoute(consumer, found, builtins, inv, stderr, dyn)
 	if err != nil {
 		fmt.Fprintf(stderr, "fleet: %v\n", oneLine(err))
 		return 1
+	}
+	if len(dyn.keys) > 0 {
+		fmt.Fprintf(stdout, "config-center rules: %s\n", strings.Join(dyn.keys, ", "))
 	}
 	fmt.Fprintln(stdout, strings.TrimRight(explanation.String(), "\n"))
 	return 0
@@ -132,7 +155,7 @@ func routeCommand(args []string, stdout, stderr io.Writer) int {
 // explainRoute merges the providers as a consumer's directory would and
 // explains the call inv over them with the built-in routers and those
 // found.
-func explainRoute(consumer *common.URL, found []*common.URL, builtins []router.Router, inv protocol.Invocation, warn io.Writer) (router.Explanation, error) {
+func explainRoute(consumer *common.URL, found []*common.URL, builtins []router.Router, inv protocol.Invocation, warn io.Writer, dyn *centerRules) (router.Explanation, error) {
 	byCategory := map[string][]*common.URL{}
 	for _, u := range found {
 		cat := u.Category()
@@ -150,6 +173,7 @@ func explainRoute(consumer *common.URL, found []*common.URL, builtins []router.R
 		return router.Explanation{}, err
 	}
 	defer dir.Destroy()
+	dir.SetDynamicConfigurators(dyn.app, dyn.svc)
 	// Configurators first, so the providers are merged with them.
 	for _, cat := range []string{common.ConfiguratorsCategory, common.ProvidersCategory} {
 		if list := byCategory[cat]; len(list) > 0 {
