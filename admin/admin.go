@@ -55,10 +55,11 @@ type Listing struct {
 
 // ReferenceState is one reference of /ls.
 type ReferenceState struct {
-	Name       string `json:"name"`
-	ServiceKey string `json:"serviceKey"`
-	Consumer   string `json:"consumer"`
-	Available  bool   `json:"available"`
+	Name       string                 `json:"name"`
+	ServiceKey string                 `json:"serviceKey"`
+	Consumer   string                 `json:"consumer"`
+	Available  bool                   `json:"available"`
+	Providers  []config.ProviderState `json:"providers"`
 }
 
 func (h *handler) ls(w http.ResponseWriter, _ *http.Request) {
@@ -70,6 +71,7 @@ func (h *handler) ls(w http.ResponseWriter, _ *http.Request) {
 		u := ref.Invoker().URL()
 		out.References = append(out.References, ReferenceState{
 			Name: ref.Name(), ServiceKey: u.ServiceKey(), Consumer: u.String(), Available: ref.Invoker().IsAvailable(),
+			Providers: h.rt.Providers(ref),
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -127,6 +127,19 @@ func TestProbesOnlineOfflineAndLs(t *testing.T) {
 	require.Equal(t, "Greeter", ls.Services[0].Name)
 	require.Equal(t, 1, ls.Services[0].Registered)
 	require.Equal(t, "g/org.example.Counter:2.0", ls.Services[1].ServiceKey)
+	require.Empty(t, ls.References, "the provider runtime refers nothing")
+	var cls admin.Listing
+	csrv, err := admin.Listen(consumer, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer csrv.Close()
+	require.NoError(t, json.Unmarshal([]byte(mustGet(t, "http://"+csrv.Addr()+"/ls")), &cls))
+	require.Len(t, cls.References, 1)
+	require.Equal(t, "Greeter", cls.References[0].Name)
+	require.True(t, cls.References[0].Available)
+	require.Len(t, cls.References[0].Providers, 1)
+	require.Equal(t, "127.0.0.1:30071", cls.References[0].Providers[0].Address)
+	require.True(t, cls.References[0].Providers[0].Available)
+	require.Contains(t, cls.References[0].Providers[0].URL, "injvm://127.0.0.1:30071/org.example.Greeter")
 
 	// Offline withdraws Greeter from the registry without unexporting it.
 	code, body = post(t, base+"/offline?service=Greeter")
@@ -136,6 +149,8 @@ func TestProbesOnlineOfflineAndLs(t *testing.T) {
 	require.Equal(t, 503, ready, "a service offline: not ready")
 	require.Eventually(t, func() bool { return !ref.Invoker().IsAvailable() }, 5*time.Second, 10*time.Millisecond,
 		"the consumer's directory loses the provider")
+	require.NoError(t, json.Unmarshal([]byte(mustGet(t, "http://"+csrv.Addr()+"/ls")), &cls))
+	require.Empty(t, cls.References[0].Providers, "the directory destroyed the provider's invoker")
 	require.Equal(t, 0, providersIn(t, cfg, "org.example.Greeter"))
 	require.NoError(t, json.Unmarshal([]byte(mustGet(t, base+"/ls")), &ls))
 	require.Equal(t, 0, ls.Services[0].Registered)

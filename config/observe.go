@@ -173,9 +173,10 @@ func (rt *Runtime) stopServers() {
 }
 
 // wrapProvider is what the runtime puts around a provider invoker a
-// reference refers: counted by the directory gauges when metrics are on,
-// inside the attempt filters.
+// reference refers: listed by Providers, counted by the directory gauges
+// when metrics are on, inside the attempt filters.
 func (rt *Runtime) wrapProvider(inv protocol.Invoker) protocol.Invoker {
+	inv = rt.providers.track(inv)
 	if rt.metrics != nil {
 		inv = rt.metrics.TrackProvider(inv)
 	}

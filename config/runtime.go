@@ -42,6 +42,8 @@ type Runtime struct {
 	startOnce sync.Once
 	startErr  error // set once by start
 
+	providers providerSet // the provider invokers referred, for Providers; its own lock
+
 	mu          sync.Mutex // guards the fields below
 	refs        []*Reference
 	exporters   []protocol.Exporter
@@ -99,11 +101,9 @@ func NewRuntime(cfg *Config, opts ...RuntimeOption) *Runtime {
 	}
 	// The runtime's own come first: options given by the caller win.
 	regOpts := []regprotocol.Option{regprotocol.WithLogger(o.logger), regprotocol.WithRegistryOpener(rt.openRegistry)}
-	if len(rt.attemptFilters) > 0 || rt.metrics != nil {
-		for _, name := range protocol.Protocols() {
-			if p, err := protocol.Get(name); err == nil {
-				regOpts = append(regOpts, regprotocol.WithProtocol(name, filteredProtocol{p: p, wrap: rt.wrapProvider}))
-			}
+	for _, name := range protocol.Protocols() {
+		if p, err := protocol.Get(name); err == nil {
+			regOpts = append(regOpts, regprotocol.WithProtocol(name, filteredProtocol{p: p, wrap: rt.wrapProvider}))
 		}
 	}
 	regOpts = append(regOpts, configCenterOptions(cfg)...)

@@ -20,7 +20,7 @@ const adminUsage = `Usage: fleet admin ADDR ls|offline|online|snapshot [ARGS...]
 Talks to a program's admin endpoint (dubbo.admin.port; package admin).
 ADDR is host:port or http://host:port.
 
-  fleet admin ADDR ls                       exported services and references, with their state
+  fleet admin ADDR ls                       exported services, references and their providers, with state
   fleet admin ADDR offline [SERVICE...]     unregister services without stopping them (all without names)
   fleet admin ADDR online [SERVICE...]      register them again
   fleet admin ADDR snapshot REF [--method M]  the directory of reference REF as JSON: providers,
@@ -168,6 +168,13 @@ func printListing(w io.Writer, ls admin.Listing) {
 		if !r.Available {
 			state = "unavailable"
 		}
-		fmt.Fprintf(w, "  %-20s %-40s %s\n", r.Name, r.ServiceKey, state)
+		fmt.Fprintf(w, "  %-20s %-40s %s, %d provider(s)\n", r.Name, r.ServiceKey, state, len(r.Providers))
+		for _, p := range r.Providers {
+			pstate := "available"
+			if !p.Available {
+				pstate = "unavailable"
+			}
+			fmt.Fprintf(w, "    %-21s %s\n", p.Address, pstate)
+		}
 	}
 }

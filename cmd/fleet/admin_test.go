@@ -47,7 +47,7 @@ dubbo:
 	code, out, errOut := fleet("admin", addr, "ls")
 	require.Equal(t, 0, code, errOut)
 	require.Regexp(t, `Greeter\s+org\.example\.Greeter\s+online \(registered 1, offline 0\)`, out)
-	require.Regexp(t, `references \(1\)\n\s+Greeter\s+org\.example\.Greeter\s+available`, out)
+	require.Regexp(t, `references \(1\)\n\s+Greeter\s+org\.example\.Greeter\s+available, 1 provider\(s\)\n\s+127\.0\.0\.1:30081\s+available`, out)
 
 	code, out, errOut = fleet("admin", "http://"+addr, "offline", "Greeter")
 	require.Equal(t, 0, code, errOut)
