@@ -78,11 +78,16 @@ func parents(p string) []string {
 const encodedScheme = "%3A%2F%2F"
 
 // toURLs converts the child names of a category node into the URLs that
-// concern subscription (common.IsMatch), sorted by their full string.
+// concern subscription (common.IsMatch), sorted by node name (a
+// deterministic order that needs no rendering).
 // Names that are not URLs are skipped; names that do not parse are logged
 // and skipped.
 func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*common.URL {
-	urls := make([]*common.URL, 0, len(children))
+	type named struct {
+		name string
+		u    *common.URL
+	}
+	matched := make([]named, 0, len(children))
 	for _, name := range children {
 		if !strings.Contains(name, encodedScheme) {
 			continue
@@ -93,27 +98,15 @@ func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*co
 			continue
 		}
 		if common.IsMatch(subscription, u) {
-			urls = append(urls, u)
+			matched = append(matched, named{name, u})
 		}
 	}
-	sortURLs(urls)
+	slices.SortFunc(matched, func(a, b named) int { return strings.Compare(a.name, b.name) })
+	urls := make([]*common.URL, len(matched))
+	for i, m := range matched {
+		urls[i] = m.u
+	}
 	return urls
-}
-
-// sortURLs orders urls by their full string, so lists are deterministic;
-// each URL is rendered once.
-func sortURLs(urls []*common.URL) {
-	keys := make([]string, len(urls))
-	idx := make([]int, len(urls))
-	for i, u := range urls {
-		keys[i], idx[i] = u.FullString(), i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	sorted := make([]*common.URL, len(urls))
-	for i, j := range idx {
-		sorted[i] = urls[j]
-	}
-	copy(urls, sorted)
 }
 
 // emptyURL is the empty:// placeholder of an empty category: the
