@@ -356,7 +356,6 @@ func TestGarbageInRegistry(t *testing.T) {
 	require.Len(t, again["malformed provider url"], 1, "the malformed node is not logged again")
 	require.Len(t, again["bad route"], 1, "the bad route is not logged again")
 	require.Len(t, again["bad override"], 2, "the bad override, once more for the new provider")
-	require.Contains(t, again["bad override"][1], `"urls":1`)
 
 	total := c.quit()
 	summary(t, "garbage in the registry", total, "0 failed calls; each bad node logged once; longest stall < 2 s")
