@@ -18,7 +18,9 @@ const lsUsage = `Usage: fleet ls REGISTRY_URL [INTERFACE] [--json]
 Without INTERFACE: the services the registry holds, one per line, with how
 many providers and consumers each has. With INTERFACE: that service's
 providers, consumers, routers and configurators, decoded, one per line,
-disabled providers included.
+disabled providers included, then the rules the registry's config center
+(its address, as Java's default) holds for the service, its applications
+and their consumers.
 `
 
 // lookup opens the registry regURL names, looks query up in it within
@@ -97,7 +99,7 @@ func lsCommand(args []string, stdout, stderr io.Writer) int {
 	if iface == common.AnyValue {
 		return printServices(stdout, urls, *asJSON)
 	}
-	return printService(stdout, urls, *asJSON)
+	return printService(stdout, urls, *asJSON, centerRuleEntries(regURL, iface, urls, *timeout, stderr)...)
 }
 
 func printServices(w io.Writer, urls []*common.URL, asJSON bool) int {
@@ -135,7 +137,7 @@ func printServices(w io.Writer, urls []*common.URL, asJSON bool) int {
 	return 0
 }
 
-func printService(w io.Writer, urls []*common.URL, asJSON bool) int {
+func printService(w io.Writer, urls []*common.URL, asJSON bool, rules ...lsEntry) int {
 	order := []string{common.ProvidersCategory, common.ConsumersCategory, common.RoutersCategory, common.ConfiguratorsCategory}
 	entries := make([]lsEntry, 0, len(urls))
 	for _, cat := range order {
@@ -146,10 +148,15 @@ func printService(w io.Writer, urls []*common.URL, asJSON bool) int {
 			entries = append(entries, lsEntry{Category: cat, URL: u.String(), Protocol: u.Protocol(), Address: u.Address(), Service: u.ServiceKey(), Params: u.Params()})
 		}
 	}
+	entries = append(entries, rules...) // lscc.go
 	if asJSON {
 		return writeJSON(w, entries)
 	}
 	for _, e := range entries {
+		if e.Category == centerCategory {
+			printCenterRule(w, e)
+			continue
+		}
 		fmt.Fprintf(w, "%s\t%s\n", e.Category, decoded(e))
 	}
 	return 0

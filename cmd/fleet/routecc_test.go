@@ -62,6 +62,11 @@ func TestRouteShowsConfigCenterRules(t *testing.T) {
 	require.NotContains(t, stdout, fmt.Sprintf("127.0.0.1:%d", ports[1]), "disabled by the configurator: not even a candidate")
 	require.Contains(t, stdout, fmt.Sprintf("127.0.0.1:%d", ports[2]))
 
+	code, stdout, stderr = fleet("ls", regURL, iface)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "config-center\t"+iface+"::.condition-router\n\t  scope: service\n")
+	require.Contains(t, stdout, fmt.Sprintf("\t  conditions: [\"=> port != %d\"]\n", ports[0]))
+
 	code, _, stderr = fleet("rule", "put", regURL, iface+"::.condition-router", writeTemp(t, "conditions: [\"=> host == 1\"]\n"), "--no-check")
 	require.Equal(t, 0, code, stderr)
 	code, stdout, stderr = fleet("route", regURL, iface, "--consumer", "application=shop")
