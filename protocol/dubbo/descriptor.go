@@ -1,6 +1,7 @@
 package dubbo
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"reflect"
@@ -231,8 +232,8 @@ func descToJavaName(tok string) string {
 }
 
 // descCache holds the descriptors of the parameter type lists calls
-// declared, keyed by the names joined with commas: a call looks its list up
-// without allocating. The map is replaced whole on insert (readers take no
+// declared, keyed by the names, each after its length: a call looks its
+// list up without allocating. The map is replaced whole on insert (readers take no
 // lock) and stops growing at maxDescs entries.
 var descCache struct {
 	mu sync.Mutex // serialises inserts
@@ -248,10 +249,8 @@ func paramDescCached(types []string) string {
 	}
 	var kb [256]byte
 	key := kb[:0]
-	for j, t := range types {
-		if j > 0 {
-			key = append(key, ',')
-		}
+	for _, t := range types {
+		key = binary.AppendUvarint(key, uint64(len(t))) // unambiguous, whatever the names hold
 		key = append(key, t...)
 	}
 	if m := descCache.m.Load(); m != nil {

@@ -1,6 +1,7 @@
 package dubbo
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,4 +106,21 @@ func TestResponseFlagsAndVersions(t *testing.T) {
 func TestBadMagic(t *testing.T) {
 	_, err := ParseHeader(make([]byte, HeaderLen))
 	require.ErrorIs(t, err, ErrBadMagic)
+}
+
+// TestParamDescCached: the cached descriptors are ParamDesc's, lists that
+// join to the same text stay apart, and the cache stops growing.
+func TestParamDescCached(t *testing.T) {
+	for _, types := range [][]string{
+		{"java.lang.String"}, {"int", "java.lang.String[]", "java.util.Map"}, {"a,b"}, {"a", "b"}, {"ab"}, {"a", "", "b"}, {},
+	} {
+		for range 2 { // a miss, then a hit
+			require.Equal(t, ParamDesc(types), paramDescCached(types), "%q", types)
+		}
+	}
+	for i := range maxDescs + 10 {
+		paramDescCached([]string{"com.example.T" + strconv.Itoa(i)})
+	}
+	require.LessOrEqual(t, len(*descCache.m.Load()), maxDescs)
+	require.Equal(t, "Lcom/example/Late;", paramDescCached([]string{"com.example.Late"}))
 }
