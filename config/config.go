@@ -17,6 +17,7 @@ type Config struct {
 	Consumer    ConsumerConfig             `yaml:"consumer"`
 	Provider    ProviderConfig             `yaml:"provider"`
 	Metrics     MetricsConfig              `yaml:"metrics"`
+	Tracing     TracingConfig              `yaml:"tracing"`
 	Admin       AdminConfig                `yaml:"admin"`
 	// ConfigCenter is where governance rules are read (configcenter.go).
 	ConfigCenter *ConfigCenterConfig `yaml:"config-center"`

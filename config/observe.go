@@ -13,6 +13,7 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/metrics"
 	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/tracing"
 )
 
 // MetricsConfig is the metrics section (dubbo-go's dubbo.metrics): when
@@ -22,6 +23,16 @@ type MetricsConfig struct {
 	Enable bool   `yaml:"enable"`
 	Port   string `yaml:"port"` // default 9090 (dubbo-go's); "0" picks a free port
 	Path   string `yaml:"path"` // default /metrics
+}
+
+// TracingConfig is the tracing section: when enabled, references and
+// exports trace their calls with OpenTelemetry (package tracing) through
+// the global TracerProvider (otel.SetTracerProvider), carrying the W3C
+// trace context in the attachments as Java Dubbo 3 does. Programs that
+// want another provider use tracing's filters with WithReferenceFilters,
+// WithAttemptFilters and WithServiceFilters instead.
+type TracingConfig struct {
+	Enable bool `yaml:"enable"`
 }
 
 // AdminConfig is the admin section: the operations endpoint of package
@@ -203,3 +214,13 @@ func (f filteredProtocol) Export(inv protocol.Invoker) (protocol.Exporter, error
 }
 
 func (f filteredProtocol) Destroy() {}
+
+// tracingFilters are the filters of dubbo.tracing: call, attempt and
+// service; nil when off.
+func tracingFilters(cfg *Config) (call, attempt, service protocol.Filter) {
+	if !cfg.Tracing.Enable {
+		return nil, nil, nil
+	}
+	tr := tracing.New()
+	return tr.CallFilter(), tr.AttemptFilter(), tr.ServerFilter()
+}

@@ -95,6 +95,11 @@ func NewRuntime(cfg *Config, opts ...RuntimeOption) *Runtime {
 	rt := &Runtime{cfg: cfg, logger: o.logger.With("component", "config"), localIP: o.localIP,
 		refFilters: o.refFilters, attemptFilters: o.attemptFilters, serviceFilters: o.serviceFilters}
 	rt.metrics, rt.metricsErr = newMetrics(cfg, o.localIP)
+	if call, attempt, service := tracingFilters(cfg); call != nil {
+		rt.refFilters = append([]protocol.Filter{call}, rt.refFilters...)
+		rt.attemptFilters = append([]protocol.Filter{attempt}, rt.attemptFilters...)
+		rt.serviceFilters = append([]protocol.Filter{service}, rt.serviceFilters...)
+	}
 	if rt.metrics != nil {
 		rt.refFilters = append([]protocol.Filter{rt.metrics.ConsumerFilter()}, rt.refFilters...)
 		rt.serviceFilters = append([]protocol.Filter{rt.metrics.ProviderFilter()}, rt.serviceFilters...)
