@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 )
@@ -296,5 +297,18 @@ func TestQueuedFramesGoOutInOneWrite(t *testing.T) {
 		case <-time.After(testutil.DefaultTimeout):
 			t.Fatal("a call got no answer")
 		}
+	}
+}
+
+// TestTimeoutAttachmentValue: the boxed timeout attachment is reused only
+// for the same timeout in milliseconds.
+func TestTimeoutAttachmentValue(t *testing.T) {
+	i := newInvoker(New(), common.MustParse("dubbo://127.0.0.1:1/"+userService), DefaultPayload)
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{time.Second, "1000"}, {time.Second + 300*time.Microsecond, "1000"}, {997 * time.Millisecond, "997"},
+		{time.Second, "1000"}, {1500 * time.Millisecond, "1500"}} {
+		require.Equal(t, c.want, i.timeoutValue(c.d))
 	}
 }
