@@ -119,6 +119,11 @@ func readCenterRules(u, consumer *common.URL, providerApp string, timeout time.D
 			conditions(app+regprotocol.ConditionRouterSuffix, s, condition.ApplicationPriority)
 		}
 	}
+	if providerApp != "" && providerApp != app {
+		if s, ok := get(providerApp + regprotocol.ConditionRouterSuffix); ok {
+			conditions(providerApp+regprotocol.ConditionRouterSuffix, s, 145) // Dubbo 3.2's provider-application rule
+		}
+	}
 	if providerApp != "" {
 		key := providerApp + regprotocol.TagRouterSuffix
 		if s, ok := get(key); ok {

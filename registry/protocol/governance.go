@@ -127,8 +127,16 @@ const (
 	serviceConditions
 	legacyConditions // <interface>.condition-router
 	appConditions
+	providerConditions // <provider app>.condition-router (Dubbo 3.2+)
 	tagRule
 )
+
+// providerAppConditionPriority is the chain priority of the providers'
+// application's condition rule (Java 3.2's ProviderAppStateRouter), between
+// the service's (140) and the consumer application's (150).
+const providerAppConditionPriority = 145
+
+func (k ruleKind) byProvider() bool { return k == providerConditions || k == tagRule }
 
 func (k ruleKind) routes() bool { return k >= serviceConditions }
 
@@ -161,7 +169,7 @@ type governance struct {
 	closed      bool
 	rules       []*rule
 	providerApp string
-	tag         *rule
+	byProvider  []*rule // the providers' application's keys: its condition and tag rules
 }
 
 // newGovernance starts watching the rule keys of the directory's
@@ -212,7 +220,7 @@ func (g *governance) apply(r *rule, ev configcenter.Event) {
 	defer r.once.Do(func() { close(r.first) })
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.closed || (r.kind == tagRule && g.tag != r) {
+	if g.closed || (r.kind.byProvider() && !slices.Contains(g.byProvider, r)) {
 		return
 	}
 	if ev.Deleted {
@@ -233,12 +241,15 @@ func (g *governance) apply(r *rule, ev configcenter.Event) {
 		if rules, err = configurator.ParseRules([]byte(ev.Content)); err == nil {
 			cs = configurator.FromRules(rules, g.local)
 		}
-	case serviceConditions, legacyConditions, appConditions:
+	case serviceConditions, legacyConditions, appConditions, providerConditions:
 		var y *condition.YAMLRule
 		if y, err = condition.ParseYAML([]byte(ev.Content)); err == nil {
 			p := condition.ServicePriority
-			if r.kind == appConditions {
+			switch r.kind {
+			case appConditions:
 				p = condition.ApplicationPriority
+			case providerConditions:
+				p = providerAppConditionPriority
 			}
 			rt = condition.NewRuleSet(y, p)
 		}
@@ -296,15 +307,18 @@ func (g *governance) update(kind ruleKind) {
 			rs = append(rs, x)
 		}
 	}
-	if g.tag != nil && g.tag.router != nil {
-		rs = append(rs, g.tag.router)
+	for _, r := range g.byProvider {
+		if r.router != nil {
+			rs = append(rs, r.router)
+		}
 	}
 	g.dir.SetDynamicRouters(rs...)
 }
 
 // providersChanged follows the providers' application: its tag rule
-// (<provider app>.tag-router) is the one in force, as Java's TagRouter
-// subscribes to the application of the first invoker.
+// (<provider app>.tag-router) and condition rule (<provider
+// app>.condition-router, Dubbo 3.2+) are the ones in force, as Java's
+// routers subscribe to the application of the first invoker.
 func (g *governance) providersChanged() {
 	app := tag.ProviderApplication(g.dir.Invokers())
 	g.mu.Lock()
@@ -312,22 +326,33 @@ func (g *governance) providersChanged() {
 		g.mu.Unlock()
 		return
 	}
-	old := g.tag
+	old := g.byProvider
 	g.providerApp = app
-	r := &rule{kind: tagRule, key: app + TagRouterSuffix, first: make(chan struct{})}
-	g.tag = r
-	if old != nil && old.router != nil {
-		g.update(tagRule) // the old application's rule no longer applies
+	g.byProvider = nil
+	if slices.ContainsFunc(old, func(r *rule) bool { return r.router != nil }) {
+		g.update(tagRule) // the old application's rules no longer apply
 	}
-	stop, err := g.cc.Watch(r.key, "", func(ev configcenter.Event) { g.apply(r, ev) })
-	if err != nil {
-		g.log.Warn("rule key not watched", "key", r.key, "error", err)
-		r.once.Do(func() { close(r.first) })
+	for _, kr := range []struct {
+		kind ruleKind
+		key  string
+	}{{providerConditions, app + ConditionRouterSuffix}, {tagRule, app + TagRouterSuffix}} {
+		if kr.kind == providerConditions && app == g.app {
+			continue // the consumer's own application's rule is read already
+		}
+		r := &rule{kind: kr.kind, key: kr.key, first: make(chan struct{})}
+		g.byProvider = append(g.byProvider, r)
+		stop, err := g.cc.Watch(r.key, "", func(ev configcenter.Event) { g.apply(r, ev) })
+		if err != nil {
+			g.log.Warn("rule key not watched", "key", r.key, "error", err)
+			r.once.Do(func() { close(r.first) })
+		}
+		r.stop = stop
 	}
-	r.stop = stop
 	g.mu.Unlock()
-	if old != nil && old.stop != nil {
-		old.stop()
+	for _, r := range old {
+		if r.stop != nil {
+			r.stop()
+		}
 	}
 }
 
@@ -342,8 +367,8 @@ func (g *governance) wait(ctx context.Context, d time.Duration) {
 	for _, r := range g.rules {
 		firsts = append(firsts, r.first)
 	}
-	if g.tag != nil {
-		firsts = append(firsts, g.tag.first)
+	for _, r := range g.byProvider {
+		firsts = append(firsts, r.first)
 	}
 	g.mu.Unlock()
 	t := time.NewTimer(d)
@@ -372,8 +397,10 @@ func (g *governance) close() {
 	for _, r := range g.rules {
 		stops = append(stops, r.stop)
 	}
-	if g.tag != nil && g.tag.stop != nil {
-		stops = append(stops, g.tag.stop)
+	for _, r := range g.byProvider {
+		if r.stop != nil {
+			stops = append(stops, r.stop)
+		}
 	}
 	g.mu.Unlock()
 	for _, s := range stops {

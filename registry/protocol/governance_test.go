@@ -226,6 +226,14 @@ conditions:
 	bothAnswer(t, ref)
 	a.put(iface+ConditionRouterSuffix, "force: true\nconditions: [\"method = sayHello => port = 2\"]\n")
 	onlyFrom(t, ref, "p2")
+	a.rm(iface + ConditionRouterSuffix)
+	bothAnswer(t, ref)
+
+	// The providers' application's rule (Dubbo 3.2+, priority 145).
+	a.put("demo-provider"+ConditionRouterSuffix, "configVersion: v3.0\nscope: application\nkey: demo-provider\nforce: true\nconditions: [\"=> port = 1\"]\n")
+	onlyFrom(t, ref, "p1")
+	a.rm("demo-provider" + ConditionRouterSuffix)
+	bothAnswer(t, ref)
 }
 
 // TestWeightOverrideFromConfigCenter: a configurator rule raising one
