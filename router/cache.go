@@ -235,7 +235,10 @@ func (c *Chain) compute(e *listEntry, k uint64) []protocol.Invoker {
 					return []protocol.Invoker{}
 				}
 			case o.Force:
-				if !c.forced.Swap(true) { // Java logs this per call; once per chain is enough
+				// Java's condition router logs this per call; once per chain
+				// is enough. The built-in mock and tag routers' forced
+				// outcomes are their normal answers, as in Java.
+				if _, builtin := s.router.(Kinded); !builtin && !c.forced.Swap(true) {
 					c.logger.Warn("route result is empty and force execute", "service", c.consumer.ServiceKey(),
 						"router", fmt.Sprint(s.router), "providers", n)
 				}

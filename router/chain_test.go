@@ -530,3 +530,15 @@ func TestChainLogsAForcedEmptyResult(t *testing.T) {
 		})
 	}
 }
+
+// TestChainMockRouterLogsNoForcedEmptyResult: the mock router's forced
+// outcomes (no mock:// provider for a need.mock call) are not a rule
+// forcing an empty result, and prepare computes them ahead of any call.
+func TestChainMockRouterLogsNoForcedEmptyResult(t *testing.T) {
+	var logs bytes.Buffer
+	list := providers(t, 6)
+	c := router.NewChain([]router.Router{router.Mock()}, list, mustURL(t, consumerURL), slog.New(slog.NewTextHandler(&logs, nil)))
+	c.Prepare(list)
+	require.Len(t, c.Route(list, nil), 6)
+	require.NotContains(t, logs.String(), "force execute")
+}
