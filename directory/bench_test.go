@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -217,4 +218,28 @@ func BenchmarkRetainedPerProvider(b *testing.B) {
 	b.ReportMetric(own, "B/provider")
 	b.ReportMetric(withURLs, "B/provider-with-urls")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkNotifyOneAdded is applying one added provider at 100,000 (issue
+// 17's target: ≤ 5 ms): lists of 100,000 and 100,001 providers in turn, so
+// each op is one provider joining or leaving.
+func BenchmarkNotifyOneAdded(b *testing.B) {
+	const n = 100000
+	a := javaProviders(0, n)
+	c := append(slices.Clip(a), javaProvider(n))
+	d := benchDir(b)
+	defer d.Destroy()
+	d.Notify(a)
+	d.Notify(c)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			d.Notify(a)
+		} else {
+			d.Notify(c)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

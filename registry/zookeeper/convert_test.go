@@ -66,3 +66,36 @@ func strs(us []*common.URL) []string {
 	}
 	return out
 }
+
+// BenchmarkConvertOneAdded is the registry's share of applying one added
+// provider at 100,000 (issue 17): the child names of a read with one name
+// more, then one less, turned into the sorted list to deliver.
+func BenchmarkConvertOneAdded(b *testing.B) {
+	const n = 100000
+	r := &Registry{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc := common.MustParse("consumer://10.0.0.9/com.foo.Svc?interface=com.foo.Svc&category=providers")
+	s := newSubscription(svc, nil)
+	name := func(i int) string {
+		return common.MustParse(fmt.Sprintf("dubbo://10.%d.%d.%d:20880/com.foo.Svc?anyhost=true&application=demo-provider"+
+			"&deprecated=false&dubbo=2.0.2&dynamic=true&generic=false&interface=com.foo.Svc&methods=sayHello,sayHelloAsync"+
+			"&pid=%d&release=2.7.23&side=provider&timestamp=%d", i>>16&255, i>>8&255, i&255, 10000+i%50000, 1795290108925+int64(i))).Encoded()
+	}
+	a := make([]string, n)
+	for i := range a {
+		a[i] = name(i)
+	}
+	c := append(a[:n:n], name(n))
+	const path = "/dubbo/com.foo.Svc/providers"
+	r.convert(s, svc, path, a)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		list := a
+		if i%2 == 0 {
+			list = c
+		}
+		if got := r.convert(s, svc, path, list); len(got) != len(list) {
+			b.Fatalf("%d urls from %d names", len(got), len(list))
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,9 +63,11 @@ type scaleResult struct {
 	read             time.Duration // one plain read of the n children (the ZooKeeper floor)
 	refer            time.Duration // Refer: session, subscribe, first list applied
 	firstCall        time.Duration // from Refer's start to the first call's answer
+	firstCallCPU     time.Duration // the process's CPU time over the same span
 	heap             uint64        // live heap the reference holds, after GC
 	goroutines       int           // goroutines the reference added
 	addedEndToEnd    time.Duration // node created → the directory lists it
+	addedCPU         time.Duration // the process's CPU time over the same span
 	dialled          map[string]int
 	realAddr         string
 	invokersAfterAdd int
@@ -142,6 +145,16 @@ func (c *recordingCluster) directory() *directory.RegistryDirectory {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.dir
+}
+
+// processCPU is the user and system CPU time the process used so far.
+// The machine may be loaded: CPU time is the cost, wall time the latency.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func heapAfterGC() uint64 {
@@ -274,12 +287,14 @@ func runScale(t *testing.T, n int) scaleResult {
 		defer pprof.StopCPUProfile()
 	}
 	t0 = time.Now()
+	cpu0 := processCPU()
 	inv, err := rp.Refer(refCtx, regURL)
 	require.NoError(t, err)
 	res.refer = time.Since(t0)
 	call := protocol.NewInvocation("Hello", "scale").WithParameterTypes("java.lang.String")
 	r := inv.Invoke(refCtx, call)
 	res.firstCall = time.Since(t0)
+	res.firstCallCPU = processCPU() - cpu0
 	require.NoError(t, r.Error())
 	require.Equal(t, "Hello scale", r.Value())
 
@@ -310,6 +325,7 @@ func runScale(t *testing.T, n int) scaleResult {
 	// One provider more.
 	added := scaleProviderURL(svc, n+1)
 	t0 = time.Now()
+	cpu0 = processCPU()
 	_, err = writer.Create(dir+"/"+added.Encoded(), []byte("127.0.0.1"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll))
 	require.NoError(t, err)
 	deadline := t0.Add(time.Minute)
@@ -317,6 +333,7 @@ func runScale(t *testing.T, n int) scaleResult {
 		time.Sleep(100 * time.Microsecond)
 	}
 	res.addedEndToEnd = time.Since(t0)
+	res.addedCPU = processCPU() - cpu0
 	res.invokersAfterAdd = len(d.Invokers())
 
 	// More calls: still only the real provider is dialled.
@@ -343,10 +360,11 @@ func (r scaleResult) log(t *testing.T) {
 		float64(r.n)/r.write.Seconds())
 	t.Logf("one plain read of the children: %v", r.read.Round(time.Millisecond))
 	t.Logf("refer (session, subscribe, first list applied): %v", r.refer.Round(time.Millisecond))
-	t.Logf("refer → first call answered: %v", r.firstCall.Round(time.Millisecond))
+	t.Logf("refer → first call answered: %v (CPU %v)", r.firstCall.Round(time.Millisecond), r.firstCallCPU.Round(time.Millisecond))
 	t.Logf("heap held by the reference: %.1f MiB, %.0f B per provider", float64(r.heap)/(1<<20), float64(r.heap)/float64(r.n))
 	t.Logf("goroutines added: %d", r.goroutines)
-	t.Logf("one added provider, node created → listed: %v", r.addedEndToEnd.Round(100*time.Microsecond))
+	t.Logf("one added provider, node created → listed: %v (CPU %v)", r.addedEndToEnd.Round(100*time.Microsecond),
+		r.addedCPU.Round(100*time.Microsecond))
 	t.Logf("connections: %v", r.dialled)
 }
 
