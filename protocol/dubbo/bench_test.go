@@ -122,19 +122,25 @@ func (helloImpl) SayHello(name string) (string, error) { return "Hello " + name,
 // and p99 latency of a call, the process CPU per call, and the write(2) and
 // read(2) calls per call of each end (counted on the net.Conn of the
 // consumer, c-, and of the provider, p-).
-func BenchmarkLoopback(b *testing.B) {
+func BenchmarkLoopback(b *testing.B) { benchLoopback(b, "", 1, 32, 128) }
+
+// BenchmarkLoopbackDirect is BenchmarkLoopback with dispatcher=direct on
+// the provider: calls run on the connection's reader, no worker hand-off.
+func BenchmarkLoopbackDirect(b *testing.B) { benchLoopback(b, "&dispatcher=direct", 1, 32) }
+
+func benchLoopback(b *testing.B, params string, callerCounts ...int) {
 	var consumer, provider ioCounts
 	server := New(WithLogger(quietLogger()), WithGracePeriod(2*time.Second), withListen(provider.listen))
 	b.Cleanup(server.Destroy)
 	client := New(WithLogger(quietLogger()), WithDialer(consumer.dial))
 	b.Cleanup(client.Destroy)
-	u := exportImpl(b, server, common.MustParse("dubbo://127.0.0.1:0/org.apache.dubbo.demo.DemoService?timeout=5000"), helloImpl{}).URL()
+	u := exportImpl(b, server, common.MustParse("dubbo://127.0.0.1:0/org.apache.dubbo.demo.DemoService?timeout=5000"+params), helloImpl{}).URL()
 	inv := refer(b, client, u)
 	inv0 := protocol.NewInvocation("sayHello", "world").WithParameterTypes("java.lang.String")
 	if res := inv.Invoke(context.Background(), inv0); res.Error() != nil {
 		b.Fatal(res.Error())
 	}
-	for _, callers := range []int{1, 32, 128} {
+	for _, callers := range callerCounts {
 		b.Run("callers="+strconv.Itoa(callers), func(b *testing.B) {
 			c0, p0 := consumer.snapshot(), provider.snapshot()
 			runCallers(b, callers, func() error { return inv.Invoke(context.Background(), inv0).Error() })

@@ -34,6 +34,11 @@
 // as <method>.timeout), connections (0: the connections shared per address;
 // N: N dedicated ones), shareconnections (1), heartbeat (60000 ms),
 // heartbeat.timeout (3 × heartbeat), connect.timeout (3000 ms), payload
-// (8 MiB; ≤ 0 unlimited), threads (200, provider side), serialization
+// (8 MiB; ≤ 0 unlimited), threads (200, provider side), dispatcher
+// (provider side: "direct" serves a connection's calls on its reader, one
+// at a time, writing the answers of requests that arrived together in one
+// write — no hand-off to a worker, so less latency and CPU for short
+// methods, but a slow method holds up the calls behind it on that
+// connection; anything else uses the worker pool), serialization
 // (hessian2 only), sendtimeout (true: the timeout attachment is sent).
 package dubbo

@@ -228,6 +228,21 @@ func (f *FrameReader) ReadFrame() (Header, []byte, error) {
 	return h, body, nil
 }
 
+// frameBuffered reports whether a whole frame is in the read buffer, so
+// that ReadFrame returns it without reading.
+func (f *FrameReader) frameBuffered() bool {
+	n := f.r.Buffered()
+	if f.skip > 0 || n < HeaderLen {
+		return false
+	}
+	hdr, err := f.r.Peek(HeaderLen)
+	if err != nil {
+		return false
+	}
+	h, err := ParseHeader(hdr)
+	return err == nil && n >= HeaderLen+h.BodyLen
+}
+
 // readBig reads a body larger than the read buffer into a buffer that
 // grows as the bytes arrive, charging the budget for every step.
 func (f *FrameReader) readBig(n int) ([]byte, error) {

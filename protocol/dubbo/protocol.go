@@ -28,6 +28,10 @@ const (
 	ConnectTimeoutKey   = "connect.timeout"
 	PayloadKey          = "payload"
 	ThreadsKey          = "threads"
+	// DispatcherKey: "direct" runs a provider's calls on the connection's
+	// reader, one at a time per connection, without the worker pool (Java's
+	// direct dispatcher); anything else uses the pool.
+	DispatcherKey = "dispatcher"
 	SerializationKey    = "serialization"
 	ReturnKey           = "return"
 	// SendTimeoutKey: false stops the consumer sending the timeout

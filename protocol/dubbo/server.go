@@ -35,6 +35,7 @@ type server struct {
 	port    int           // immutable: the bound port
 	payload int           // immutable
 	idle    time.Duration // immutable: Java's heartbeat timeout, 3 × heartbeat
+	direct  bool          // immutable: dispatcher=direct, calls run on the connection's reader
 	sem     chan struct{} // immutable: one token per running handler
 
 	ctx    context.Context    // immutable: cancelled by close after the grace period
@@ -80,7 +81,7 @@ func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{
 		proto: p, ln: ln, addr: addr, port: ln.Addr().(*net.TCPAddr).Port,
-		payload: payload, idle: 3 * hb,
+		payload: payload, idle: 3 * hb, direct: u.ParamOr(DispatcherKey, "all") == "direct",
 		sem: make(chan struct{}, threads), jobs: make(chan job, threads), ctx: ctx, cancel: cancel,
 		values: context.WithoutCancel(ctx),
 		conns:  map[*serverConn]struct{}{},
@@ -143,6 +144,11 @@ func (s *server) serve(sc *serverConn) {
 	defer fr.release()
 	strs := &strTable{}
 	for {
+		if s.direct && !fr.frameBuffered() {
+			// Answers of the calls served on this reader go out together
+			// once no whole request is left to serve without reading.
+			_ = sc.flush()
+		}
 		h, body, err := fr.ReadFrame()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -170,8 +176,33 @@ func (s *server) serve(sc *serverConn) {
 			continue
 		}
 		sc.inflight.Add(1)
+		if s.direct {
+			s.handleDirect(sc, c)
+			continue
+		}
 		s.dispatch(sc, c)
 	}
+}
+
+// handleDirect serves a call on the connection's reader (dispatcher=direct):
+// no hand-off to a worker, so a call costs no goroutine switch, but the
+// next request on the connection is read only after it was answered. The
+// answers of requests that arrived together are written together.
+func (s *server) handleDirect(sc *serverConn, c *serverCall) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		if c.req.TwoWay {
+			s.respond(sc, &Response{ID: c.req.ID, Status: StatusServiceError,
+				ErrorMessage: "provider is shutting down: " + sc.local}, false)
+		}
+		sc.inflight.Add(-1)
+		return
+	}
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	defer s.handlers.Done()
+	s.handle(sc, c)
 }
 
 // serverCall is everything one call needs on the provider, allocated at
@@ -240,8 +271,17 @@ func (s *server) dispatch(sc *serverConn, c *serverCall) {
 func (s *server) work() {
 	defer s.workers.Done()
 	for j := range s.jobs {
-		s.handle(j.sc, j.c)
+		s.runJob(j)
 	}
+}
+
+// runJob serves one call on a worker slot.
+func (s *server) runJob(j job) {
+	defer func() {
+		<-s.sem
+		s.handlers.Done()
+	}()
+	s.handle(j.sc, j.c)
 }
 
 func hostOf(addr string) string {
@@ -258,7 +298,11 @@ func (s *server) respond(sc *serverConn, r *Response, withAtts bool) {
 	if err != nil {
 		s.logger().Warn("response over the payload limit: answered status 50", "remote", sc.remote, "error", err)
 	}
-	_ = sc.write(frame)
+	if s.direct {
+		_ = sc.queue(frame) // the reader flushes before it waits for input
+	} else {
+		_ = sc.write(frame)
+	}
 	if cap(frame) <= 64<<10 {
 		*bp = frame[:0]
 		framePool.Put(bp)
@@ -293,14 +337,10 @@ func appendExportKey(b []byte, req *Request, port int) []byte {
 	return strconv.AppendInt(b, int64(port), 10)
 }
 
-// handle serves one call on a worker slot.
+// handle serves one call and answers it.
 func (s *server) handle(sc *serverConn, c *serverCall) {
 	req := &c.req
-	defer func() {
-		sc.inflight.Add(-1)
-		<-s.sem
-		s.handlers.Done()
-	}()
+	defer sc.inflight.Add(-1)
 	resp := s.safeCall(sc, c)
 	if req.TwoWay {
 		resp.ID = req.ID
@@ -411,6 +451,10 @@ func (s *server) deadlineOf(req *Request) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// closeFlushTimeout bounds how long closing a server waits to write the
+// answers a direct-dispatch reader still holds.
+const closeFlushTimeout = time.Second
+
 // callSlack is how much longer than the consumer's timeout a call may run.
 const callSlack = 100 * time.Millisecond
 
@@ -453,11 +497,17 @@ func (s *server) close(grace time.Duration) {
 	t.Stop()
 	s.cancel()
 	s.mu.Lock()
-	for sc := range s.conns {
-		sc.close()
-	}
+	open := slices.Collect(maps.Keys(s.conns))
 	close(s.jobs)
 	s.mu.Unlock()
+	for _, sc := range open {
+		if s.direct {
+			// Answers a reader still holds go out first, within a bound.
+			_ = sc.nc.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
+			_ = sc.flush()
+		}
+		sc.close()
+	}
 	s.readers.Wait()
 	s.workers.Wait()
 	s.logger().Info("closed")

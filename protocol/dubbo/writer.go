@@ -118,6 +118,23 @@ func (t *transport) write(frame []byte) error {
 	return err
 }
 
+// queue queues frame (copied) without flushing: the caller (a provider
+// connection's reader, which owns the decision) calls flush before it
+// waits for input. It returns the connection's error, if any.
+func (t *transport) queue(frame []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return t.err
+	}
+	t.queued = append(t.queued, frame...)
+	return nil
+}
+
+// flush writes the frames queued, unless a flush is in progress (which
+// writes them).
+func (t *transport) flush() error { return t.write(nil) }
+
 // close closes the connection: frames queued and not yet written are
 // dropped, and every later write fails.
 func (t *transport) close() {
