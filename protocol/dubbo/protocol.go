@@ -31,9 +31,9 @@ const (
 	// DispatcherKey: "direct" runs a provider's calls on the connection's
 	// reader, one at a time per connection, without the worker pool (Java's
 	// direct dispatcher); anything else uses the pool.
-	DispatcherKey = "dispatcher"
-	SerializationKey    = "serialization"
-	ReturnKey           = "return"
+	DispatcherKey    = "dispatcher"
+	SerializationKey = "serialization"
+	ReturnKey        = "return"
 	// SendTimeoutKey: false stops the consumer sending the timeout
 	// attachment (Java 2.7 does not send it; 2.6 providers need it).
 	SendTimeoutKey = "sendtimeout"
