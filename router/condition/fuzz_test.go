@@ -120,14 +120,16 @@ func FuzzParseYAML(f *testing.F) {
 	f.Add([]byte("configVersion: v2.7\nscope: service\nkey: k\nforce: true\nconditions:\n  - method!=sayHello => address=30.5.120.16:20880\n  - method=routeMethod1 =>\n"))
 	f.Add([]byte("conditions: [1, null, true]"))
 	f.Add([]byte("priority: x\nconditions: ['=> a=b']"))
+	f.Add([]byte("configVersion: v3.1\nconditions:\n  - from: {match: region=bj}\n    to: [{match: env=gray, weight: 900}, {match: ''}]\n"))
 	f.Fuzz(func(t *testing.T, content []byte) {
 		r, err := condition.ParseYAML(content)
 		if err != nil {
 			return
 		}
 		set := condition.NewRuleSet(r, condition.ServicePriority)
-		if len(set.Members()) != len(r.Conditions) || len(r.Conditions) == 0 {
-			t.Fatalf("%d members for %d conditions", len(set.Members()), len(r.Conditions))
+		n := len(r.Conditions) + len(r.MultiDest)
+		if len(set.Members()) != n || n == 0 {
+			t.Fatalf("%d members for %d conditions", len(set.Members()), n)
 		}
 		for _, c := range r.Conditions {
 			if _, err := condition.ParseRule(c.String()); err != nil {
