@@ -6,8 +6,19 @@
 // strategy; Export exports an invoker through its own protocol and
 // registers the provider URL.
 //
+// Governance rules from a config center (governance.go) join here, as in
+// Java: a reference watches <app>.configurators, <service>.configurators,
+// <service>.condition-router, the providers' and its own application's
+// .condition-router and the providers' application's .tag-router, and
+// hands them to its directory's dynamic configurators and routers; an
+// export watches its own configurators and re-registers with what they
+// change. The config center is WithConfigCenter's, WithConfigCenterURL's,
+// or by default one at the registry's address when the program imports a
+// config center of that scheme (configcenter/zookeeper, configcenter/nacos).
+//
 // It is the wiring layer above registry, directory and cluster. It is NOT a
 // registry implementation and is not registered as one: registry
 // implementations (registry/memory, registry/zookeeper, …) never import it.
-// It imports common, protocol, registry, directory and cluster.
+// It imports common, protocol, registry, directory, cluster, configcenter,
+// configurator and the routers.
 package protocol
