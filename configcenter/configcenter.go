@@ -100,11 +100,18 @@ func Schemes() []string { return factories.Names() }
 
 // FromRegistry is the config-center URL Java Dubbo derives from a registry
 // URL when no config center is configured: the registry's protocol,
-// address, credentials and parameters, with its group (when it has one) as
-// both namespace and group. The refer/export parameters are left out.
+// address, credentials and parameters, without refer/export. For a
+// ZooKeeper registry its group (its root node, when it has one) becomes
+// the namespace and the group, as Java sets them. A Nacos registry keeps
+// its namespace, and its group (a naming group) is not the rules' group:
+// rules stay in group dubbo, where dubbo-admin writes them.
 func FromRegistry(registry *common.URL) *common.URL {
 	u := registry.WithoutParams(common.ReferKey, common.ExportKey)
-	if g, _ := registry.Param(common.GroupKey); g != "" {
+	g, _ := registry.Param(common.GroupKey)
+	switch {
+	case registry.Protocol() == "nacos":
+		u = u.WithoutParams(common.GroupKey, "nacos.group")
+	case g != "":
 		u = u.WithParams(map[string]string{NamespaceKey: g, GroupKey: g})
 	}
 	return u

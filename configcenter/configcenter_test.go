@@ -14,6 +14,7 @@ func TestFromRegistry(t *testing.T) {
 		{"zookeeper://10.0.0.1:2181?timeout=3000", "zookeeper://10.0.0.1:2181?timeout=3000"},
 		{"zookeeper://10.0.0.1:2181?group=g&refer=a%3Db", "zookeeper://10.0.0.1:2181?group=g&namespace=g"},
 		{"nacos://u:p@10.0.0.1:8848?namespace=ns", "nacos://u:p@10.0.0.1:8848?namespace=ns"},
+		{"nacos://10.0.0.1:8848?namespace=ns&group=DEFAULT_GROUP&nacos.group=G", "nacos://10.0.0.1:8848?namespace=ns"},
 	}
 	for _, tt := range tests {
 		got := configcenter.FromRegistry(common.MustParse(tt.registry))
