@@ -60,7 +60,7 @@ dubbo:
       Obs: {interface: org.example.Obs, group: g1, version: 1.0.0}
   consumer:
     references:
-      Obs: {interface: org.example.Obs, group: g1, version: 1.0.0, retries: 0, timeout: 100ms}
+      Obs: {interface: org.example.Obs, group: g1, version: 1.0.0, retries: 0, timeout: 500ms}
       Down: {interface: org.example.Down, retries: 0, url: "dubbo://127.0.0.1:%d/org.example.Down"}
 %s`, t.Name(), freeTCPPort(t), freeTCPPort(t), extra)
 }
@@ -104,7 +104,7 @@ func TestMetricsOverDubbo(t *testing.T) {
 	ctx := context.Background()
 	provider := NewRuntime(cfg, WithLocalIP("127.0.0.1"))
 	defer provider.Close()
-	require.NoError(t, provider.Export(ctx, "Obs", obsService{slow: 400 * time.Millisecond}))
+	require.NoError(t, provider.Export(ctx, "Obs", obsService{slow: 2 * time.Second}))
 	consumer := NewRuntime(cfg, WithLocalIP("127.0.0.1"))
 	defer consumer.Close()
 	ref, err := consumer.Refer(ctx, "Obs")
@@ -154,6 +154,13 @@ func TestMetricsOverDubbo(t *testing.T) {
 	}
 	require.Equal(t, 1.0, counter(fams, "dubbo_consumer_requests_failed_network_total", map[string]string{"interface": "org.example.Down"}))
 
+	// The registry metrics: the consumer registered itself and subscribed
+	// once for Obs (Down is direct), and the directory applied notifies.
+	app := map[string]string{"application_name": "observed"}
+	require.Equal(t, 1.0, counter(fams, "dubbo_registry_register_requests_succeed_total", app))
+	require.Equal(t, 1.0, counter(fams, "dubbo_registry_subscribe_num_succeed_total", app))
+	require.GreaterOrEqual(t, counter(fams, "dubbo_registry_notify_requests_total", map[string]string{"interface": "org.example.Obs"}), 1.0)
+
 	// The directory gauges count the providers the references hold.
 	gauge := func(f map[string]*dto.MetricFamily, name, iface string) float64 {
 		for _, m := range f[name].GetMetric() {
@@ -168,14 +175,15 @@ func TestMetricsOverDubbo(t *testing.T) {
 	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_all", "org.example.Obs"))
 	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_valid_total", "org.example.Obs"))
 	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_all", "org.example.Down"))
-	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_to_reconnect_total", "org.example.Down"), "nothing listens at Down's address")
+	require.Equal(t, 1.0, gauge(fams, "dubbo_registry_directory_num_valid_total", "org.example.Down")+
+		gauge(fams, "dubbo_registry_directory_num_to_reconnect_total", "org.example.Down"), "valid + to reconnect = all")
 
 	// The provider counts what reached it; the slow calls finish later.
 	require.Eventually(t, func() bool {
 		f := scrapeText(t, "http://"+provider.MetricsAddr()+"/prom")
 		return counter(f, "dubbo_provider_requests_succeed_total", obs) == 6 &&
 			counter(f, "dubbo_provider_requests_business_failed_total", obs) == 3
-	}, 5*time.Second, 20*time.Millisecond)
+	}, 15*time.Second, 20*time.Millisecond)
 }
 
 func TestMetricsOffByDefault(t *testing.T) {

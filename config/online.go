@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/metrics"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/registry"
 )
@@ -20,10 +21,12 @@ var ErrNotExported = errors.New("config: service not exported")
 // and Online publish them again, as Dubbo's QoS offline/online do.
 type trackedRegistry struct {
 	registry.Registry
-	opened *common.URL // the URL it was opened with; immutable
+	opened  *common.URL      // the URL it was opened with; immutable
+	metrics *metrics.Metrics // nil when off; immutable
 
-	mu        sync.Mutex // guards providers
+	mu        sync.Mutex // guards providers, listeners
 	providers map[string]*trackedURL
+	listeners map[registry.NotifyListener]*notifyRecorder
 }
 
 type trackedURL struct {
@@ -32,7 +35,11 @@ type trackedURL struct {
 }
 
 func (t *trackedRegistry) Register(ctx context.Context, u *common.URL) error {
-	if err := t.Registry.Register(ctx, u); err != nil {
+	err := t.Registry.Register(ctx, u)
+	if t.metrics != nil {
+		t.metrics.RecordRegister(err)
+	}
+	if err != nil {
 		return err
 	}
 	if u.Category() == common.ProvidersCategory {
@@ -98,7 +105,8 @@ func (rt *Runtime) openRegistry(u *common.URL) (registry.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &trackedRegistry{Registry: r, opened: u, providers: map[string]*trackedURL{}}
+	t := &trackedRegistry{Registry: r, opened: u, metrics: rt.metrics,
+		providers: map[string]*trackedURL{}, listeners: map[registry.NotifyListener]*notifyRecorder{}}
 	rt.mu.Lock()
 	rt.registries = append(rt.registries, t)
 	rt.mu.Unlock()

@@ -32,6 +32,15 @@
 //	dubbo_registry_directory_num_valid_total              of them available
 //	dubbo_registry_directory_num_to_reconnect_total       of them not available
 //
+// RecordRegister, RecordSubscribe and RecordNotify (package config calls
+// them from the registries it opens) fill Java's registry metrics:
+// dubbo_registry_register_requests_total (and _succeed_total,
+// _failed_total), dubbo_registry_subscribe_num_total (and _succeed_total,
+// _failed_total), dubbo_registry_notify_requests_total and
+// dubbo_registry_notify_num_last per interface, and the
+// dubbo_notify_rt_milliseconds histogram of the time a directory took to
+// apply a notification.
+//
 // The filters do not allocate on the call path: the label children of each
 // (invoker URL, method) are resolved once and cached. The consumer filter
 // belongs around a reference's cluster invoker (one count per call, as

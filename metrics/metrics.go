@@ -42,7 +42,8 @@ const maxCachedURLs = 4096
 // Metrics holds the collectors of both sides and the registry they are
 // registered in. It is safe for concurrent use.
 type Metrics struct {
-	registry  *prometheus.Registry // immutable
+	promReg   *prometheus.Registry // immutable
+	registry  *registryMetrics     // immutable
 	consumer  *side                // immutable
 	provider  *side                // immutable
 	providers *providers           // immutable
@@ -97,12 +98,15 @@ func New(opts ...Option) (*Metrics, error) {
 			return nil, err
 		}
 	}
-	m := &Metrics{registry: reg}
+	m := &Metrics{promReg: reg}
 	var err error
 	if m.consumer, err = newSide(reg, Consumer, o); err != nil {
 		return nil, err
 	}
 	if m.provider, err = newSide(reg, Provider, o); err != nil {
+		return nil, err
+	}
+	if m.registry, err = newRegistryMetrics(reg, o); err != nil {
 		return nil, err
 	}
 	m.providers = newProviders(o)
@@ -114,11 +118,11 @@ func New(opts ...Option) (*Metrics, error) {
 
 // Registry is the registry the collectors are in; a program may register
 // its own collectors in it.
-func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
+func (m *Metrics) Registry() *prometheus.Registry { return m.promReg }
 
 // Handler serves the registry in the Prometheus exposition formats.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+	return promhttp.HandlerFor(m.promReg, promhttp.HandlerOpts{Registry: m.promReg})
 }
 
 // side is the collectors of one side.

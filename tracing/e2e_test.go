@@ -45,7 +45,7 @@ func freePort(t *testing.T) int {
 
 func e2eConfig(t *testing.T, port int) *config.Config {
 	t.Helper()
-	return e2eConfigWith(t, port, "150ms", "")
+	return e2eConfigWith(t, port, "500ms", "")
 }
 
 // e2eConfigWith sets the reference's timeout and adds extra to its settings.
@@ -101,7 +101,7 @@ func TestTraceCrossesDubboWithRetries(t *testing.T) {
 	require.NoError(t, pFast.Export(ctx, "Echo", echo{name: "fast"}))
 	pSlow := slow.runtime(e2eConfig(t, freePort(t)))
 	defer pSlow.Close()
-	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: 400 * time.Millisecond}))
+	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: 2 * time.Second}))
 
 	client := newTraced(t)
 	consumer := client.runtime(e2eConfig(t, freePort(t)))
@@ -189,7 +189,7 @@ func TestHedgeIsASiblingAttemptSpan(t *testing.T) {
 	require.NoError(t, pFast.Export(ctx, "Echo", echo{name: "fast"}))
 	pSlow := slow.runtime(e2eConfig(t, freePort(t)))
 	defer pSlow.Close()
-	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: time.Second}))
+	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: 2 * time.Second}))
 
 	// The timeout is long: the slow provider would answer in time, so only
 	// a hedge makes the fast one answer a call that started on the slow one.
