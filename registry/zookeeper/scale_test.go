@@ -42,7 +42,10 @@ import (
 // provider and no connection is opened to any other. With
 // FLEET_SCALE_N=100000 TestScaleNumbers runs it at that size and logs the
 // timings and heap BENCHMARKS.md records (it asserts the same, never a
-// speed).
+// speed). FLEET_SCALE_CPUPROFILE, FLEET_SCALE_HEAPPROFILE and
+// FLEET_SCALE_ADDPROFILE name files for a CPU profile from the refer on, a
+// heap profile after the first call, and a CPU profile from the added
+// provider on.
 
 // scaleService is the real provider.
 type scaleService struct{}
@@ -324,6 +327,13 @@ func runScale(t *testing.T, n int) scaleResult {
 
 	// One provider more.
 	added := scaleProviderURL(svc, n+1)
+	if p := os.Getenv("FLEET_SCALE_ADDPROFILE"); p != "" {
+		f, err := os.Create(p)
+		require.NoError(t, err)
+		require.NoError(t, pprof.StartCPUProfile(f))
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	t0 = time.Now()
 	cpu0 = processCPU()
 	_, err = writer.Create(dir+"/"+added.Encoded(), []byte("127.0.0.1"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll))
