@@ -182,7 +182,8 @@ func gatedClient(t *testing.T, fake *fakeProvider, failWith error) (protocol.Inv
 }
 
 // startQueuedCalls starts one call that blocks in the gated write and n
-// more whose frames queue behind it, and waits until all n are queued.
+// more whose frames queue behind it, and waits until all n frames are in
+// the queue.
 func startQueuedCalls(t *testing.T, inv protocol.Invoker, gc *gatedConn, n int) <-chan protocol.Result {
 	t.Helper()
 	results := make(chan protocol.Result, n+1)
@@ -206,9 +207,23 @@ func startQueuedCalls(t *testing.T, inv protocol.Invoker, gc *gatedConn, n int) 
 		}
 		cur.transport.mu.Lock()
 		defer cur.transport.mu.Unlock()
-		return len(cur.transport.queued) > 0 && pendingCount(inv) == n+1
+		return countFrames(cur.transport.queued) == n
 	}, testutil.DefaultTimeout, time.Millisecond)
+	require.Equal(t, n+1, pendingCount(inv))
 	return results
+}
+
+// countFrames counts the whole frames at the start of b.
+func countFrames(b []byte) int {
+	n := 0
+	for len(b) >= HeaderLen {
+		h, err := ParseHeader(b)
+		if err != nil || len(b) < HeaderLen+h.BodyLen {
+			break
+		}
+		b, n = b[HeaderLen+h.BodyLen:], n+1
+	}
+	return n
 }
 
 // TestWriteErrorFailsQueuedCalls: when a write fails, the call that wrote
