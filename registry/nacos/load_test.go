@@ -24,7 +24,9 @@ import (
 
 type greeterImpl struct{}
 
-func (greeterImpl) SayHello(_ context.Context, name string) (string, error) { return "Hello " + name, nil }
+func (greeterImpl) SayHello(_ context.Context, name string) (string, error) {
+	return "Hello " + name, nil
+}
 
 func freePort(t *testing.T) int {
 	t.Helper()
