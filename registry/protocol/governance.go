@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fleetrpc/fleet/common"
@@ -49,8 +50,8 @@ func WithoutConfigCenter() Option { return func(o *options) { o.noCenter = true 
 // WithRuleWait bounds how long Refer waits for the first state of the
 // reference's rule keys, so that rules already in force apply to the
 // first call (default DefaultRuleWait; 0 does not wait). A config center
-// that cannot be reached costs a Refer at most this long; its rules apply
-// when it answers.
+// that cannot be reached costs one Refer at most this long, and the next
+// ones nothing until it answers; its rules apply when it does.
 func WithRuleWait(d time.Duration) Option {
 	return func(o *options) { o.ruleWait = d; o.ruleWaitSet = true }
 }
@@ -59,7 +60,29 @@ func WithRuleWait(d time.Duration) Option {
 type centers struct {
 	mu     sync.Mutex
 	m      map[string]configcenter.ConfigCenter
+	health map[configcenter.ConfigCenter]*centerHealth
 	closed bool
+}
+
+// centerHealth remembers that a config center did not answer within a
+// Refer's rule wait, so the next references do not wait for it again; the
+// first state it delivers clears it.
+type centerHealth struct{ slow atomic.Bool }
+
+// healthOf returns the health record of cc.
+func (p *Protocol) healthOf(cc configcenter.ConfigCenter) *centerHealth {
+	c := &p.centers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.health == nil {
+		c.health = map[configcenter.ConfigCenter]*centerHealth{}
+	}
+	h := c.health[cc]
+	if h == nil {
+		h = &centerHealth{}
+		c.health[cc] = h
+	}
+	return h
 }
 
 // configCenter returns the config center of a registry URL: WithConfigCenter's,
@@ -158,6 +181,7 @@ type rule struct {
 // listeners do.
 type governance struct {
 	cc       configcenter.ConfigCenter // immutable
+	health   *centerHealth             // immutable; shared by the references of cc
 	dir      *directory.RegistryDirectory
 	log      *slog.Logger
 	local    string // the consumer's host, for configurators
@@ -174,9 +198,10 @@ type governance struct {
 
 // newGovernance starts watching the rule keys of the directory's
 // reference. Nothing blocks on the config center.
-func newGovernance(cc configcenter.ConfigCenter, dir *directory.RegistryDirectory, consumer *common.URL, logger *slog.Logger) *governance {
+func newGovernance(cc configcenter.ConfigCenter, health *centerHealth, dir *directory.RegistryDirectory, consumer *common.URL, logger *slog.Logger) *governance {
 	g := &governance{
 		cc:       cc,
+		health:   health,
 		dir:      dir,
 		log:      logger.With("component", "governance", "service", consumer.ServiceKey()),
 		local:    consumer.Host(),
@@ -218,6 +243,7 @@ func (g *governance) watch(kind ruleKind, key string) *rule {
 // logged and the previous one stays.
 func (g *governance) apply(r *rule, ev configcenter.Event) {
 	defer r.once.Do(func() { close(r.first) })
+	g.health.slow.Store(false)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed || (r.kind.byProvider() && !slices.Contains(g.byProvider, r)) {
@@ -359,8 +385,8 @@ func (g *governance) providersChanged() {
 // wait waits until every key watched so far has had its first state, for
 // at most d or until ctx is done.
 func (g *governance) wait(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
+	if d <= 0 || g.health.slow.Load() {
+		return // a center that did not answer the last wait is not waited for again
 	}
 	g.mu.Lock()
 	var firsts []chan struct{}
@@ -377,6 +403,7 @@ func (g *governance) wait(ctx context.Context, d time.Duration) {
 		select {
 		case <-f:
 		case <-t.C:
+			g.health.slow.Store(true)
 			g.log.Warn("config center did not answer in time; its rules apply when it does", "waited", d)
 			return
 		case <-ctx.Done():

@@ -357,3 +357,50 @@ func (c *cutDialer) dial(network, address string, timeout time.Duration) (net.Co
 	}
 	return net.DialTimeout(network, address, timeout)
 }
+
+// TestSlowConfigCenterWaitedOnce: a config center that did not answer one
+// Refer's rule wait is not waited for by the next Refer; once it answers,
+// both references get its rules.
+func TestSlowConfigCenterWaitedOnce(t *testing.T) {
+	a := newAdmin(t)
+	a.put(serviceConditionKey, "force: true\nconditions: [\"=> port = 2\"]\n")
+	g := &cutDialer{down: true}
+	cc, err := zkcc.New(a.centerURL(), zkcc.WithDialer(g.dial), zkcc.WithLogger(quiet))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, cc.Close()) })
+
+	store := "gov-" + t.Name()
+	jvm := injvm.New()
+	t.Cleanup(jvm.Destroy)
+	providers := New(WithProtocol(injvm.Name, jvm), WithLogger(quiet))
+	t.Cleanup(providers.Destroy)
+	for port := 1; port <= 2; port++ {
+		u := providerURL(port, nil)
+		svc, err := service.New(u, &greeter{name: fmt.Sprintf("p%d", port)})
+		require.NoError(t, err)
+		_, err = providers.Export(ctx, common.MustParse("memory://"+store+"?export="+u.Encoded()), svc)
+		require.NoError(t, err)
+	}
+	const wait = 1500 * time.Millisecond
+	consumers := New(WithProtocol(injvm.Name, jvm), WithLogger(quiet), WithConfigCenter(cc), WithRuleWait(wait))
+	t.Cleanup(consumers.Destroy)
+	refer := func(app string) (rpc.Invoker, time.Duration) {
+		start := time.Now()
+		ref, err := consumers.Refer(ctx, referURL(store, map[string]string{
+			common.InterfaceKey: iface, common.ApplicationKey: app, common.MethodsKey: "sayHello", common.SideKey: common.ConsumerSide,
+		}))
+		require.NoError(t, err)
+		t.Cleanup(ref.Destroy)
+		return ref, time.Since(start)
+	}
+	first, took := refer("app1")
+	require.GreaterOrEqual(t, took, wait, "the first Refer waits for the rules")
+	second, took := refer("app2")
+	require.Less(t, took, wait/2, "a center that did not answer is not waited for again")
+	bothAnswer(t, second)
+
+	g.set(false)
+	onlyFrom(t, first, "p2")
+	onlyFrom(t, second, "p2")
+	require.False(t, consumers.healthOf(cc).slow.Load(), "answering clears the record")
+}

@@ -206,7 +206,7 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 	}
 	listener = dir
 	if cc := p.configCenter(regURL); cc != nil {
-		gov = newGovernance(cc, dir, consumer, p.logger)
+		gov = newGovernance(cc, p.healthOf(cc), dir, consumer, p.logger)
 		listener = &governedListener{dir: dir, g: gov}
 	}
 	if err := reg.Subscribe(ctx, subscribed, listener); err != nil {
