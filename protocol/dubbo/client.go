@@ -261,14 +261,6 @@ func (c *client) available() bool {
 	return false
 }
 
-// connected reports whether the client has a connection up (for tests and
-// statistics).
-func (c *client) connected() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state == stateReady
-}
-
 // close stops the client: no more dialling, the connection closed, pending
 // calls failed. It waits for the client's goroutines.
 func (c *client) close() {
