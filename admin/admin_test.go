@@ -244,6 +244,8 @@ func TestSnapshotExplainsRules(t *testing.T) {
 	require.Contains(t, p.Registered, "injvm://127.0.0.1:30071/org.example.Greeter")
 	require.Contains(t, p.Merged, "side=consumer", "the merged URL carries the consumer's params")
 	require.Equal(t, []string{"127.0.0.1:30071"}, view.Reached)
+	require.Len(t, snap.Live, 1, "the running directory's provider")
+	require.Equal(t, "127.0.0.1:30071", snap.Live[0].Address)
 
 	// A condition rule in the registry removes the provider for sayHello.
 	regs, err := cfg.RegistryURLs(nil)

@@ -18,11 +18,12 @@ import (
 // the consumer's params and the configurators), the rules, and which rule
 // removed which provider for a call of Method (router.Explain).
 type Snapshot struct {
-	Reference string         `json:"reference"`
-	Consumer  string         `json:"consumer"`
-	Method    string         `json:"method,omitempty"`
-	Available bool           `json:"available"` // the reference's invoker
-	Views     []SnapshotView `json:"registries"`
+	Reference string          `json:"reference"`
+	Consumer  string          `json:"consumer"`
+	Method    string          `json:"method,omitempty"`
+	Available bool            `json:"available"` // the reference's invoker
+	Live      []ProviderState `json:"live"`      // the providers the running directory holds now (Providers)
+	Views     []SnapshotView  `json:"registries"`
 }
 
 // SnapshotView is one registry's part of a Snapshot (or the direct URLs of
@@ -63,8 +64,9 @@ type SnapshotStep struct {
 // not referred.
 var ErrNotReferred = errors.New("config: reference not referred")
 
-// Snapshot reads the directory of the referred reference name afresh from
-// its registries (Lookup, as a subscription would be notified now) and
+// Snapshot lists the providers the running directory of the referred
+// reference name holds (Live), and reads its directory afresh from its
+// registries (Lookup, as a subscription would be notified now) and
 // explains a call of method over it with the built-in routers and the
 // registry's route rules. Rules a config center gives are not part of it.
 func (rt *Runtime) Snapshot(ctx context.Context, name, method string) (*Snapshot, error) {
@@ -82,7 +84,8 @@ func (rt *Runtime) Snapshot(ctx context.Context, name, method string) (*Snapshot
 		return nil, fmt.Errorf("%w: %q", ErrNotReferred, name)
 	}
 	consumer := ref.Invoker().URL()
-	snap := &Snapshot{Reference: name, Consumer: consumer.String(), Method: method, Available: ref.Invoker().IsAvailable()}
+	snap := &Snapshot{Reference: name, Consumer: consumer.String(), Method: method, Available: ref.Invoker().IsAvailable(),
+		Live: rt.Providers(ref)}
 	inv := protocol.NewInvocation(method)
 	if urls := splitURLs(rc.URL); len(urls) > 0 {
 		var found []*common.URL
