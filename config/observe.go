@@ -23,6 +23,7 @@ type MetricsConfig struct {
 	Enable bool   `yaml:"enable"`
 	Port   string `yaml:"port"` // default 9090 (dubbo-go's); "0" picks a free port
 	Path   string `yaml:"path"` // default /metrics
+	Host   string `yaml:"host"` // the address to listen on; default every interface, for the scraper
 }
 
 // TracingConfig is the tracing section: when enabled, references and
@@ -138,7 +139,7 @@ func (rt *Runtime) start() error {
 		if path == "" {
 			path = DefaultMetricsPath
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort("", port))
+		ln, err := net.Listen("tcp", net.JoinHostPort(strings.TrimSpace(rt.cfg.Metrics.Host), port))
 		if err != nil {
 			rt.startErr = fmt.Errorf("config: metrics server: %w", err)
 			return

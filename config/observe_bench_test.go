@@ -15,7 +15,7 @@ func BenchmarkDubboCallMetrics(b *testing.B) {
 			cfg, err := LoadBytes("bench.yml", []byte(fmt.Sprintf(`
 dubbo:
   application: {name: bench}
-  metrics: {enable: %v, port: "0"}
+  metrics: {enable: %v, host: 127.0.0.1, port: "0"}
   registries:
     mem: {protocol: memory, address: bench-%v}
   protocols:

@@ -50,7 +50,7 @@ func observedYAML(t *testing.T, extra string) string {
 	return fmt.Sprintf(`
 dubbo:
   application: {name: observed}
-  metrics: {enable: true, port: "0", path: /prom}
+  metrics: {enable: true, host: 127.0.0.1, port: "0", path: /prom}
   registries:
     mem: {protocol: memory, address: %s}
   protocols:
@@ -128,7 +128,7 @@ func TestMetricsOverDubbo(t *testing.T) {
 	require.ErrorIs(t, err, protocol.ErrNetwork)
 
 	addr := consumer.MetricsAddr()
-	require.NotEmpty(t, addr)
+	require.Contains(t, addr, "127.0.0.1:", "metrics.host is where the server listens")
 	fams := scrapeText(t, "http://"+addr+"/prom")
 	obs := map[string]string{"interface": "org.example.Obs", "group": "g1", "version": "1.0.0", "application_name": "observed"}
 	for _, tc := range []struct {
@@ -215,7 +215,7 @@ func TestMetricsPortInUseFailsReferAndExport(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	cfg, err := LoadBytes("busy.yml", []byte(fmt.Sprintf(`
 dubbo:
-  metrics: {enable: true, port: "%d"}
+  metrics: {enable: true, host: 127.0.0.1, port: "%d"}
   registries:
     mem: {protocol: memory, address: busy}
   provider:
@@ -234,7 +234,7 @@ dubbo:
 func TestMetricsServerStopsWithCloseRacingRefer(t *testing.T) {
 	cfg, err := LoadBytes("race.yml", []byte(`
 dubbo:
-  metrics: {enable: true, port: "0"}
+  metrics: {enable: true, host: 127.0.0.1, port: "0"}
   consumer:
     references:
       Direct: {interface: org.example.Greeter, check: false, url: "dubbo://127.0.0.1:1/org.example.Greeter"}
