@@ -82,14 +82,12 @@ func (t *trackedRegistry) setOnline(ctx context.Context, serviceKey string, onli
 		if offline != online {
 			continue
 		}
-		var err error
+		op, do := "unregister", t.Registry.Unregister
 		if online {
-			err = t.Registry.Register(ctx, p.url)
-		} else {
-			err = t.Registry.Unregister(ctx, p.url)
+			op, do = "register", t.Registry.Register
 		}
-		if err != nil {
-			return n, fmt.Errorf("%s %s in %s: %w", map[bool]string{true: "register", false: "unregister"}[online], serviceKey, t.Registry.URL(), err)
+		if err := do(ctx, p.url); err != nil {
+			return n, fmt.Errorf("config: %s %s at %s in %s: %w", op, serviceKey, p.url.Address(), t.Registry.URL(), err)
 		}
 		t.mu.Lock()
 		p.offline = !online
