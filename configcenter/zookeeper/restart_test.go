@@ -131,9 +131,8 @@ func (z *ownZK) kill() {
 
 // TestServerRestart: a real ZooKeeper restarts on its data (the session
 // survives): the center reconnects, re-reads and re-watches every key, and
-// changes made afterwards arrive. (A server that comes back with no data
-// at all refuses a client that has seen a later transaction, and
-// go-zookeeper keeps retrying it: that case is not handled.)
+// changes made afterwards arrive; when it comes back with no data at all,
+// the center starts a new session after the session timeout.
 func TestServerRestart(t *testing.T) {
 	zkAddr(t) // the ZooKeeper tests' switch
 	z := startOwnZK(t)
@@ -165,6 +164,19 @@ func TestServerRestart(t *testing.T) {
 	require.NoError(t, writer.Publish(ctx, "b.tag-router", "", "b2"))
 	require.Equal(t, "b2", b.next(t).Content)
 	require.Equal(t, "a2", mustGet(t, c, "a.condition-router"))
+
+	// The server comes back with no data at all (a replaced ensemble): it
+	// refuses the old client, which saw later transactions; after the
+	// session timeout the center starts a new session, reads every key
+	// again (gone now) and watches it on the new server.
+	z.Stop()
+	z.writeConfig("fresh")
+	z.Start()
+	require.True(t, a.next(t).Deleted, "re-read on the empty server")
+	require.True(t, b.next(t).Deleted)
+	fresh := open(t, u)
+	require.NoError(t, fresh.Publish(ctx, "b.tag-router", "", "b3"))
+	require.Equal(t, "b3", b.next(t).Content, "watched again on the new server")
 }
 
 func mustGet(t *testing.T, c *zookeeper.Center, key string) string {

@@ -114,7 +114,7 @@ func (w *watch) run() {
 func (w *watch) read() (configcenter.Event, <-chan zk.Event, error) {
 	ev := configcenter.Event{Key: w.key, Group: w.group}
 	for attempt := 0; attempt < 3; attempt++ {
-		data, _, ch, err := w.c.conn.GetW(w.path)
+		data, _, ch, err := w.c.conn.Load().GetW(w.path)
 		if err == nil {
 			ev.Content = string(data)
 			return ev, ch, nil
@@ -122,7 +122,7 @@ func (w *watch) read() (configcenter.Event, <-chan zk.Event, error) {
 		if !errors.Is(err, zk.ErrNoNode) {
 			return ev, nil, err
 		}
-		ok, _, ch, err := w.c.conn.ExistsW(w.path)
+		ok, _, ch, err := w.c.conn.Load().ExistsW(w.path)
 		if err != nil {
 			return ev, nil, err
 		}

@@ -12,7 +12,10 @@
 // session is up and arms a data watch on it, or an exists watch when the
 // node is missing, so a key created later is seen. Every (re)established
 // session — after a connection loss, an expiry or a server restart —
-// re-reads every watched key and delivers what changed meanwhile.
+// re-reads every watched key and delivers what changed meanwhile. Without
+// a session for longer than the session timeout (an ensemble that lost
+// its data refuses a client that saw later transactions), the center
+// starts a new client and session, as Curator does.
 package zookeeper
 
 import (
@@ -24,6 +27,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -73,20 +77,26 @@ func WithDialer(d Dialer) Option { return func(o *options) { o.dialer = d } }
 // configcenter.ConfigCenter; its methods are safe for concurrent use.
 type Center struct {
 	// immutable
-	url     *common.URL
-	log     *slog.Logger
-	conn    *zk.Conn
-	root    string // /<namespace>/config
-	group   string // default group
-	timeout time.Duration
-	acl     []zk.ACL
-	quit    chan struct{} // closed by Close
-	lib     chan struct{} // closed when the client's goroutines are done
+	url         *common.URL
+	log         *slog.Logger
+	root        string // /<namespace>/config
+	group       string // default group
+	timeout     time.Duration
+	acl         []zk.ACL
+	quit        chan struct{} // closed by Close
+	servers     []string
+	sessTimeout time.Duration // the session timeout
+	dialer      Dialer
 
-	sessMu  sync.Mutex
-	sessUp  chan struct{} // closed while a session is up
-	sessGen chan struct{} // closed (and replaced) whenever a session comes up
-	expired bool          // the last session expired
+	conn    atomic.Pointer[zk.Conn] // the client; replaced by a new one after a session timeout without session (session.go)
+	connGen atomic.Uint64           // the generation of conn; events of older ones are ignored
+	libWG   sync.WaitGroup          // the clients' goroutines
+
+	sessMu    sync.Mutex
+	sessUp    chan struct{} // closed while a session is up
+	sessGen   chan struct{} // closed (and replaced) whenever a session comes up
+	expired   bool          // the last session expired
+	downSince time.Time     // when the session was last lost; zero while up
 
 	mu      sync.Mutex // guards watches, closed
 	watches map[*watch]struct{}
@@ -133,7 +143,6 @@ func New(url *common.URL, opts ...Option) (*Center, error) {
 		timeout: timeout,
 		acl:     zk.WorldACL(zk.PermAll),
 		quit:    make(chan struct{}),
-		lib:     make(chan struct{}),
 		sessUp:  make(chan struct{}),
 		sessGen: make(chan struct{}),
 		watches: map[*watch]struct{}{},
@@ -141,46 +150,20 @@ func New(url *common.URL, opts ...Option) (*Center, error) {
 	if ns == "" {
 		c.root = "/config"
 	}
-	var servers []string
 	for _, s := range strings.Split(url.BackupAddress(DefaultPort), ",") {
 		if s = strings.TrimSpace(s); s != "" {
-			servers = append(servers, s)
+			c.servers = append(c.servers, s)
 		}
 	}
+	c.sessTimeout, c.dialer = session, o.dialer
 	if url.Username() != "" {
 		c.acl = zk.DigestACL(zk.PermAll, url.Username(), url.Password())
 	}
-	conn, events, err := zk.Connect(servers, session,
-		zk.WithDialer(zk.Dialer(o.dialer)),
-		zk.WithLogger(zkLogger{c.log}),
-		zk.WithLogInfo(false),
-		zk.WithEventCallback(c.event),
-	)
-	if err != nil {
+	if err := c.connect(); err != nil {
 		return nil, fmt.Errorf("zookeeper config center: connect %s: %w", url.Address(), err)
 	}
-	c.conn = conn
-	if url.Username() != "" {
-		// The client re-sends credentials it holds on every reconnect;
-		// AddAuth blocks until a session answers, so not here.
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			up, _ := c.session()
-			select {
-			case <-up:
-				if err := conn.AddAuth("digest", []byte(url.Username()+":"+url.Password())); err != nil {
-					c.log.Error("zookeeper digest auth failed", "error", err)
-				}
-			case <-c.quit:
-			}
-		}()
-	}
-	go func() {
-		for range events {
-		}
-		close(c.lib)
-	}()
+	c.wg.Add(1)
+	go c.supervise()
 	return c, nil
 }
 
@@ -197,14 +180,15 @@ func (c *Center) Path(key, group string) string {
 
 // event follows the session; it runs on the client's goroutine and never
 // blocks.
-func (c *Center) event(ev zk.Event) {
-	if ev.Type != zk.EventSession {
+func (c *Center) event(gen uint64, ev zk.Event) {
+	if ev.Type != zk.EventSession || gen != c.connGen.Load() {
 		return
 	}
 	c.sessMu.Lock()
 	defer c.sessMu.Unlock()
 	switch ev.State {
 	case zk.StateHasSession:
+		c.downSince = time.Time{}
 		select {
 		case <-c.sessUp:
 		default:
@@ -219,6 +203,9 @@ func (c *Center) event(ev zk.Event) {
 	case zk.StateDisconnected, zk.StateConnecting, zk.StateExpired, zk.StateAuthFailed:
 		if ev.State == zk.StateExpired {
 			c.expired = true
+		}
+		if c.downSince.IsZero() {
+			c.downSince = time.Now()
 		}
 		select {
 		case <-c.sessUp:
@@ -266,7 +253,7 @@ func (c *Center) Get(ctx context.Context, key, group string) (string, error) {
 		return "", fmt.Errorf("zookeeper config center: get %s: %w", p, err)
 	}
 	defer cancel()
-	data, _, err := c.conn.Get(p)
+	data, _, err := c.conn.Load().Get(p)
 	if errors.Is(err, zk.ErrNoNode) {
 		return "", fmt.Errorf("zookeeper config center: get %s: %w", p, configcenter.ErrNotFound)
 	}
@@ -286,14 +273,14 @@ func (c *Center) Publish(ctx context.Context, key, group, content string) error 
 	}
 	defer cancel()
 	for attempt := 0; attempt < 3; attempt++ {
-		_, err = c.conn.Set(p, []byte(content), -1)
+		_, err = c.conn.Load().Set(p, []byte(content), -1)
 		if !errors.Is(err, zk.ErrNoNode) {
 			break
 		}
 		if err = c.ensureParents(p); err != nil {
 			break
 		}
-		_, err = c.conn.Create(p, []byte(content), 0, c.acl)
+		_, err = c.conn.Load().Create(p, []byte(content), 0, c.acl)
 		if !errors.Is(err, zk.ErrNodeExists) {
 			break
 		}
@@ -310,7 +297,7 @@ func (c *Center) ensureParents(p string) error {
 		dirs = append(dirs, d)
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
-		if _, err := c.conn.Create(dirs[i], nil, 0, c.acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := c.conn.Load().Create(dirs[i], nil, 0, c.acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return err
 		}
 	}
@@ -325,7 +312,7 @@ func (c *Center) Remove(ctx context.Context, key, group string) error {
 		return fmt.Errorf("zookeeper config center: remove %s: %w", p, err)
 	}
 	defer cancel()
-	if err := c.conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	if err := c.conn.Load().Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return fmt.Errorf("zookeeper config center: remove %s: %w", p, err)
 	}
 	return nil
@@ -340,9 +327,11 @@ func (c *Center) Close() error {
 		c.mu.Unlock()
 		close(c.quit)
 		c.wg.Wait()
-		c.conn.Close()
+		c.conn.Load().Close()
+		lib := make(chan struct{})
+		go func() { c.libWG.Wait(); close(lib) }()
 		select {
-		case <-c.lib:
+		case <-lib:
 		case <-time.After(c.timeout + 2*time.Second):
 			c.log.Error("zookeeper client did not stop in time")
 		}
