@@ -112,7 +112,7 @@ func TestServerDownAtStart(t *testing.T) {
 	p := nacostest.StartPolaris(t)
 	ns := nacostest.Unique(t)
 	file := filepath.Join(t.TempDir(), "registry.cache")
-	u := regURL(p.Addr(), ns, "retry.period=300ms&file="+file)
+	u := regURL(p.Addr(), ns, "timeout=3000&retry.period=300ms&file="+file)
 	sub := consumerURL(greeter, "")
 
 	// A first run records the list in the snapshot.

@@ -18,9 +18,14 @@ import (
 
 var ctx = context.Background()
 
-// regURL is nacos://addr?namespace=ns&timeout=3000… with extra params.
+// regURL is nacos://addr?namespace=ns&timeout=10000… with extra params
+// (a timeout among them replaces the default: a loaded server can take
+// seconds to store an instance).
 func regURL(addr, ns, extra string) *common.URL {
-	u := "nacos://" + addr + "?namespace=" + ns + "&timeout=3000&nacos.poll=500ms"
+	u := "nacos://" + addr + "?namespace=" + ns + "&nacos.poll=500ms"
+	if !strings.Contains("&"+extra, "&timeout=") {
+		u += "&timeout=10000"
+	}
 	if extra != "" {
 		u += "&" + extra
 	}
