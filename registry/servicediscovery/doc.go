@@ -1,0 +1,37 @@
+// Package servicediscovery is Dubbo 3's application-level service discovery,
+// consumer side, on ZooKeeper: it finds the providers that register one
+// instance per application (a dubbo-go v3 provider with its default
+// configuration, a Java Dubbo 3 provider with register-mode=instance) and
+// presents them as interface-level provider URLs, so the unchanged
+// RegistryDirectory consumes them.
+//
+// For a subscription (a consumer URL) it reads:
+//
+//   - the service-name mapping: the consumer URL's provided-by (a comma
+//     list of application names) or else /<group>/mapping/<interface>, a
+//     comma list of application names, watched;
+//   - the instances of each application: the children of
+//     /services/<app>, each a JSON document as Curator's service discovery
+//     writes it (id, name, address, port, payload.metadata), watched, with
+//     the metadata keys dubbo.metadata.revision,
+//     dubbo.metadata.storage-type, dubbo.endpoints and
+//     dubbo.metadata-service.url-params;
+//   - the metadata of each revision: MetadataService.getMetadataInfo called
+//     over dubbo:// on one instance carrying it (storage type local, the
+//     default) or the node /<group>/metadata/<app>/<revision> (storage type
+//     remote), cached by application and revision, so any number of
+//     instances sharing a revision cost one call.
+//
+// It then notifies, for every subscription, the full list of provider URLs
+// (one per instance and matching service: dubbo://ip:port/path?<the
+// service's params>&interface=…&group=…&version=…), or one empty:// URL
+// when there is none, as registry.NotifyListener expects. An instance whose
+// metadata cannot be fetched is left out with a log line and fetched again
+// after the retry period; it never holds up the other instances.
+//
+// Registry implements registry.Registry and registers itself for the
+// scheme service-discovery-registry (Java's name): the URL
+// service-discovery-registry://host:port?registry=zookeeper&… opens one
+// on the ZooKeeper at host:port. Registering provider URLs (the provider
+// side), the migration rules and Nacos are not part of this package yet.
+package servicediscovery

@@ -1,0 +1,129 @@
+package servicediscovery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// Fetcher fetches the metadata of one revision from one instance.
+type Fetcher interface {
+	Fetch(ctx context.Context, in *Instance, revision string) (*MetadataInfo, error)
+}
+
+// FetcherFunc adapts a function to a Fetcher.
+type FetcherFunc func(ctx context.Context, in *Instance, revision string) (*MetadataInfo, error)
+
+// Fetch implements Fetcher.
+func (f FetcherFunc) Fetch(ctx context.Context, in *Instance, revision string) (*MetadataInfo, error) {
+	return f(ctx, in, revision)
+}
+
+// dubboFetcher calls MetadataService.getMetadataInfo(revision) through a
+// protocol (dubbo://).
+type dubboFetcher struct {
+	proto   protocol.Protocol
+	timeout time.Duration
+}
+
+func (f *dubboFetcher) Fetch(ctx context.Context, in *Instance, revision string) (*MetadataInfo, error) {
+	u, err := in.MetadataServiceURL()
+	if err != nil {
+		return nil, err
+	}
+	u = u.WithParam("timeout", strconv.FormatInt(f.timeout.Milliseconds(), 10))
+	inv, err := f.proto.Refer(u)
+	if err != nil {
+		return nil, fmt.Errorf("refer %s: %w", u, err)
+	}
+	defer inv.Destroy()
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	res := inv.Invoke(ctx, protocol.NewInvocation("getMetadataInfo", revision).WithParameterTypes("java.lang.String"))
+	if err := res.Error(); err != nil {
+		return nil, fmt.Errorf("getMetadataInfo(%s) at %s: %w", revision, u.Address(), err)
+	}
+	md, err := toMetadataInfo(res.Value())
+	if err != nil {
+		return nil, fmt.Errorf("getMetadataInfo(%s) at %s: %w", revision, u.Address(), err)
+	}
+	return md, nil
+}
+
+// revKey names one revision of one application.
+type revKey struct{ app, revision string }
+
+// revEntry is the cache's state of one revision: in flight (done open),
+// fetched (info set) or failed (err set, failedAt when).
+type revEntry struct {
+	done     chan struct{}
+	info     *MetadataInfo
+	err      error
+	failedAt time.Time
+}
+
+// revisionCache holds the metadata per application revision and makes
+// concurrent askers of one revision share a single fetch.
+type revisionCache struct {
+	retry time.Duration // a failed revision is fetched again after this
+
+	mu      sync.Mutex
+	entries map[revKey]*revEntry
+}
+
+func newRevisionCache(retry time.Duration) *revisionCache {
+	return &revisionCache{retry: retry, entries: map[revKey]*revEntry{}}
+}
+
+// get returns the metadata of k, running fetch when it is not cached, or
+// when it failed more than the retry period ago. A recent failure is
+// returned as it is, without a fetch.
+func (c *revisionCache) get(ctx context.Context, k revKey, fetch func() (*MetadataInfo, error)) (*MetadataInfo, error) {
+	c.mu.Lock()
+	e := c.entries[k]
+	switch {
+	case e == nil:
+	case e.info != nil:
+		c.mu.Unlock()
+		return e.info, nil
+	case e.err == nil: // in flight
+		c.mu.Unlock()
+		select {
+		case <-e.done:
+			return e.info, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	case time.Since(e.failedAt) < c.retry:
+		c.mu.Unlock()
+		return nil, e.err
+	}
+	e = &revEntry{done: make(chan struct{})}
+	c.entries[k] = e
+	c.mu.Unlock()
+
+	info, err := fetch()
+	c.mu.Lock()
+	if err != nil {
+		e.err, e.failedAt = err, time.Now()
+	} else {
+		e.info = info
+	}
+	c.mu.Unlock()
+	close(e.done)
+	return info, err
+}
+
+// peek returns the cached metadata of k, if fetched.
+func (c *revisionCache) peek(k revKey) *MetadataInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entries[k]; e != nil {
+		return e.info
+	}
+	return nil
+}

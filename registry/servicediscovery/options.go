@@ -1,0 +1,33 @@
+package servicediscovery
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	logger  *slog.Logger
+	fetcher Fetcher
+	retry   time.Duration
+	timeout time.Duration
+}
+
+// WithLogger sets the logger; nil means slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithFetcher replaces how metadata of storage type local is fetched
+// (default: MetadataService.getMetadataInfo over a private dubbo://
+// protocol).
+func WithFetcher(f Fetcher) Option { return func(o *options) { o.fetcher = f } }
+
+// WithRetryPeriod sets how long a failed read or metadata fetch waits
+// before it is tried again (default: the registry URL's retry.period, else
+// 5 s).
+func WithRetryPeriod(d time.Duration) Option { return func(o *options) { o.retry = d } }
+
+// WithMetadataTimeout bounds one getMetadataInfo call (default: the
+// registry URL's metadata.timeout, else 3 s).
+func WithMetadataTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }

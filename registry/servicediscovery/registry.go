@@ -1,0 +1,399 @@
+package servicediscovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol/dubbo"
+	"github.com/fleetrpc/fleet/registry"
+)
+
+// Scheme is Java's scheme of a service-discovery registry URL; its registry
+// param names the registry underneath (only zookeeper here).
+const Scheme = "service-discovery-registry"
+
+// Registry URL parameters read by this package, beyond timeout.
+const (
+	SessionKey         = "session"          // session timeout (default 60 s)
+	RootPathKey        = "rootPath"         // instances' root (default /services)
+	RetryPeriodKey     = "retry.period"     // retry of failed reads and fetches (default 5 s)
+	MetadataTimeoutKey = "metadata.timeout" // one getMetadataInfo call (default 3 s)
+	ProvidedByKey      = "provided-by"      // on a consumer URL: its applications
+)
+
+// Errors.
+var (
+	ErrClosed      = errors.New("servicediscovery: registry closed")
+	ErrUnsupported = errors.New("servicediscovery: not supported")
+)
+
+func init() { registry.Register(Scheme, Open) }
+
+// Open is the factory of the service-discovery-registry scheme. The URL's
+// registry param must be zookeeper (the default).
+func Open(url *common.URL) (registry.Registry, error) {
+	if r := url.ParamOr("registry", "zookeeper"); r != "zookeeper" {
+		return nil, fmt.Errorf("servicediscovery: %s: registry %q: %w", url, r, ErrUnsupported)
+	}
+	return New(url)
+}
+
+// Registry is application-level discovery on one ZooKeeper session. It
+// implements registry.Registry for the consumer side: Subscribe notifies
+// interface-level provider URLs built from application instances and
+// their metadata. Its methods are safe for concurrent use.
+type Registry struct {
+	url          *common.URL  // immutable
+	log          *slog.Logger // immutable
+	conn         *zk.Conn     // immutable after New
+	mappingRoot  string       // /<group>/mapping
+	metadataRoot string       // /<group>/metadata
+	servicesRoot string       // /services
+	timeout      time.Duration
+	retry        time.Duration
+	fetcher      Fetcher
+	proto        *dubbo.Protocol // the default fetcher's; nil with another
+	cache        *revisionCache
+	lib          chan struct{} // closed when the client's goroutines are done
+
+	mu     sync.Mutex // guards subs, closed
+	subs   []*subscription
+	closed bool
+
+	closeOnce sync.Once
+}
+
+// New returns a Registry on the ZooKeeper url names
+// (zookeeper://host:port or service-discovery-registry://host:port, with
+// backup, group (default dubbo), rootPath (default /services), timeout,
+// session, retry.period and metadata.timeout params). It connects in the
+// background.
+func New(url *common.URL, opts ...Option) (*Registry, error) {
+	if url.Host() == "" || url.IsAnyHost() {
+		return nil, fmt.Errorf("servicediscovery: %s: registry address is empty or any-host", url)
+	}
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	var err error
+	timeout, err := url.ParamDuration(common.TimeoutKey, 5*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
+	}
+	session, err := url.ParamDuration(SessionKey, 60*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
+	}
+	if o.retry <= 0 {
+		if o.retry, err = url.ParamDuration(RetryPeriodKey, 5*time.Second); err != nil {
+			return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
+		}
+	}
+	if o.timeout <= 0 {
+		if o.timeout, err = url.ParamDuration(MetadataTimeoutKey, 3*time.Second); err != nil {
+			return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
+		}
+	}
+	group := strings.Trim(url.ParamOr(common.GroupKey, "dubbo"), "/")
+	root := "/" + group
+	if group == "" {
+		root = ""
+	}
+	services := "/" + strings.Trim(url.ParamOr(RootPathKey, "/services"), "/")
+	r := &Registry{
+		url:          url,
+		log:          o.logger.With("component", "registry/servicediscovery", "registry", url.Address()),
+		mappingRoot:  root + "/mapping",
+		metadataRoot: root + "/metadata",
+		servicesRoot: services,
+		timeout:      timeout,
+		retry:        o.retry,
+		fetcher:      o.fetcher,
+		cache:        newRevisionCache(o.retry),
+		lib:          make(chan struct{}),
+	}
+	if r.fetcher == nil {
+		r.proto = dubbo.New(dubbo.WithLogger(o.logger))
+		r.fetcher = &dubboFetcher{proto: r.proto, timeout: o.timeout}
+	}
+	var servers []string
+	for _, s := range strings.Split(url.BackupAddress(2181), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			servers = append(servers, s)
+		}
+	}
+	conn, events, err := zk.Connect(servers, session,
+		zk.WithLogger(zkLogger{r.log}),
+		zk.WithLogInfo(false),
+		zk.WithEventCallback(r.onEvent),
+	)
+	if err != nil {
+		if r.proto != nil {
+			r.proto.Destroy()
+		}
+		return nil, fmt.Errorf("servicediscovery: connect %s: %w", url.Address(), err)
+	}
+	r.conn = conn
+	go func() { // the client closes events when its goroutines are done
+		for range events {
+		}
+		close(r.lib)
+	}()
+	return r, nil
+}
+
+// URL implements registry.Registry.
+func (r *Registry) URL() *common.URL { return r.url }
+
+// isConsumer reports whether u is a consumer's URL.
+func isConsumer(u *common.URL) bool {
+	return u.Protocol() == common.ConsumerSide || u.ParamOr(common.SideKey, "") == common.ConsumerSide ||
+		u.Category() == common.ConsumersCategory
+}
+
+// Register implements registry.Registry. A consumer URL is accepted and
+// not written (Dubbo 3 does not register consumers per interface in
+// application-level mode); a provider URL is refused: the provider side is
+// not implemented.
+func (r *Registry) Register(_ context.Context, url *common.URL) error {
+	if isConsumer(url) {
+		return nil
+	}
+	return fmt.Errorf("servicediscovery: register %s: %w", url, ErrUnsupported)
+}
+
+// Unregister implements registry.Registry; see Register.
+func (r *Registry) Unregister(_ context.Context, url *common.URL) error {
+	if isConsumer(url) {
+		return nil
+	}
+	return fmt.Errorf("servicediscovery: unregister %s: %w", url, ErrUnsupported)
+}
+
+// Subscribe implements registry.Registry: listener is notified of the
+// providers of url's service (the providers category only) before
+// Subscribe returns, then on every change. url's interface must be named
+// (not *).
+func (r *Registry) Subscribe(ctx context.Context, url *common.URL, listener registry.NotifyListener) error {
+	if listener == nil {
+		return fmt.Errorf("servicediscovery: subscribe %s: nil listener", url)
+	}
+	iface := url.ServiceInterface()
+	if iface == "" || iface == common.AnyValue {
+		return fmt.Errorf("servicediscovery: subscribe %s: interface %q: %w", url, iface, ErrUnsupported)
+	}
+	s := r.newSubscription(url, listener, true)
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return fmt.Errorf("servicediscovery: subscribe %s: %w", url, ErrClosed)
+	}
+	r.subs = append(r.subs, s)
+	r.mu.Unlock()
+	go s.loop()
+
+	s.runMu.Lock()
+	again, err := s.refresh(ctx)
+	s.runMu.Unlock()
+	if err != nil {
+		r.remove(s)
+		s.stop()
+		return fmt.Errorf("servicediscovery: subscribe %s: %w", url, err)
+	}
+	if again {
+		s.retryLater()
+	}
+	return nil
+}
+
+// Unsubscribe implements registry.Registry.
+func (r *Registry) Unsubscribe(_ context.Context, url *common.URL, listener registry.NotifyListener) error {
+	r.mu.Lock()
+	var gone []*subscription
+	kept := r.subs[:0:0]
+	for _, s := range r.subs {
+		if s.url.Equal(url) && registry.SameListener(s.listener, listener) {
+			gone = append(gone, s)
+		} else {
+			kept = append(kept, s)
+		}
+	}
+	r.subs = kept
+	r.mu.Unlock()
+	for _, s := range gone {
+		s.stop()
+	}
+	return nil
+}
+
+// Lookup implements registry.Registry: the provider URLs of url's service
+// now, without watches and without empty://.
+func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, error) {
+	iface := url.ServiceInterface()
+	if iface == "" || iface == common.AnyValue {
+		return nil, fmt.Errorf("servicediscovery: lookup %s: interface %q: %w", url, iface, ErrUnsupported)
+	}
+	s := r.newSubscription(url, nil, false)
+	if err := s.readTopology(ctx, dirty{all: true}); err != nil {
+		return nil, fmt.Errorf("servicediscovery: lookup %s: %w", url, err)
+	}
+	urls, _ := s.build(ctx)
+	return urls, nil
+}
+
+func (r *Registry) remove(s *subscription) {
+	r.mu.Lock()
+	for i, x := range r.subs {
+		if x == s {
+			r.subs = append(r.subs[:i:i], r.subs[i+1:]...)
+			break
+		}
+	}
+	r.mu.Unlock()
+}
+
+// Close implements registry.Registry: it ends every subscription, closes
+// the session and the metadata connections. Idempotent.
+func (r *Registry) Close() error {
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		subs := r.subs
+		r.subs = nil
+		r.mu.Unlock()
+		for _, s := range subs {
+			s.stop()
+		}
+		r.conn.Close()
+		<-r.lib
+		if r.proto != nil {
+			r.proto.Destroy()
+		}
+	})
+	return nil
+}
+
+// onEvent runs on the ZooKeeper client's goroutine for every event: it
+// marks what changed in the subscriptions concerned and wakes them. It
+// never blocks.
+func (r *Registry) onEvent(ev zk.Event) {
+	all := false
+	switch {
+	case ev.Type == zk.EventNotWatching:
+		all = true // the session expired: every watch is gone
+	case ev.Type == zk.EventSession:
+		if ev.State != zk.StateHasSession {
+			return
+		}
+		all = true // a session (new or resumed): re-read, changes may have been missed
+	case ev.Path == "":
+		return
+	}
+	r.mu.Lock()
+	subs := r.subs
+	r.mu.Unlock()
+	for _, s := range subs {
+		if all {
+			s.markAll()
+		} else {
+			s.mark(ev.Path)
+		}
+	}
+}
+
+// waitSession waits until the client has a session, up to ctx's deadline
+// narrowed by the registry timeout.
+func (r *Registry) waitSession(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for r.conn.State() != zk.StateHasSession {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no ZooKeeper session with %s: %w", r.url.Address(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// readData reads a node's data, arming a data watch when watch is set. A
+// missing node is (nil, false, nil), with an existence watch when watch
+// and watchAbsent.
+func (r *Registry) readData(path string, watch, watchAbsent bool) ([]byte, bool, error) {
+	for range 3 { // a node deleted between Exists and Get, or created after
+		var data []byte
+		var err error
+		if watch {
+			data, _, _, err = r.conn.GetW(path)
+		} else {
+			data, _, err = r.conn.Get(path)
+		}
+		if err == nil {
+			return data, true, nil
+		}
+		if !errors.Is(err, zk.ErrNoNode) {
+			return nil, false, fmt.Errorf("read %s: %w", path, err)
+		}
+		if !watch || !watchAbsent {
+			return nil, false, nil
+		}
+		ok, _, _, err := r.conn.ExistsW(path)
+		if err != nil {
+			return nil, false, fmt.Errorf("watch %s: %w", path, err)
+		}
+		if !ok {
+			return nil, false, nil
+		}
+	}
+	return nil, false, fmt.Errorf("read %s: node keeps appearing and vanishing", path)
+}
+
+// readChildren lists a node's children, arming a child watch when watch is
+// set. A missing node has none (with an existence watch when watch).
+func (r *Registry) readChildren(path string, watch bool) ([]string, error) {
+	for range 3 {
+		var children []string
+		var err error
+		if watch {
+			children, _, _, err = r.conn.ChildrenW(path)
+		} else {
+			children, _, err = r.conn.Children(path)
+		}
+		if err == nil {
+			return children, nil
+		}
+		if !errors.Is(err, zk.ErrNoNode) {
+			return nil, fmt.Errorf("list %s: %w", path, err)
+		}
+		if !watch {
+			return nil, nil
+		}
+		ok, _, _, err := r.conn.ExistsW(path)
+		if err != nil {
+			return nil, fmt.Errorf("watch %s: %w", path, err)
+		}
+		if !ok {
+			return nil, nil
+		}
+	}
+	return nil, fmt.Errorf("list %s: node keeps appearing and vanishing", path)
+}
+
+// zkLogger sends the client's messages to slog at debug level.
+type zkLogger struct{ l *slog.Logger }
+
+func (z zkLogger) Printf(format string, args ...any) { z.l.Debug(fmt.Sprintf(format, args...)) }

@@ -1,0 +1,463 @@
+package servicediscovery
+
+import (
+	"context"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/registry"
+)
+
+// maxParallelFetches bounds the revisions fetched at once by one refresh.
+const maxParallelFetches = 8
+
+// maxTriesPerRevision bounds the instances asked for one revision in one
+// refresh.
+const maxTriesPerRevision = 3
+
+// dirty is what a refresh must re-read.
+type dirty struct {
+	all     bool
+	mapping bool
+	apps    map[string]bool // /services/<app> children changed
+	nodes   map[string]bool // instance node paths whose data changed
+}
+
+// subscription is one Subscribe: its watches' state, its instances and
+// the last list it notified.
+type subscription struct {
+	r          *Registry
+	url        *common.URL
+	listener   registry.NotifyListener
+	iface      string
+	providedBy []string // fixed applications, or nil: read the mapping
+	watch      bool
+	kick       chan struct{} // capacity 1: something is dirty
+	retryCh    chan struct{} // capacity 1: a retry is due after the period
+	quit       chan struct{}
+	done       chan struct{}
+	stopOnce   sync.Once
+
+	dmu     sync.Mutex // guards pending, appSet
+	pending dirty
+	appSet  map[string]bool
+
+	runMu     sync.Mutex // serialises refreshes; guards the fields below
+	apps      []string
+	instances map[string]map[string]*Instance // app → node name → instance
+	last      string                          // the last notified list, rendered
+	notified  bool
+}
+
+func (r *Registry) newSubscription(url *common.URL, l registry.NotifyListener, watch bool) *subscription {
+	s := &subscription{
+		r: r, url: url, listener: l, iface: url.ServiceInterface(), watch: watch,
+		kick: make(chan struct{}, 1), retryCh: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		instances: map[string]map[string]*Instance{},
+		pending:   dirty{all: true},
+	}
+	if pb := url.ParamList(ProvidedByKey); len(pb) > 0 {
+		s.providedBy = dedupe(pb)
+	}
+	return s
+}
+
+func (s *subscription) mappingPath() string { return s.r.mappingRoot + "/" + s.iface }
+
+func (s *subscription) appPath(app string) string { return s.r.servicesRoot + "/" + app }
+
+// wake makes the loop refresh soon.
+func (s *subscription) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// retryLater makes the loop refresh after the retry period.
+func (s *subscription) retryLater() {
+	select {
+	case s.retryCh <- struct{}{}:
+	default:
+	}
+}
+
+// markAll marks everything dirty.
+func (s *subscription) markAll() {
+	s.dmu.Lock()
+	s.pending.all = true
+	s.dmu.Unlock()
+	s.wake()
+}
+
+// mark marks the node at p dirty when this subscription reads it.
+func (s *subscription) mark(p string) {
+	s.dmu.Lock()
+	hit := true
+	switch {
+	case p == s.mappingPath():
+		s.pending.mapping = true
+	case strings.HasPrefix(p, s.r.servicesRoot+"/"):
+		rest := p[len(s.r.servicesRoot)+1:]
+		app, _, child := strings.Cut(rest, "/")
+		switch {
+		case !s.appSet[app]:
+			hit = false
+		case !child:
+			if s.pending.apps == nil {
+				s.pending.apps = map[string]bool{}
+			}
+			s.pending.apps[app] = true
+		default:
+			if s.pending.nodes == nil {
+				s.pending.nodes = map[string]bool{}
+			}
+			s.pending.nodes[p] = true
+		}
+	default:
+		hit = false
+	}
+	s.dmu.Unlock()
+	if hit {
+		s.wake()
+	}
+}
+
+// take returns what is dirty and clears it.
+func (s *subscription) take() dirty {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	d := s.pending
+	s.pending = dirty{}
+	return d
+}
+
+// stop ends the loop and waits for it. No notification starts after.
+func (s *subscription) stop() {
+	s.stopOnce.Do(func() { close(s.quit) })
+	<-s.done
+	// A refresh run by Subscribe itself may still hold runMu; wait for it.
+	s.runMu.Lock()
+	s.listener = nil
+	s.runMu.Unlock()
+}
+
+// loop refreshes whenever something is dirty, and after the retry period
+// when a read or a fetch failed.
+func (s *subscription) loop() {
+	defer close(s.done)
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.retryCh:
+			retry.Reset(s.r.retry)
+			continue
+		case <-s.kick:
+		case <-retry.C:
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-s.quit:
+			case <-ctx.Done():
+			}
+			cancel()
+		}()
+		s.runMu.Lock()
+		again, err := s.refresh(ctx)
+		s.runMu.Unlock()
+		cancel()
+		if err != nil {
+			select {
+			case <-s.quit:
+				return
+			default:
+			}
+			s.r.log.Warn("application-level discovery: refresh failed, retrying",
+				"service", s.url.ServiceKey(), "retry", s.r.retry, "err", err)
+		}
+		if err != nil || again {
+			retry.Reset(s.r.retry)
+		}
+	}
+}
+
+// refresh re-reads what is dirty, fetches missing metadata and notifies
+// the listener when the provider list changed (or was never notified).
+// again reports metadata that could not be fetched (a retry is due). On a
+// read error nothing is notified and everything stays dirty. The caller
+// holds runMu.
+func (s *subscription) refresh(ctx context.Context) (again bool, err error) {
+	if err := s.r.waitSession(ctx); err != nil {
+		s.markAll()
+		return false, err
+	}
+	d := s.take()
+	if err := s.readTopology(ctx, d); err != nil {
+		s.dmu.Lock()
+		s.pending.all = true
+		s.dmu.Unlock()
+		return false, err
+	}
+	urls, again := s.build(ctx)
+	if len(urls) == 0 {
+		urls = []*common.URL{emptyURL(s.url)}
+	}
+	var b strings.Builder
+	for _, u := range urls {
+		b.WriteString(u.FullString())
+		b.WriteByte(' ')
+	}
+	if rendered := b.String(); !s.notified || rendered != s.last {
+		s.last, s.notified = rendered, true
+		select {
+		case <-s.quit:
+		default:
+			if s.listener != nil {
+				s.listener.Notify(urls)
+			}
+		}
+	}
+	return again, nil
+}
+
+// readTopology brings apps and instances up to date with ZooKeeper for
+// what d marks dirty, arming watches when the subscription watches.
+func (s *subscription) readTopology(ctx context.Context, d dirty) error {
+	r := s.r
+	if err := r.waitSession(ctx); err != nil {
+		return err
+	}
+	apps := s.apps
+	switch {
+	case s.providedBy != nil:
+		apps = s.providedBy
+	case d.all || d.mapping || s.apps == nil:
+		data, _, err := r.readData(s.mappingPath(), s.watch, true)
+		if err != nil {
+			return err
+		}
+		apps = parseMapping(string(data))
+	}
+	newSet := make(map[string]bool, len(apps))
+	for _, a := range apps {
+		newSet[a] = true
+	}
+	s.dmu.Lock()
+	s.appSet = newSet
+	s.dmu.Unlock()
+	for app := range s.instances {
+		if !newSet[app] {
+			delete(s.instances, app)
+		}
+	}
+	s.apps = apps
+
+	for _, app := range apps {
+		old, known := s.instances[app]
+		if known && !d.all && !d.apps[app] {
+			// Only data changes of known nodes.
+			for name := range old {
+				p := s.appPath(app) + "/" + name
+				if !d.nodes[p] {
+					continue
+				}
+				nin, err := s.readInstance(app, p)
+				if err != nil {
+					return err
+				}
+				if nin == nil {
+					delete(old, name)
+				} else {
+					old[name] = nin
+				}
+			}
+			continue
+		}
+		children, err := r.readChildren(s.appPath(app), s.watch)
+		if err != nil {
+			return err
+		}
+		cur := make(map[string]*Instance, len(children))
+		for _, name := range children {
+			p := s.appPath(app) + "/" + name
+			if in, ok := old[name]; ok && !d.all && !d.nodes[p] {
+				cur[name] = in
+				continue
+			}
+			in, err := s.readInstance(app, p)
+			if err != nil {
+				return err
+			}
+			if in != nil {
+				cur[name] = in
+			}
+		}
+		s.instances[app] = cur
+	}
+	return nil
+}
+
+// readInstance reads and parses one instance node: nil when it is gone or
+// unreadable (logged), an error only when ZooKeeper failed.
+func (s *subscription) readInstance(app, p string) (*Instance, error) {
+	data, ok, err := s.r.readData(p, s.watch, false)
+	if err != nil || !ok {
+		return nil, err
+	}
+	in, err := parseInstance(app, data)
+	if err != nil {
+		s.r.log.Warn("application-level discovery: instance skipped: bad node",
+			"app", app, "node", path.Base(p), "err", err)
+		return nil, nil
+	}
+	return in, nil
+}
+
+// build fetches the metadata the instances need and returns the provider
+// URLs, sorted. again reports revisions that could not be fetched.
+func (s *subscription) build(ctx context.Context) (urls []*common.URL, again bool) {
+	groups := map[revKey][]*Instance{}
+	var keys []revKey
+	var all []*Instance
+	for _, app := range s.apps {
+		insts := s.instances[app]
+		names := make([]string, 0, len(insts))
+		for n := range insts {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			in := insts[n]
+			rev := in.Revision()
+			if rev == "" {
+				s.r.log.Warn("application-level discovery: instance skipped: no metadata revision",
+					"app", app, "instance", in.ID)
+				continue
+			}
+			k := revKey{app, rev}
+			if _, ok := groups[k]; !ok {
+				keys = append(keys, k)
+			}
+			groups[k] = append(groups[k], in)
+			all = append(all, in)
+		}
+	}
+	infos := make([]*MetadataInfo, len(keys))
+	sem := make(chan struct{}, maxParallelFetches)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		if md := s.r.cache.peek(k); md != nil {
+			infos[i] = md
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			md, err := s.r.cache.get(ctx, k, func() (*MetadataInfo, error) { return s.r.fetchRevision(ctx, k, groups[k]) })
+			if err == nil {
+				infos[i] = md
+			}
+		}()
+	}
+	wg.Wait()
+	byKey := make(map[revKey]*MetadataInfo, len(keys))
+	for i, k := range keys {
+		if infos[i] == nil {
+			again = true
+			continue
+		}
+		byKey[k] = infos[i]
+	}
+	seen := map[string]bool{}
+	for _, in := range all {
+		md := byKey[revKey{in.App, in.Revision()}]
+		if md == nil {
+			continue
+		}
+		for _, u := range providerURLs(s.url, in, md) {
+			if f := u.FullString(); !seen[f] {
+				seen[f] = true
+				urls = append(urls, u)
+			}
+		}
+	}
+	sort.Slice(urls, func(i, j int) bool { return urls[i].FullString() < urls[j].FullString() })
+	return urls, again
+}
+
+// fetchRevision fetches one revision's metadata: from the metadata report
+// node for storage type remote, else from the instances carrying it, one
+// after the other (at most maxTriesPerRevision), each failure logged.
+func (r *Registry) fetchRevision(ctx context.Context, k revKey, insts []*Instance) (*MetadataInfo, error) {
+	if insts[0].StorageType() == StorageRemote {
+		p := r.metadataRoot + "/" + k.app + "/" + k.revision
+		data, ok, err := r.readData(p, false, false)
+		if err == nil && !ok {
+			err = errNoNode(p)
+		}
+		if err == nil {
+			var md *MetadataInfo
+			if md, err = parseRemoteMetadata(data); err == nil {
+				return md, nil
+			}
+		}
+		r.log.Warn("application-level discovery: metadata unavailable, instances skipped",
+			"app", k.app, "revision", k.revision, "instances", len(insts), "err", err)
+		return nil, err
+	}
+	var err error
+	for i, in := range insts {
+		if i == maxTriesPerRevision {
+			break
+		}
+		var md *MetadataInfo
+		md, err = r.fetcher.Fetch(ctx, in, k.revision)
+		if err == nil {
+			return md, nil
+		}
+		r.log.Warn("application-level discovery: metadata service unreachable, instance skipped",
+			"app", k.app, "instance", in.ID, "revision", k.revision, "err", err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, err
+}
+
+type errNoNode string
+
+func (e errNoNode) Error() string { return "no node " + string(e) }
+
+// parseMapping reads a mapping node: a comma list of applications.
+func parseMapping(s string) []string {
+	var apps []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			apps = append(apps, a)
+		}
+	}
+	return dedupe(apps)
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(in))
+	for _, a := range in {
+		if a = strings.TrimSpace(a); a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
