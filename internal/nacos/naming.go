@@ -437,7 +437,7 @@ func (c *NamingClient) unsubscribe(k string, id int) {
 	}
 	closed := c.closed
 	c.mu.Unlock()
-	if last && !closed {
+	if last && !closed && c.rpc.IsRunning() { // a new connection does not subscribe it again
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.Timeout)
 		defer cancel()
 		if _, err := c.request(ctx, rpc_request.NewSubscribeServiceRequest(c.cfg.Client.NamespaceId, w.service, w.group, "", false), true); err != nil {
