@@ -305,13 +305,13 @@ type ProviderHealth struct {
 // Outliers reports the outlier state of every provider invoker has
 // called, sorted by address, for tools, metrics and admin pages; nil when invoker is no
 // cluster invoker of this package or has seen no call with outlier
-// ejection on.
+// ejection on. Wrappers (filters, Unwrapper) are looked through.
 func Outliers(invoker protocol.Invoker) []ProviderHealth {
-	b, ok := invoker.(interface{ baseOf() *base })
-	if !ok {
+	b := baseUnder(invoker)
+	if b == nil {
 		return nil
 	}
-	m := b.baseOf().outlier.hosts.Load()
+	m := b.outlier.hosts.Load()
 	if m == nil {
 		return nil
 	}

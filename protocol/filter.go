@@ -44,3 +44,7 @@ func (f *filtered) Invoke(ctx context.Context, inv Invocation) Result {
 func (f *filtered) IsAvailable() bool { return f.next.IsAvailable() }
 
 func (f *filtered) Destroy() { f.next.Destroy() }
+
+// Unwrap returns the invoker the filters call (tools look through filters
+// with it: cluster.Outliers, cluster.DirectoryOf).
+func (f *filtered) Unwrap() Invoker { return f.next }
