@@ -1,0 +1,289 @@
+package servicediscovery
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol/dubbo"
+	"github.com/fleetrpc/fleet/protocol/service"
+)
+
+var ctx = context.Background()
+
+// zkAddr is the ZooKeeper the tests use (FLEET_ZK, set by .ci/run). Without
+// it a test skips, unless CI is set: then it fails.
+func zkAddr(t *testing.T) string {
+	t.Helper()
+	if addr := os.Getenv("FLEET_ZK"); addr != "" {
+		return addr
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("FLEET_ZK is not set but CI is: .ci/run must start ZooKeeper and export FLEET_ZK=host:port")
+	}
+	t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port to run the ZooKeeper tests (.ci/run does)")
+	return ""
+}
+
+func randHex() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// env is one test's corner of ZooKeeper: its own mapping root and services
+// root, a raw session to write nodes as Dubbo 3 writes them, and names.
+type env struct {
+	t        *testing.T
+	conn     *zk.Conn
+	group    string // mapping root: /<group>/mapping
+	services string // instances root
+	app      string
+	iface    string
+	logs     *syncBuffer
+}
+
+func newEnv(t *testing.T) *env {
+	addr := zkAddr(t)
+	id := randHex()
+	conn, _, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkLogger{slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	require.NoError(t, err)
+	e := &env{
+		t: t, conn: conn,
+		group:    "fleet-sd-test-" + id,
+		services: "/fleet-sd-test-services-" + id,
+		app:      "app-" + id,
+		iface:    "org.fleet.test.Greeter" + id,
+		logs:     &syncBuffer{},
+	}
+	t.Cleanup(func() {
+		e.deleteTree("/" + e.group)
+		e.deleteTree(e.services)
+		conn.Close()
+	})
+	return e
+}
+
+func (e *env) deleteTree(p string) {
+	children, _, err := e.conn.Children(p)
+	if err != nil {
+		return
+	}
+	for _, c := range children {
+		e.deleteTree(p + "/" + c)
+	}
+	_ = e.conn.Delete(p, -1)
+}
+
+// put creates or overwrites a persistent node, parents included.
+func (e *env) put(p string, data []byte) {
+	e.t.Helper()
+	parts := strings.Split(strings.TrimPrefix(path.Dir(p), "/"), "/")
+	cur := ""
+	for _, s := range parts {
+		cur += "/" + s
+		_, err := e.conn.Create(cur, nil, 0, zk.WorldACL(zk.PermAll))
+		if err != nil && err != zk.ErrNodeExists {
+			require.NoError(e.t, err)
+		}
+	}
+	_, err := e.conn.Create(p, data, 0, zk.WorldACL(zk.PermAll))
+	if err == zk.ErrNodeExists {
+		_, err = e.conn.Set(p, data, -1)
+	}
+	require.NoError(e.t, err)
+}
+
+func (e *env) del(p string) { e.t.Helper(); require.NoError(e.t, e.conn.Delete(p, -1)) }
+
+// mapping writes /<group>/mapping/<iface> = apps.
+func (e *env) mapping(apps ...string) {
+	e.put("/"+e.group+"/mapping/"+e.iface, []byte(strings.Join(apps, ",")))
+}
+
+// instance writes /services/<app>/<127.0.0.1:port> as Curator does for
+// Dubbo 3: the service's endpoint is port, the metadata service msPort.
+func (e *env) instance(app string, port int, revision string, msPort int) string {
+	id := "127.0.0.1:" + strconv.Itoa(port)
+	meta := map[string]string{
+		RevisionKey:              revision,
+		StorageTypeKey:           StorageLocal,
+		EndpointsKey:             fmt.Sprintf(`[{"port":%d,"protocol":"dubbo"}]`, port),
+		MetadataServiceParamsKey: fmt.Sprintf(`{"version":"1.0.0","dubbo":"2.0.2","release":"3.2.9","port":"%d","protocol":"dubbo"}`, msPort),
+		"meta-v":                 "1.0.0",
+	}
+	doc := map[string]any{
+		"name": app, "id": id, "address": "127.0.0.1", "port": port, "sslPort": nil,
+		"payload": map[string]any{
+			"@class": "org.apache.dubbo.registry.zookeeper.ZookeeperInstance",
+			"id":     id, "name": app, "metadata": meta,
+		},
+		"registrationTimeUTC": time.Now().UnixMilli(), "serviceType": "DYNAMIC", "uriSpec": nil,
+	}
+	b, err := json.Marshal(doc)
+	require.NoError(e.t, err)
+	p := e.services + "/" + app + "/" + id
+	e.put(p, b)
+	return p
+}
+
+// open opens the registry of this env, closed at cleanup.
+func (e *env) open(extra string, opts ...Option) *Registry {
+	e.t.Helper()
+	u := common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&rootPath=%s&timeout=3000&session=8000%s",
+		zkAddr(e.t), e.group, e.services, extra))
+	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(e.logs, nil)))}, opts...)
+	r, err := New(u, opts...)
+	require.NoError(e.t, err)
+	e.t.Cleanup(func() { require.NoError(e.t, r.Close()) })
+	return r
+}
+
+// consumer is the subscription URL of the env's interface.
+func (e *env) consumer(extra string) *common.URL {
+	return common.MustParse("consumer://127.0.0.1/" + e.iface + "?interface=" + e.iface +
+		"&category=providers,configurators,routers&side=consumer" + extra)
+}
+
+// serviceInfo is the env's interface in a MetadataInfo with the params.
+func (e *env) metadata(app, revision string, params map[string]string) *MetadataInfo {
+	si := &ServiceInfo{Name: e.iface, Protocol: "dubbo", Path: e.iface, Params: params}
+	return &MetadataInfo{App: app, Revision: revision, Services: map[string]*ServiceInfo{si.matchKey(): si}}
+}
+
+// metadataService is a Go MetadataService answering getMetadataInfo from
+// a table, counting calls.
+type metadataService struct {
+	mu    sync.Mutex
+	infos map[string]*MetadataInfo
+	calls atomic.Int64
+}
+
+func (m *metadataService) GetMetadataInfo(_ context.Context, revision string) (*MetadataInfo, error) {
+	m.calls.Add(1)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	md, ok := m.infos[revision]
+	if !ok {
+		return nil, fmt.Errorf("unknown revision %s", revision)
+	}
+	return md, nil
+}
+
+func (m *metadataService) set(md *MetadataInfo) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.infos == nil {
+		m.infos = map[string]*MetadataInfo{}
+	}
+	m.infos[md.Revision] = md
+}
+
+// exportMetadataService exports ms for app on a free loopback port over
+// fleet's dubbo protocol and returns the port.
+func exportMetadataService(t *testing.T, app string, ms *metadataService) int {
+	t.Helper()
+	p := dubbo.New(dubbo.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(p.Destroy)
+	u := common.MustParse("dubbo://127.0.0.1:0/" + MetadataServiceInterface + "?interface=" + MetadataServiceInterface +
+		"&group=" + app + "&version=" + MetadataServiceVersion)
+	svc, err := service.New(u, ms)
+	require.NoError(t, err)
+	exp, err := p.Export(svc)
+	require.NoError(t, err)
+	return exp.(interface{ URL() *common.URL }).URL().Port()
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	return port
+}
+
+// recorder is a listener keeping every notification.
+type recorder struct {
+	mu    sync.Mutex
+	lists [][]*common.URL
+}
+
+func (r *recorder) Notify(urls []*common.URL) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lists = append(r.lists, urls)
+}
+
+func (r *recorder) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.lists) }
+
+// last is the last list as strings (nil before any).
+func (r *recorder) last() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.lists) == 0 {
+		return nil
+	}
+	var out []string
+	for _, u := range r.lists[len(r.lists)-1] {
+		out = append(out, u.String())
+	}
+	return out
+}
+
+// addrs is the last list's provider addresses (protocol://host:port), or
+// "empty" for the placeholder.
+func (r *recorder) addrs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.lists) == 0 {
+		return nil
+	}
+	var out []string
+	for _, u := range r.lists[len(r.lists)-1] {
+		if u.Protocol() == common.EmptyProtocol {
+			out = append(out, "empty")
+			continue
+		}
+		out = append(out, u.Protocol()+"://"+u.Address())
+	}
+	return out
+}
+
+func (r *recorder) waitAddrs(t *testing.T, want ...string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return fmt.Sprint(r.addrs()) == fmt.Sprint(want) }, 10*time.Second, 10*time.Millisecond,
+		"want %v", want)
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

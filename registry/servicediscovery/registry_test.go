@@ -1,0 +1,208 @@
+package servicediscovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/registry"
+)
+
+func TestSubscribeFindsInstancesThroughMappingAndMetadataService(t *testing.T) {
+	e := newEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", map[string]string{"methods": "sayHello", "timeout": "3000", "application": e.app}))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	var want []string
+	nodes := map[int]string{}
+	for port := 30001; port <= 30010; port++ {
+		nodes[port] = e.instance(e.app, port, "r1", msPort)
+		want = append(want, fmt.Sprintf("dubbo://127.0.0.1:%d", port))
+	}
+	r := e.open("")
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+
+	// Notified before Subscribe returned: ten providers, one metadata call.
+	require.Equal(t, 1, rec.count())
+	require.Equal(t, want, rec.addrs())
+	require.Equal(t, int64(1), ms.calls.Load(), "ten instances sharing a revision cost one call")
+	require.Equal(t, "dubbo://127.0.0.1:30001/"+e.iface+"?application="+e.app+"&interface="+e.iface+
+		"&methods=sayHello&side=provider&timeout=3000", rec.last()[0])
+
+	// An instance added, one removed: no metadata call.
+	e.instance(e.app, 30011, "r1", msPort)
+	rec.waitAddrs(t, append(append([]string(nil), want...), "dubbo://127.0.0.1:30011")...)
+	e.del(nodes[30001])
+	rec.waitAddrs(t, append(want[1:], "dubbo://127.0.0.1:30011")...)
+	require.Equal(t, int64(1), ms.calls.Load())
+
+	// A revision change is fetched once.
+	ms.set(e.metadata(e.app, "r2", map[string]string{"methods": "sayHello", "timeout": "5000"}))
+	e.instance(e.app, 30002, "r2", msPort)
+	require.Eventually(t, func() bool {
+		for _, u := range rec.last() {
+			if strings.Contains(u, ":30002/") {
+				return strings.Contains(u, "timeout=5000")
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, int64(2), ms.calls.Load())
+	e.instance(e.app, 30003, "r2", msPort) // a second instance moving to r2: cached
+	require.Eventually(t, func() bool {
+		return strings.Contains(strings.Join(rec.last(), " "), ":30003/"+e.iface+"?application="+e.app+"&interface="+e.iface+"&methods=sayHello&side=provider&timeout=5000")
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, int64(2), ms.calls.Load())
+
+	// Every instance gone: one empty:// providers URL.
+	e.deleteTree(e.services + "/" + e.app)
+	rec.waitAddrs(t, "empty")
+	require.Equal(t, []string{"empty://127.0.0.1/" + e.iface + "?category=providers&interface=" + e.iface + "&side=consumer"}, rec.last())
+}
+
+func TestUnreachableMetadataServiceIsSkippedAndRetried(t *testing.T) {
+	e := newEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "good", map[string]string{"methods": "sayHello"}))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.instance(e.app, 31001, "good", msPort)
+	e.instance(e.app, 31002, "bad", closedPort(t)) // its metadata service is down
+	e.instance(e.app, 31003, "good", msPort)
+
+	r := e.open("", WithRetryPeriod(100*time.Millisecond))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Equal(t, []string{"dubbo://127.0.0.1:31001", "dubbo://127.0.0.1:31003"}, rec.addrs())
+	require.Contains(t, e.logs.String(), "metadata service unreachable, instance skipped")
+	require.Contains(t, e.logs.String(), "instance=127.0.0.1:31002")
+
+	// Retried after the retry period, still logged, the others untouched.
+	require.Eventually(t, func() bool {
+		return strings.Count(e.logs.String(), "instance=127.0.0.1:31002") >= 3
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, []string{"dubbo://127.0.0.1:31001", "dubbo://127.0.0.1:31003"}, rec.addrs())
+	require.Equal(t, int64(1), ms.calls.Load())
+}
+
+func TestFailedFetchIsRetried(t *testing.T) {
+	e := newEnv(t)
+	e.mapping(e.app)
+	e.instance(e.app, 32001, "r1", 1)
+	var calls atomic.Int64
+	fetch := FetcherFunc(func(_ context.Context, in *Instance, revision string) (*MetadataInfo, error) {
+		if calls.Add(1) == 1 {
+			return nil, errors.New("not yet")
+		}
+		return e.metadata(in.App, revision, nil), nil
+	})
+	r := e.open("", WithRetryPeriod(100*time.Millisecond), WithFetcher(fetch))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Equal(t, []string{"empty"}, rec.addrs())
+	rec.waitAddrs(t, "dubbo://127.0.0.1:32001")
+	require.Equal(t, int64(2), calls.Load())
+}
+
+func TestMappingAndProvidedBy(t *testing.T) {
+	e := newEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.instance(e.app, 33001, "r1", msPort)
+	r := e.open("")
+
+	// No mapping yet: empty, then the mapping appears and is followed.
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Equal(t, []string{"empty"}, rec.addrs())
+	e.mapping("nobody", e.app)
+	rec.waitAddrs(t, "dubbo://127.0.0.1:33001")
+	e.mapping("nobody")
+	rec.waitAddrs(t, "empty")
+
+	// provided-by overrides the mapping.
+	pb := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer("&provided-by="+e.app), pb))
+	require.Equal(t, []string{"dubbo://127.0.0.1:33001"}, pb.addrs())
+
+	// An instance appearing under a mapped application that had no node.
+	other := e.app + "-b"
+	ms.set(e.metadata(other, "r1", nil)) // same revision name, other app: its own cache entry
+	msOther := exportMetadataService(t, other, ms)
+	e.mapping("nobody", other)
+	rec.waitAddrs(t, "empty")
+	e.instance(other, 33002, "r1", msOther)
+	rec.waitAddrs(t, "dubbo://127.0.0.1:33002")
+}
+
+func TestBadInstanceNodeIsSkipped(t *testing.T) {
+	e := newEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.put(e.services+"/"+e.app+"/garbage", []byte("10.0.0.1"))
+	e.instance(e.app, 34001, "r1", msPort)
+	r := e.open("")
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Equal(t, []string{"dubbo://127.0.0.1:34001"}, rec.addrs())
+	require.Contains(t, e.logs.String(), "instance skipped: bad node")
+
+	// Lookup sees the same, without empty://.
+	got, err := r.Lookup(ctx, e.consumer(""))
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, 34001, got[0].Port())
+	got, err = r.Lookup(ctx, e.consumer("&group=other"))
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+func TestUnsubscribeStopsNotifications(t *testing.T) {
+	e := newEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.instance(e.app, 35001, "r1", msPort)
+	r := e.open("")
+	gone, kept := &recorder{}, &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), gone))
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), kept))
+	require.NoError(t, r.Unsubscribe(ctx, e.consumer(""), gone))
+	e.instance(e.app, 35002, "r1", msPort)
+	kept.waitAddrs(t, "dubbo://127.0.0.1:35001", "dubbo://127.0.0.1:35002")
+	require.Equal(t, 1, gone.count())
+}
+
+func TestRegistryContract(t *testing.T) {
+	e := newEnv(t)
+	r := e.open("")
+	require.NoError(t, r.Register(ctx, e.consumer("")))
+	require.NoError(t, r.Unregister(ctx, e.consumer("")))
+	err := r.Register(ctx, common.MustParse("dubbo://127.0.0.1:20880/"+e.iface+"?interface="+e.iface))
+	require.ErrorIs(t, err, ErrUnsupported)
+	err = r.Subscribe(ctx, common.MustParse("consumer://127.0.0.1/*?interface=*"), &recorder{})
+	require.ErrorIs(t, err, ErrUnsupported)
+	require.Error(t, r.Subscribe(ctx, e.consumer(""), nil))
+
+	_, err = registry.Open(common.MustParse("service-discovery-registry://127.0.0.1:2181?registry=nacos"))
+	require.ErrorIs(t, err, ErrUnsupported)
+	o, err := registry.Open(common.MustParse("service-discovery-registry://" + zkAddr(t) + "?registry=zookeeper"))
+	require.NoError(t, err)
+	require.NoError(t, o.Close())
+
+	require.NoError(t, r.Close())
+	require.ErrorIs(t, r.Subscribe(ctx, e.consumer(""), &recorder{}), ErrClosed)
+}
