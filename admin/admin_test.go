@@ -246,6 +246,10 @@ func TestSnapshotExplainsRules(t *testing.T) {
 	require.Equal(t, []string{"127.0.0.1:30071"}, view.Reached)
 	require.Len(t, snap.Live, 1, "the running directory's provider")
 	require.Equal(t, "127.0.0.1:30071", snap.Live[0].Address)
+	require.Len(t, snap.Directories, 1, "the running directory")
+	require.Equal(t, []string{"127.0.0.1:30071"}, snap.Directories[0].Reached)
+	require.Contains(t, snap.Directories[0].Registry, "memory://")
+	require.Empty(t, snap.Directories[0].Rules)
 
 	// A condition rule in the registry removes the provider for sayHello.
 	regs, err := cfg.RegistryURLs(nil)
@@ -266,6 +270,16 @@ func TestSnapshotExplainsRules(t *testing.T) {
 	require.False(t, view.Providers[0].Reached)
 	require.Contains(t, view.Providers[0].RemovedBy, "host = 10.9.9.9", "the rule that removed it")
 	require.Contains(t, view.Explanation, "10.9.9.9")
+	require.Eventually(t, func() bool { // the running directory is notified of the rule
+		require.NoError(t, json.Unmarshal([]byte(mustGet(t, base+"/snapshot?reference=Greeter&method=sayHello")), &snap))
+		return len(snap.Directories[0].Rules) == 1
+	}, 5*time.Second, 10*time.Millisecond)
+	live := snap.Directories[0]
+	require.Empty(t, live.Reached)
+	require.Len(t, live.Providers, 1)
+	require.False(t, live.Providers[0].Reached)
+	require.Contains(t, live.Providers[0].RemovedBy, "host = 10.9.9.9", "the rule in force that removed it")
+	require.Contains(t, live.Rules[0], "host = 10.9.9.9")
 
 	require.NoError(t, json.Unmarshal([]byte(mustGet(t, base+"/snapshot?reference=Greeter&method=other")), &snap))
 	require.Equal(t, []string{"127.0.0.1:30071"}, snap.Views[0].Reached, "the rule is about sayHello only")

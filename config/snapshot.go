@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/directory"
@@ -16,14 +17,18 @@ import (
 // Snapshot is what a reference's directory holds, as the admin endpoint
 // shows it: per registry, the providers (as registered and as merged with
 // the consumer's params and the configurators), the rules, and which rule
-// removed which provider for a call of Method (router.Explain).
+// removed which provider for a call of Method (router.Explain). Directories
+// is the running directories themselves, with every rule in force (a
+// config center's included) and the outlier state of their providers;
+// Views is each registry read afresh.
 type Snapshot struct {
-	Reference string          `json:"reference"`
-	Consumer  string          `json:"consumer"`
-	Method    string          `json:"method,omitempty"`
-	Available bool            `json:"available"` // the reference's invoker
-	Live      []ProviderState `json:"live"`      // the providers the running directory holds now (Providers)
-	Views     []SnapshotView  `json:"registries"`
+	Reference   string          `json:"reference"`
+	Consumer    string          `json:"consumer"`
+	Method      string          `json:"method,omitempty"`
+	Available   bool            `json:"available"`   // the reference's invoker
+	Live        []ProviderState `json:"live"`        // the providers the running directory holds now (Providers)
+	Directories []SnapshotView  `json:"directories"` // the running directories, one per registry
+	Views       []SnapshotView  `json:"registries"`
 }
 
 // SnapshotView is one registry's part of a Snapshot (or the direct URLs of
@@ -36,7 +41,17 @@ type SnapshotView struct {
 	Steps         []SnapshotStep     `json:"steps,omitempty"`
 	Reached       []string           `json:"reached"` // addresses a call reaches
 	Explanation   string             `json:"explanation,omitempty"`
+	Outliers      []SnapshotOutlier  `json:"outliers,omitempty"` // a running directory's providers the cluster has called with outlier ejection on
 	Error         string             `json:"error,omitempty"`
+}
+
+// SnapshotOutlier is one provider's outlier state (cluster.Outliers).
+type SnapshotOutlier struct {
+	Address             string    `json:"address"`
+	State               string    `json:"state"` // serving, ejected or probing
+	Until               time.Time `json:"until,omitzero"`
+	Ejections           int       `json:"ejections"`
+	ConsecutiveFailures int       `json:"consecutiveFailures"`
 }
 
 // SnapshotProvider is one provider of a view.
@@ -46,6 +61,7 @@ type SnapshotProvider struct {
 	Merged     string `json:"merged"`               // after mergeUrl and configurators
 	Reached    bool   `json:"reached"`
 	RemovedBy  string `json:"removedBy,omitempty"` // the rule that removed it
+	Outlier    string `json:"outlier,omitempty"`   // ejected or probing: outlier ejection keeps calls away
 }
 
 // SnapshotStep is one router's step of the explanation.
@@ -65,10 +81,12 @@ type SnapshotStep struct {
 var ErrNotReferred = errors.New("config: reference not referred")
 
 // Snapshot lists the providers the running directory of the referred
-// reference name holds (Live), and reads its directory afresh from its
-// registries (Lookup, as a subscription would be notified now) and
-// explains a call of method over it with the built-in routers and the
-// registry's route rules. Rules a config center gives are not part of it.
+// reference name holds (Live); explains a call of method over each running
+// directory with the rules in force, a config center's included
+// (Directories); and reads its directory afresh from its registries
+// (Lookup, as a subscription would be notified now) and explains the call
+// over it with the built-in routers and the registry's route rules
+// (Views: rules a config center gives are not part of those).
 func (rt *Runtime) Snapshot(ctx context.Context, name, method string) (*Snapshot, error) {
 	rc, ok := rt.cfg.Consumer.References[name]
 	if !ok {
@@ -84,9 +102,9 @@ func (rt *Runtime) Snapshot(ctx context.Context, name, method string) (*Snapshot
 		return nil, fmt.Errorf("%w: %q", ErrNotReferred, name)
 	}
 	consumer := ref.Invoker().URL()
-	snap := &Snapshot{Reference: name, Consumer: consumer.String(), Method: method, Available: ref.Invoker().IsAvailable(),
-		Live: rt.Providers(ref)}
 	inv := protocol.NewInvocation(method)
+	snap := &Snapshot{Reference: name, Consumer: consumer.String(), Method: method, Available: ref.Invoker().IsAvailable(),
+		Live: rt.Providers(ref), Directories: liveViews(ctx, ref.Invoker(), inv)}
 	if urls := splitURLs(rc.URL); len(urls) > 0 {
 		var found []*common.URL
 		for _, raw := range urls {
@@ -202,16 +220,7 @@ func explainView(registry string, consumer *common.URL, found []*common.URL, inv
 		}
 		view.Providers = append(view.Providers, sp)
 	}
-	for _, st := range ex.Steps {
-		s := SnapshotStep{Rule: st.Rule, Priority: st.Router.Priority(), In: st.In, Out: st.Out, Note: st.Note, Skipped: st.Skipped}
-		if st.Err != nil {
-			s.Error = st.Err.Error()
-		}
-		for _, r := range st.Removed {
-			s.Removed = append(s.Removed, r.URL().Address())
-		}
-		view.Steps = append(view.Steps, s)
-	}
+	view.Steps = snapshotSteps(ex)
 	view.Explanation = ex.String()
 	return view
 }

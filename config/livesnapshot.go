@@ -1,0 +1,117 @@
+package config
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fleetrpc/fleet/cluster"
+	"github.com/fleetrpc/fleet/directory"
+	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/router"
+)
+
+// registryDirectories finds the running registry directories under a
+// reference's invoker, with the cluster invoker over each: one for a
+// reference through one registry; one per registry under the zone-aware
+// cluster that joins several; none for a reference with url set.
+func registryDirectories(ctx context.Context, invoker protocol.Invoker) (dirs []*directory.RegistryDirectory, clusters []protocol.Invoker) {
+	switch d := cluster.DirectoryOf(invoker).(type) {
+	case *directory.RegistryDirectory:
+		return []*directory.RegistryDirectory{d}, []protocol.Invoker{invoker}
+	case *directory.StaticDirectory: // several registries: one invoker each
+		list, err := d.List(ctx, protocol.NewInvocation(""))
+		if err != nil {
+			return nil, nil
+		}
+		for _, inv := range list {
+			if rd, ok := cluster.DirectoryOf(inv).(*directory.RegistryDirectory); ok {
+				dirs, clusters = append(dirs, rd), append(clusters, inv)
+			}
+		}
+	}
+	return dirs, clusters
+}
+
+// liveViews explains inv over each running directory of the reference
+// whose invoker is invoker: its providers, the rules in force and the
+// outlier state of its cluster.
+func liveViews(ctx context.Context, invoker protocol.Invoker, inv protocol.Invocation) []SnapshotView {
+	dirs, clusters := registryDirectories(ctx, invoker)
+	views := []SnapshotView{}
+	for i, d := range dirs {
+		views = append(views, liveView(d, clusters[i], inv))
+	}
+	return views
+}
+
+func liveView(d *directory.RegistryDirectory, clusterInvoker protocol.Invoker, inv protocol.Invocation) SnapshotView {
+	view := SnapshotView{Reached: []string{}, Providers: []SnapshotProvider{}}
+	if u := d.RegistryURL(); u != nil {
+		view.Registry = u.String()
+	}
+	configurators, routers := d.Rules()
+	for _, u := range configurators {
+		view.Configurators = append(view.Configurators, u.String())
+	}
+	for _, r := range routers {
+		view.Rules = append(view.Rules, describeRouter(r))
+	}
+	outlier := map[string]string{}
+	for _, h := range cluster.Outliers(clusterInvoker) {
+		view.Outliers = append(view.Outliers, SnapshotOutlier{Address: h.Address, State: h.State, Until: h.Until,
+			Ejections: h.Ejections, ConsecutiveFailures: h.ConsecutiveFailures})
+		if h.State != "serving" {
+			outlier[h.Address] = h.State
+		}
+	}
+	ex, err := d.Explain(inv)
+	if err != nil {
+		view.Error = err.Error()
+	}
+	reached := map[protocol.Invoker]bool{}
+	for _, r := range ex.Reached {
+		reached[r] = true
+		view.Reached = append(view.Reached, r.URL().Address())
+	}
+	for _, p := range d.Invokers() {
+		sp := SnapshotProvider{Address: p.URL().Address(), Merged: p.URL().String(), Reached: reached[p],
+			Outlier: outlier[p.URL().Address()]}
+		if st, ok := ex.RemovedBy(p); ok {
+			sp.RemovedBy = st.Rule
+		}
+		view.Providers = append(view.Providers, sp)
+	}
+	view.Steps = snapshotSteps(ex)
+	if err == nil {
+		view.Explanation = ex.String()
+	}
+	return view
+}
+
+// snapshotSteps turns an explanation's steps into the snapshot's.
+func snapshotSteps(ex router.Explanation) []SnapshotStep {
+	var steps []SnapshotStep
+	for _, st := range ex.Steps {
+		s := SnapshotStep{Rule: st.Rule, Priority: st.Router.Priority(), In: st.In, Out: st.Out, Note: st.Note, Skipped: st.Skipped}
+		if st.Err != nil {
+			s.Error = st.Err.Error()
+		}
+		for _, r := range st.Removed {
+			s.Removed = append(s.Removed, r.URL().Address())
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// describeRouter names a rule as router.Explain does: its String, else
+// its URL, else its type.
+func describeRouter(r router.Router) string {
+	if s, ok := r.(fmt.Stringer); ok {
+		return s.String()
+	}
+	if u := r.URL(); u != nil {
+		return u.String()
+	}
+	return fmt.Sprintf("%T", r)
+}
