@@ -127,3 +127,21 @@ func (c *revisionCache) peek(k revKey) *MetadataInfo {
 	}
 	return nil
 }
+
+// retain drops the revisions not in keep, except those being fetched.
+func (c *revisionCache) retain(keep map[revKey]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if !keep[k] && (e.info != nil || e.err != nil) {
+			delete(c.entries, k)
+		}
+	}
+}
+
+// len is the number of revisions held.
+func (c *revisionCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}

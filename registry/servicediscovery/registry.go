@@ -235,7 +235,30 @@ func (r *Registry) Unsubscribe(_ context.Context, url *common.URL, listener regi
 	for _, s := range gone {
 		s.stop()
 	}
+	if len(gone) > 0 {
+		r.retainUsed(nil)
+	}
 	return nil
+}
+
+// retainUsed drops the cached revisions no subscription uses any more.
+// s, when not nil, is one that just built (it is subscribed, or a lookup
+// whose revisions are kept until the next drop).
+func (r *Registry) retainUsed(s *subscription) {
+	r.mu.Lock()
+	keep := map[revKey]bool{}
+	for _, x := range r.subs {
+		for k := range x.used {
+			keep[k] = true
+		}
+	}
+	if s != nil {
+		for k := range s.used {
+			keep[k] = true
+		}
+	}
+	r.mu.Unlock()
+	r.cache.retain(keep)
 }
 
 // Lookup implements registry.Registry: the provider URLs of url's service

@@ -64,9 +64,11 @@ func TestSubscribeFindsInstancesThroughMappingAndMetadataService(t *testing.T) {
 	require.Equal(t, int64(2), ms.calls.Load())
 
 	// Every instance gone: one empty:// providers URL.
+	require.Equal(t, 2, r.cache.len(), "revisions r1 and r2 cached")
 	e.deleteTree(e.services + "/" + e.app)
 	rec.waitAddrs(t, "empty")
 	require.Equal(t, []string{"empty://127.0.0.1/" + e.iface + "?category=providers&interface=" + e.iface + "&side=consumer"}, rec.last())
+	require.Equal(t, 0, r.cache.len(), "revisions no instance carries are dropped")
 }
 
 func TestUnreachableMetadataServiceIsSkippedAndRetried(t *testing.T) {

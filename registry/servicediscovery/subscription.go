@@ -46,6 +46,8 @@ type subscription struct {
 	pending dirty
 	appSet  map[string]bool
 
+	used map[revKey]bool // revisions the last build used; guarded by r.mu
+
 	runMu     sync.Mutex // serialises refreshes; guards the fields below
 	apps      []string
 	instances map[string]map[string]*Instance // app → node name → instance
@@ -208,6 +210,7 @@ func (s *subscription) refresh(ctx context.Context) (again bool, err error) {
 		return false, err
 	}
 	urls, again := s.build(ctx)
+	s.r.retainUsed(s)
 	if len(urls) == 0 {
 		urls = []*common.URL{emptyURL(s.url)}
 	}
@@ -351,6 +354,13 @@ func (s *subscription) build(ctx context.Context) (urls []*common.URL, again boo
 			all = append(all, in)
 		}
 	}
+	used := make(map[revKey]bool, len(keys))
+	for _, k := range keys {
+		used[k] = true
+	}
+	s.r.mu.Lock()
+	s.used = used
+	s.r.mu.Unlock()
 	infos := make([]*MetadataInfo, len(keys))
 	sem := make(chan struct{}, maxParallelFetches)
 	var wg sync.WaitGroup
