@@ -17,7 +17,9 @@ import (
 
 type greeter struct{ who string }
 
-func (g greeter) SayHello(name string) (string, error) { return "hello " + name + " from " + g.who, nil }
+func (g greeter) SayHello(name string) (string, error) {
+	return "hello " + name + " from " + g.who, nil
+}
 
 // A reference through the registry protocol, the unchanged
 // RegistryDirectory and a failover cluster calls providers found only by
