@@ -62,8 +62,8 @@ func TestGovernanceFromNacos(t *testing.T) {
 	require.Eventually(t, func() bool { g := who(); return g["p1"] > 0 && g["p2"] > 0 }, testutil.DefaultTimeout, 50*time.Millisecond)
 
 	key := iface + "::" + regprotocol.ConditionRouterSuffix
-	require.NoError(t, c.Publish(ctx, key, "", "force: true\nconditions: [\"=> port = 2\"]\n"))
+	publish(t, c, key, "force: true\nconditions: [\"=> port = 2\"]\n")
 	require.Eventually(t, func() bool { g := who(); return g["p1"] == 0 }, 3*testutil.DefaultTimeout, 50*time.Millisecond, "calls move to p2")
-	require.NoError(t, c.Remove(ctx, key, ""))
+	remove(t, c, key)
 	require.Eventually(t, func() bool { g := who(); return g["p1"] > 0 && g["p2"] > 0 }, 3*testutil.DefaultTimeout, 50*time.Millisecond, "calls come back")
 }

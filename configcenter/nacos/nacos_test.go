@@ -2,6 +2,7 @@ package nacos_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -18,10 +19,24 @@ var ctx = context.Background()
 
 func open(t *testing.T, addr string) *nacos.Center {
 	t.Helper()
-	c, err := nacos.New(common.MustParse("nacos://" + addr + "?namespace=" + nacostest.Unique(t) + "&timeout=3000"))
+	c, err := nacos.New(common.MustParse("nacos://" + addr + "?namespace=" + nacostest.Unique(t)))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, c.Close()) })
 	return c
+}
+
+// publish and remove retry for a while: a loaded server may answer a
+// write after the SDK's request deadline (the write may have landed).
+func publish(t *testing.T, c *nacos.Center, key, content string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return c.Publish(ctx, key, "", content) == nil },
+		3*testutil.DefaultTimeout, 200*time.Millisecond, "publish %s", key)
+}
+
+func remove(t *testing.T, c *nacos.Center, key string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return c.Remove(ctx, key, "") == nil },
+		3*testutil.DefaultTimeout, 200*time.Millisecond, "remove %s", key)
 }
 
 type events struct{ C chan configcenter.Event }
@@ -43,14 +58,16 @@ func (e *events) next(t *testing.T) configcenter.Event {
 
 func TestPublishGetRemove(t *testing.T) {
 	c := open(t, nacostest.Addr(t))
-	_, err := c.Get(ctx, "app.configurators", "")
-	require.ErrorIs(t, err, configcenter.ErrNotFound)
-	require.NoError(t, c.Publish(ctx, "app.configurators", "", "configVersion: v3.0"))
+	require.Eventually(t, func() bool {
+		_, err := c.Get(ctx, "app.configurators", "")
+		return errors.Is(err, configcenter.ErrNotFound)
+	}, 3*testutil.DefaultTimeout, 200*time.Millisecond)
+	publish(t, c, "app.configurators", "configVersion: v3.0")
 	require.Eventually(t, func() bool {
 		got, err := c.Get(ctx, "app.configurators", "dubbo")
 		return err == nil && got == "configVersion: v3.0"
 	}, testutil.DefaultTimeout, 100*time.Millisecond)
-	require.NoError(t, c.Remove(ctx, "app.configurators", ""))
+	remove(t, c, "app.configurators")
 	require.Eventually(t, func() bool {
 		_, err := c.Get(ctx, "app.configurators", "")
 		return err != nil
@@ -71,16 +88,16 @@ func TestWatch(t *testing.T) {
 	defer stopB()
 	require.True(t, b.next(t).Deleted)
 
-	require.NoError(t, c.Publish(ctx, "svc.condition-router", "", "rule 1"))
+	publish(t, c, "svc.condition-router", "rule 1")
 	require.Equal(t, "rule 1", a.next(t).Content)
 	require.Equal(t, "rule 1", b.next(t).Content)
-	require.NoError(t, c.Publish(ctx, "svc.condition-router", "", "rule 2"))
+	publish(t, c, "svc.condition-router", "rule 2")
 	require.Equal(t, "rule 2", a.next(t).Content)
-	require.NoError(t, c.Remove(ctx, "svc.condition-router", ""))
+	remove(t, c, "svc.condition-router")
 	require.True(t, a.next(t).Deleted)
 	stopA()
 	stopA()
-	require.NoError(t, c.Publish(ctx, "svc.condition-router", "", "rule 3"))
+	publish(t, c, "svc.condition-router", "rule 3")
 	for ev := b.next(t); ev.Content != "rule 3"; ev = b.next(t) {
 	}
 	select {
@@ -108,8 +125,8 @@ func TestWatchWhileServerDown(t *testing.T) {
 
 	p.Start()
 	require.True(t, ev.next(t).Deleted)
-	require.NoError(t, c.Publish(ctx, "app.tag-router", "", "published"))
+	publish(t, c, "app.tag-router", "published")
 	require.Equal(t, "published", ev.next(t).Content)
-	require.NoError(t, c.Remove(ctx, "app.tag-router", ""))
+	remove(t, c, "app.tag-router")
 	require.True(t, ev.next(t).Deleted, "a deletion arrives once two reads agree")
 }
