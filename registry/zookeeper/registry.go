@@ -64,6 +64,9 @@ type Registry struct {
 	sessMu sync.Mutex    // guards sessUp
 	sessUp chan struct{} // closed while a session is up
 
+	connected atomic.Bool   // a session is up (Stats); written by run
+	expiries  atomic.Uint64 // sessions replaced after an expiry (Stats); written by run
+
 	closeOnce sync.Once
 }
 

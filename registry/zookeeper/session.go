@@ -95,6 +95,7 @@ func (r *Registry) handle(st *sessionState, ev zk.Event) {
 				r.log.Warn("zookeeper connection lost; keeping the last lists", "state", ev.State.String())
 			}
 			st.connected = false
+			r.connected.Store(false)
 			r.setSessionUp(false)
 		}
 	case zk.EventNodeChildrenChanged, zk.EventNodeDeleted:
@@ -118,12 +119,14 @@ func (r *Registry) sessionUp(st *sessionState) {
 		r.log.Warn("zookeeper session expired; re-registering and re-subscribing",
 			"old", fmt.Sprintf("%#x", st.id), "new", fmt.Sprintf("%#x", id))
 		st.recover, st.resync, st.force = true, true, true
+		r.expiries.Add(1)
 	default:
 		r.log.Info("zookeeper connection restored", "session", fmt.Sprintf("%#x", id))
 		st.resync = true
 	}
 	st.id = id
 	st.connected = true
+	r.connected.Store(true)
 	if len(r.cfg.auth) > 0 && !st.authed {
 		// The client re-sends credentials it holds on every reconnect.
 		if err := r.conn.AddAuth("digest", r.cfg.auth); err != nil {
