@@ -1,0 +1,56 @@
+package dubbo
+
+import "sort"
+
+// AddressConnections is the connections a Protocol holds to one provider
+// address.
+type AddressConnections struct {
+	Address string
+	Held    int // clients held for the address (shared and dedicated), whatever their state
+	Open    int // of those, the ones with a connection up
+}
+
+// Connections lists, per provider address the Protocol's invokers refer,
+// the connections it holds and how many are up, sorted by address. It
+// takes the Protocol's lock and each client's briefly: for metrics at
+// scrape time and tools, never the call path.
+func (p *Protocol) Connections() []AddressConnections {
+	p.mu.Lock()
+	seen := map[*client]bool{}
+	var clients []*client
+	add := func(cs []*client) {
+		for _, c := range cs {
+			if !seen[c] {
+				seen[c] = true
+				clients = append(clients, c)
+			}
+		}
+	}
+	for _, sc := range p.shared {
+		add(sc.clients)
+	}
+	for inv := range p.invokers {
+		add(inv.clients)
+	}
+	p.mu.Unlock()
+	byAddr := map[string]*AddressConnections{}
+	for _, c := range clients {
+		a := byAddr[c.addr]
+		if a == nil {
+			a = &AddressConnections{Address: c.addr}
+			byAddr[c.addr] = a
+		}
+		a.Held++
+		c.mu.Lock()
+		if c.state == stateReady {
+			a.Open++
+		}
+		c.mu.Unlock()
+	}
+	out := make([]AddressConnections, 0, len(byAddr))
+	for _, a := range byAddr {
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+	return out
+}
