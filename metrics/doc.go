@@ -41,6 +41,18 @@
 // dubbo_notify_rt_milliseconds histogram of the time a directory took to
 // apply a notification.
 //
+// SetRegistrySource, SetConnectionSource and SetRuleSource give callbacks
+// read at each scrape (package config sets them from registry.Stats,
+// dubbo.Protocol.Connections and the directories' rules), so nothing is
+// recorded between scrapes:
+//
+//	dubbo_registry_connected                 1 while the registry session is up (registries with sessions)
+//	dubbo_registry_session_expiries_total    sessions expired and replaced
+//	dubbo_registry_failback_queue_length     operations waiting for a retry
+//	dubbo_consumer_connections               connections up, per provider address
+//	dubbo_consumer_connections_held          connections held, up or not, per provider address
+//	dubbo_registry_directory_rules           rules in force per service, kind=router|configurator
+//
 // The filters do not allocate on the call path: the label children of each
 // (invoker URL, method) are resolved once and cached. The consumer filter
 // belongs around a reference's cluster invoker (one count per call, as

@@ -47,6 +47,7 @@ type Metrics struct {
 	consumer  *side                // immutable
 	provider  *side                // immutable
 	providers *providers           // immutable
+	sources   *sources             // immutable
 }
 
 // Option configures New.
@@ -111,6 +112,10 @@ func New(opts ...Option) (*Metrics, error) {
 	}
 	m.providers = newProviders(o)
 	if err := reg.Register(m.providers); err != nil {
+		return nil, err
+	}
+	m.sources = newSources(o)
+	if err := reg.Register(m.sources); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -1,0 +1,202 @@
+package metrics
+
+import (
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metric names of the state read at scrape time from the sources a
+// program (package config) sets. Java Dubbo has no names for these; they
+// follow its dubbo_<subject>_ pattern.
+const (
+	RegistryConnected       = "dubbo_registry_connected"
+	RegistrySessionExpiries = "dubbo_registry_session_expiries_total"
+	RegistryFailbackQueue   = "dubbo_registry_failback_queue_length"
+	ConsumerConnections     = "dubbo_consumer_connections"
+	ConsumerConnectionsHeld = "dubbo_consumer_connections_held"
+	DirectoryRules          = "dubbo_registry_directory_rules"
+
+	LabelRegistry = "registry" // scheme://address of a registry client
+	LabelAddress  = "address"  // host:port of a provider
+	LabelKind     = "kind"     // router or configurator
+)
+
+// Rule kinds of DirectoryRules.
+const (
+	KindRouter       = "router"
+	KindConfigurator = "configurator"
+)
+
+// RegistryState is one registry client's state, as a registry source
+// reports it at scrape time.
+type RegistryState struct {
+	Registry string // scheme://address, the registry label
+	// Session is true for a client that keeps a session (ZooKeeper): only
+	// then are Connected and SessionExpiries exported.
+	Session         bool
+	Connected       bool
+	SessionExpiries uint64
+	Pending         int // operations waiting for a retry (failback queue)
+}
+
+// ConnectionState is the connections to one provider address.
+type ConnectionState struct {
+	Address string
+	Held    int // connections held for the address, whatever their state
+	Open    int // of those, up
+}
+
+// RuleState is the rules in force in one directory of a service.
+type RuleState struct {
+	Interface, Group, Version string
+	Routers                   int // route rules: the registry's and the config center's (built-ins not counted)
+	Configurators             int // override rules: the registry's and the config center's
+}
+
+// sources is the collector of the state read from callbacks at scrape
+// time: nothing is recorded between scrapes.
+type sources struct {
+	opts                                options
+	connected, expiries, failback       *prometheus.Desc
+	connections, connectionsHeld, rules *prometheus.Desc
+
+	registries atomic.Pointer[func() []RegistryState]
+	connStates atomic.Pointer[func() []ConnectionState]
+	ruleStates atomic.Pointer[func() []RuleState]
+}
+
+func newSources(o options) *sources {
+	app := prometheus.Labels{LabelApplication: o.application}
+	return &sources{
+		opts: o,
+		connected: prometheus.NewDesc(RegistryConnected, "Whether the registry client has a session (1) or not (0)",
+			[]string{LabelRegistry}, app),
+		expiries: prometheus.NewDesc(RegistrySessionExpiries, "Registry sessions expired and replaced by a new one",
+			[]string{LabelRegistry}, app),
+		failback: prometheus.NewDesc(RegistryFailbackQueue, "Registry operations waiting for a retry",
+			[]string{LabelRegistry}, app),
+		connections: prometheus.NewDesc(ConsumerConnections, "Connections up to a provider address",
+			[]string{LabelAddress}, app),
+		connectionsHeld: prometheus.NewDesc(ConsumerConnectionsHeld, "Connections held for a provider address, up or not",
+			[]string{LabelAddress}, app),
+		rules: prometheus.NewDesc(DirectoryRules, "Rules in force in the directories of a service (registry and config center; built-in routers not counted)",
+			append(directoryLabels[:len(directoryLabels):len(directoryLabels)], LabelKind), nil),
+	}
+}
+
+// SetRegistrySource makes the registry gauges read f at each scrape
+// (dubbo_registry_connected, dubbo_registry_session_expiries_total,
+// dubbo_registry_failback_queue_length). States of one registry label are
+// summed (connected: 1 only when every one is).
+func (m *Metrics) SetRegistrySource(f func() []RegistryState) { m.sources.registries.Store(&f) }
+
+// SetConnectionSource makes the connection gauges read f at each scrape
+// (dubbo_consumer_connections, dubbo_consumer_connections_held), summed
+// per address.
+func (m *Metrics) SetConnectionSource(f func() []ConnectionState) { m.sources.connStates.Store(&f) }
+
+// SetRuleSource makes the rules gauge read f at each scrape
+// (dubbo_registry_directory_rules by kind), summed per service.
+func (m *Metrics) SetRuleSource(f func() []RuleState) { m.sources.ruleStates.Store(&f) }
+
+// Describe implements prometheus.Collector.
+func (s *sources) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (s *sources) Collect(ch chan<- prometheus.Metric) {
+	if f := s.registries.Load(); f != nil {
+		s.collectRegistries(ch, (*f)())
+	}
+	if f := s.connStates.Load(); f != nil {
+		s.collectConnections(ch, (*f)())
+	}
+	if f := s.ruleStates.Load(); f != nil {
+		s.collectRules(ch, (*f)())
+	}
+}
+
+func (s *sources) collectRegistries(ch chan<- prometheus.Metric, states []RegistryState) {
+	type agg struct {
+		session, connected bool
+		expiries           uint64
+		pending            int
+	}
+	by := map[string]*agg{}
+	for _, st := range states {
+		a := by[st.Registry]
+		if a == nil {
+			a = &agg{connected: true}
+			by[st.Registry] = a
+		}
+		a.session = a.session || st.Session
+		a.connected = a.connected && (st.Connected || !st.Session)
+		a.expiries += st.SessionExpiries
+		a.pending += st.Pending
+	}
+	for _, name := range sortedNames(by) {
+		a := by[name]
+		if a.session {
+			connected := 0.0
+			if a.connected {
+				connected = 1
+			}
+			ch <- prometheus.MustNewConstMetric(s.connected, prometheus.GaugeValue, connected, name)
+			ch <- prometheus.MustNewConstMetric(s.expiries, prometheus.CounterValue, float64(a.expiries), name)
+		}
+		ch <- prometheus.MustNewConstMetric(s.failback, prometheus.GaugeValue, float64(a.pending), name)
+	}
+}
+
+func (s *sources) collectConnections(ch chan<- prometheus.Metric, states []ConnectionState) {
+	by := map[string]*ConnectionState{}
+	for _, st := range states {
+		a := by[st.Address]
+		if a == nil {
+			a = &ConnectionState{Address: st.Address}
+			by[st.Address] = a
+		}
+		a.Held += st.Held
+		a.Open += st.Open
+	}
+	for _, addr := range sortedNames(by) {
+		a := by[addr]
+		ch <- prometheus.MustNewConstMetric(s.connections, prometheus.GaugeValue, float64(a.Open), addr)
+		ch <- prometheus.MustNewConstMetric(s.connectionsHeld, prometheus.GaugeValue, float64(a.Held), addr)
+	}
+}
+
+func (s *sources) collectRules(ch chan<- prometheus.Metric, states []RuleState) {
+	by := map[string]*RuleState{}
+	for _, st := range states {
+		key := strings.Join([]string{st.Interface, st.Group, st.Version}, "\x00")
+		a := by[key]
+		if a == nil {
+			a = &RuleState{Interface: st.Interface, Group: st.Group, Version: st.Version}
+			by[key] = a
+		}
+		a.Routers += st.Routers
+		a.Configurators += st.Configurators
+	}
+	for _, key := range sortedNames(by) {
+		a := by[key]
+		labels := []string{s.opts.application, s.opts.hostname, s.opts.ip, a.Interface, a.Group, a.Version}
+		ch <- prometheus.MustNewConstMetric(s.rules, prometheus.GaugeValue, float64(a.Routers), append(labels, KindRouter)...)
+		ch <- prometheus.MustNewConstMetric(s.rules, prometheus.GaugeValue, float64(a.Configurators), append(labels, KindConfigurator)...)
+	}
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

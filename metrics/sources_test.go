@@ -1,0 +1,69 @@
+package metrics
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSourcesReadAtScrapeTime(t *testing.T) {
+	m, err := New(WithApplication("app"), WithHost("h", "10.0.0.9"))
+	require.NoError(t, err)
+	fams := scrape(t, m.Handler())
+	for _, name := range []string{RegistryConnected, RegistryFailbackQueue, ConsumerConnections, DirectoryRules} {
+		require.Nil(t, fams[name], "no source, no series: %s", name)
+	}
+
+	var expiries atomic.Uint64
+	var connected atomic.Bool
+	m.SetRegistrySource(func() []RegistryState {
+		return []RegistryState{
+			{Registry: "zookeeper://127.0.0.1:2181", Session: true, Connected: connected.Load(), SessionExpiries: expiries.Load(), Pending: 2},
+			{Registry: "memory://a", Pending: 1},
+		}
+	})
+	m.SetConnectionSource(func() []ConnectionState {
+		return []ConnectionState{{Address: "10.0.0.1:20880", Held: 2, Open: 1}, {Address: "10.0.0.2:20880", Held: 1}}
+	})
+	m.SetRuleSource(func() []RuleState {
+		return []RuleState{
+			{Interface: "org.example.Greeter", Routers: 1, Configurators: 2},
+			{Interface: "org.example.Greeter", Routers: 1}, // a second registry's directory
+			{Interface: "org.example.Other", Group: "g", Version: "1.0"},
+		}
+	})
+
+	zk := map[string]string{LabelApplication: "app", LabelRegistry: "zookeeper://127.0.0.1:2181"}
+	fams = scrape(t, m.Handler())
+	require.Equal(t, 0.0, value(fams, RegistryConnected, zk))
+	require.Equal(t, 0.0, value(fams, RegistrySessionExpiries, zk))
+	require.Equal(t, 2.0, value(fams, RegistryFailbackQueue, zk))
+	mem := map[string]string{LabelRegistry: "memory://a"}
+	require.Equal(t, 1.0, value(fams, RegistryFailbackQueue, mem))
+	require.Equal(t, -1.0, value(fams, RegistryConnected, mem), "no session: not exported")
+
+	connected.Store(true)
+	expiries.Store(3)
+	fams = scrape(t, m.Handler())
+	require.Equal(t, 1.0, value(fams, RegistryConnected, zk), "read again at the next scrape")
+	require.Equal(t, 3.0, value(fams, RegistrySessionExpiries, zk))
+
+	require.Equal(t, 1.0, value(fams, ConsumerConnections, map[string]string{LabelAddress: "10.0.0.1:20880"}))
+	require.Equal(t, 2.0, value(fams, ConsumerConnectionsHeld, map[string]string{LabelAddress: "10.0.0.1:20880"}))
+	require.Equal(t, 0.0, value(fams, ConsumerConnections, map[string]string{LabelAddress: "10.0.0.2:20880"}))
+
+	greeter := map[string]string{LabelApplication: "app", LabelHostname: "h", LabelIP: "10.0.0.9", LabelInterface: "org.example.Greeter"}
+	require.Equal(t, 2.0, value(fams, DirectoryRules, with(greeter, LabelKind, KindRouter)), "summed over directories")
+	require.Equal(t, 2.0, value(fams, DirectoryRules, with(greeter, LabelKind, KindConfigurator)))
+	require.Equal(t, 0.0, value(fams, DirectoryRules, map[string]string{LabelInterface: "org.example.Other",
+		LabelGroup: "g", LabelVersion: "1.0", LabelKind: KindRouter}))
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range m {
+		out[a] = b
+	}
+	return out
+}
