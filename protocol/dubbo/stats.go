@@ -54,3 +54,14 @@ func (p *Protocol) Connections() []AddressConnections {
 	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out
 }
+
+// ConnectionCounts is Connections as plain maps, address → count, for
+// readers that do not import this package (package config finds it on the
+// registered protocol by its method set).
+func (p *Protocol) ConnectionCounts() (open, held map[string]int) {
+	open, held = map[string]int{}, map[string]int{}
+	for _, a := range p.Connections() {
+		open[a.Address], held[a.Address] = a.Open, a.Held
+	}
+	return open, held
+}

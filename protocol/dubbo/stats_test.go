@@ -33,6 +33,10 @@ func TestConnectionsPerAddress(t *testing.T) {
 	require.Equal(t, []AddressConnections{{Address: u.Address(), Held: 3, Open: 3}, {Address: v.Address(), Held: 1, Open: 1}},
 		byAddress(client.Connections(), u.Address(), v.Address()))
 
+	open, held := client.ConnectionCounts()
+	require.Equal(t, map[string]int{u.Address(): 3, v.Address(): 1}, open)
+	require.Equal(t, map[string]int{u.Address(): 3, v.Address(): 1}, held)
+
 	d.Destroy()
 	a.Destroy()
 	require.Equal(t, []AddressConnections{{Address: u.Address(), Held: 1, Open: 1}, {Address: v.Address(), Held: 1, Open: 1}},
