@@ -31,7 +31,7 @@ var ctx = context.Background()
 
 // zkAddr is the ZooKeeper the tests use (FLEET_ZK, set by .ci/run). Without
 // it a test skips, unless CI is set: then it fails.
-func zkAddr(t *testing.T) string {
+func zkAddr(t testing.TB) string {
 	t.Helper()
 	if addr := os.Getenv("FLEET_ZK"); addr != "" {
 		return addr
@@ -52,7 +52,7 @@ func randHex() string {
 // env is one test's corner of ZooKeeper: its own mapping root and services
 // root, a raw session to write nodes as Dubbo 3 writes them, and names.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	conn     *zk.Conn
 	group    string // mapping root: /<group>/mapping
 	services string // instances root
@@ -61,7 +61,7 @@ type env struct {
 	logs     *syncBuffer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	addr := zkAddr(t)
 	id := randHex()
 	conn, _, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkLogger{slog.New(slog.NewTextHandler(io.Discard, nil))}))
@@ -199,7 +199,7 @@ func (m *metadataService) set(md *MetadataInfo) {
 
 // exportMetadataService exports ms for app on a free loopback port over
 // fleet's dubbo protocol and returns the port.
-func exportMetadataService(t *testing.T, app string, ms *metadataService) int {
+func exportMetadataService(t testing.TB, app string, ms *metadataService) int {
 	t.Helper()
 	p := dubbo.New(dubbo.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(p.Destroy)

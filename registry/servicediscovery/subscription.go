@@ -290,23 +290,65 @@ func (s *subscription) readTopology(ctx context.Context, d dirty) error {
 			return err
 		}
 		cur := make(map[string]*Instance, len(children))
+		var toRead []string
 		for _, name := range children {
 			p := s.appPath(app) + "/" + name
 			if in, ok := old[name]; ok && !d.all && !d.nodes[p] {
 				cur[name] = in
 				continue
 			}
-			in, err := s.readInstance(app, p)
-			if err != nil {
-				return err
-			}
-			if in != nil {
-				cur[name] = in
+			toRead = append(toRead, name)
+		}
+		read, err := s.readInstances(app, toRead)
+		if err != nil {
+			return err
+		}
+		for i, name := range toRead {
+			if read[i] != nil {
+				cur[name] = read[i]
 			}
 		}
 		s.instances[app] = cur
 	}
 	return nil
+}
+
+// maxParallelReads bounds the instance nodes read at once (the requests
+// are pipelined on the one session).
+const maxParallelReads = 32
+
+// readInstances reads the named instance nodes of app concurrently; the
+// result holds nil for a node gone or unreadable.
+func (s *subscription) readInstances(app string, names []string) ([]*Instance, error) {
+	out := make([]*Instance, len(names))
+	if len(names) == 1 {
+		in, err := s.readInstance(app, s.appPath(app)+"/"+names[0])
+		out[0] = in
+		return out, err
+	}
+	errs := make([]error, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(maxParallelReads, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = s.readInstance(app, s.appPath(app)+"/"+names[i])
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // readInstance reads and parses one instance node: nil when it is gone or
@@ -389,6 +431,11 @@ func (s *subscription) build(ctx context.Context) (urls []*common.URL, again boo
 		}
 		byKey[k] = infos[i]
 	}
+	type rendered struct {
+		s string
+		u *common.URL
+	}
+	var list []rendered
 	seen := map[string]bool{}
 	for _, in := range all {
 		md := byKey[revKey{in.App, in.Revision()}]
@@ -398,11 +445,15 @@ func (s *subscription) build(ctx context.Context) (urls []*common.URL, again boo
 		for _, u := range providerURLs(s.url, in, md) {
 			if f := u.FullString(); !seen[f] {
 				seen[f] = true
-				urls = append(urls, u)
+				list = append(list, rendered{f, u})
 			}
 		}
 	}
-	sort.Slice(urls, func(i, j int) bool { return urls[i].FullString() < urls[j].FullString() })
+	sort.Slice(list, func(i, j int) bool { return list[i].s < list[j].s })
+	urls = make([]*common.URL, len(list))
+	for i, r := range list {
+		urls[i] = r.u
+	}
 	return urls, again
 }
 
