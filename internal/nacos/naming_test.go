@@ -159,3 +159,39 @@ func TestNamingServerDownAtStartThenUp(t *testing.T) {
 	defer stop()
 	s.until(t, "127.0.0.1:3")
 }
+
+func TestNamingRegisterAll(t *testing.T) {
+	addr := nacostest.Addr(t)
+	ns := nacostest.Unique(t)
+	ctx := context.Background()
+	provider := client(t, addr, "namespace="+ns)
+	consumer := client(t, addr, "namespace="+ns)
+	const svc = "providers:org.fleet.Batch::"
+	inst := func(port uint64, app string) model.Instance {
+		return model.Instance{Ip: "127.0.0.1", Port: port, Weight: 1, Enable: true, Healthy: true, Metadata: map[string]string{"application": app}}
+	}
+	s := make(states, 16)
+	_, stop, err := consumer.Subscribe(ctx, svc, nacos.DefaultGroup, s.fn)
+	require.NoError(t, err)
+	defer stop()
+
+	// One request for several instances; a later one with an address
+	// already registered replaces that instance and keeps the others.
+	require.NoError(t, provider.RegisterAll(ctx, svc, nacos.DefaultGroup, []model.Instance{inst(1, "a"), inst(2, "a"), inst(3, "a")}))
+	s.until(t, "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3")
+	require.NoError(t, provider.RegisterAll(ctx, svc, nacos.DefaultGroup, []model.Instance{inst(2, "b"), inst(4, "b")}))
+	// polaris applies a batch instance by instance: wait for the whole of it.
+	want := map[uint64]string{1: "a", 2: "b", 3: "a", 4: "b"}
+	timeout := time.After(2 * testutil.DefaultTimeout)
+	for done := false; !done; {
+		select {
+		case svc := <-s:
+			done = len(svc.Hosts) == len(want)
+			for _, h := range svc.Hosts {
+				done = done && want[h.Port] == h.Metadata["application"] && h.Ephemeral
+			}
+		case <-timeout:
+			t.Fatal("the second batch never showed whole")
+		}
+	}
+}
