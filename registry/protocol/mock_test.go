@@ -73,7 +73,14 @@ func TestMockThroughTheRegistry(t *testing.T) {
 
 	// The provider goes: every call fails with no provider, an RPC error.
 	exp.Unexport()
+	// Each reference has a directory of its own, notified on its own.
 	require.Eventually(t, func() bool { return invoke(fail, "sayHello", "bob").Value() == "fallback" }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return errors.Is(invoke(perMethod, "boom").Error(), rpc.ErrNoProvider) }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return invoke(goFunc, "sayHello", "bob").Value() == "go mock of sayHello" }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool {
+		var me *cluster.MockException
+		return errors.As(invoke(thrown, "sayHello", "bob").Error(), &me)
+	}, 10*time.Second, 5*time.Millisecond)
 	require.Equal(t, "fallback", invoke(fail, "boom").Value())
 	res = invoke(perMethod, "sayHello", "bob")
 	require.NoError(t, res.Error())
