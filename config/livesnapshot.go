@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/fleetrpc/fleet/cluster"
 	"github.com/fleetrpc/fleet/directory"
@@ -105,8 +106,21 @@ func snapshotSteps(ex router.Explanation) []SnapshotStep {
 }
 
 // describeRouter names a rule as router.Explain does: its String, else
-// its URL, else its type.
+// its URL, else its type; a Sequence (a YAML rule set) followed by its
+// members.
 func describeRouter(r router.Router) string {
+	if seq, ok := r.(router.Sequence); ok {
+		members := seq.Members()
+		names := make([]string, 0, len(members))
+		for _, m := range members {
+			names = append(names, describeOne(m))
+		}
+		return describeOne(r) + ": " + strings.Join(names, "; ")
+	}
+	return describeOne(r)
+}
+
+func describeOne(r router.Router) string {
 	if s, ok := r.(fmt.Stringer); ok {
 		return s.String()
 	}

@@ -131,6 +131,7 @@ func (rt *Runtime) start() error {
 		if rt.metrics == nil {
 			return
 		}
+		rt.setMetricSources()
 		port := strings.TrimSpace(rt.cfg.Metrics.Port)
 		if port == "" {
 			port = DefaultMetricsPort

@@ -1,0 +1,83 @@
+package config
+
+import (
+	"context"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/metrics"
+	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/registry"
+)
+
+// setMetricSources gives the metrics what they read at scrape time: the
+// registries the runtime opened (registry.Stats), the connections of the
+// registered protocols that count them (protocol/dubbo's, shared by every
+// runtime of the process) and the rules in force in the references'
+// directories.
+func (rt *Runtime) setMetricSources() {
+	rt.metrics.SetRegistrySource(rt.registryStates)
+	rt.metrics.SetConnectionSource(connectionStates)
+	rt.metrics.SetRuleSource(rt.ruleStates)
+}
+
+// registryStates reads the Stats of the registries the runtime opened,
+// those that report them.
+func (rt *Runtime) registryStates() []metrics.RegistryState {
+	rt.mu.Lock()
+	regs := append([]*trackedRegistry(nil), rt.registries...)
+	rt.mu.Unlock()
+	var out []metrics.RegistryState
+	for _, t := range regs {
+		st, ok := registry.ReadStats(t.Registry)
+		if !ok {
+			continue
+		}
+		out = append(out, metrics.RegistryState{Registry: t.opened.Protocol() + "://" + t.opened.Address(),
+			Session: st.Session, Connected: st.Connected, SessionExpiries: st.SessionExpiries, Pending: st.Pending})
+	}
+	return out
+}
+
+// connectionCounter is a protocol that counts its connections per provider
+// address (protocol/dubbo's ConnectionCounts).
+type connectionCounter interface {
+	ConnectionCounts() (open, held map[string]int)
+}
+
+// connectionStates reads the connections of every registered protocol
+// that counts them.
+func connectionStates() []metrics.ConnectionState {
+	var out []metrics.ConnectionState
+	for _, name := range protocol.Protocols() {
+		p, err := protocol.Get(name)
+		if err != nil {
+			continue
+		}
+		c, ok := p.(connectionCounter)
+		if !ok {
+			continue
+		}
+		open, held := c.ConnectionCounts()
+		for addr, n := range held {
+			out = append(out, metrics.ConnectionState{Address: addr, Held: n, Open: open[addr]})
+		}
+	}
+	return out
+}
+
+// ruleStates counts the rules in force in each running directory of the
+// runtime's references.
+func (rt *Runtime) ruleStates() []metrics.RuleState {
+	var out []metrics.RuleState
+	for _, ref := range rt.References() {
+		dirs, _ := registryDirectories(context.Background(), ref.Invoker())
+		for _, d := range dirs {
+			cs, rs := d.Rules()
+			u := d.ConsumerURL()
+			out = append(out, metrics.RuleState{Interface: u.ParamOr(common.InterfaceKey, u.Path()),
+				Group: u.ParamOr(common.GroupKey, ""), Version: u.ParamOr(common.VersionKey, ""),
+				Routers: len(rs), Configurators: len(cs)})
+		}
+	}
+	return out
+}
