@@ -85,4 +85,14 @@ dubbo:
 		outlier[p.Address] = p.Outlier
 	}
 	require.Equal(t, map[string]string{"127.0.0.1:1": "ejected", "127.0.0.1:30072": ""}, outlier)
+
+	// ls shows it too.
+	var ls admin.Listing
+	require.NoError(t, json.Unmarshal([]byte(mustGet(t, "http://"+srv.Addr()+"/ls")), &ls))
+	require.Len(t, ls.References, 1)
+	outlier = map[string]string{}
+	for _, p := range ls.References[0].Providers {
+		outlier[p.Address] = p.Outlier
+	}
+	require.Equal(t, map[string]string{"127.0.0.1:1": "ejected", "127.0.0.1:30072": ""}, outlier)
 }

@@ -129,3 +129,22 @@ func describeOne(r router.Router) string {
 	}
 	return fmt.Sprintf("%T", r)
 }
+
+// outlierStates maps the address of each provider outlier ejection keeps
+// away from the reference whose invoker is invoker to its state (ejected,
+// probing), over the cluster of each of its registries.
+func outlierStates(invoker protocol.Invoker) map[string]string {
+	_, clusters := registryDirectories(context.Background(), invoker)
+	if len(clusters) == 0 {
+		clusters = []protocol.Invoker{invoker} // url set: one cluster over the providers
+	}
+	out := map[string]string{}
+	for _, c := range clusters {
+		for _, h := range cluster.Outliers(c) {
+			if h.State != "serving" {
+				out[h.Address] = h.State
+			}
+		}
+	}
+	return out
+}

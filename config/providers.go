@@ -12,8 +12,9 @@ import (
 // admin endpoint lists it.
 type ProviderState struct {
 	Address   string `json:"address"`
-	URL       string `json:"url"`       // merged with the consumer's params and the configurators
-	Available bool   `json:"available"` // a call has a chance now (connected)
+	URL       string `json:"url"`               // merged with the consumer's params and the configurators
+	Available bool   `json:"available"`         // a call has a chance now (connected)
+	Outlier   string `json:"outlier,omitempty"` // ejected or probing: outlier ejection keeps calls away (cluster.Outliers)
 }
 
 // providerSet holds the provider invokers the runtime's references refer,
@@ -59,13 +60,15 @@ func (rt *Runtime) Providers(ref *Reference) []ProviderState {
 		list = append(list, l.Invoker)
 	}
 	rt.providers.mu.Unlock()
+	outliers := outlierStates(ref.Invoker())
 	out := []ProviderState{}
 	for _, inv := range list {
 		u := inv.URL()
 		if !matchesReference(consumer, u) {
 			continue
 		}
-		out = append(out, ProviderState{Address: u.Address(), URL: u.String(), Available: inv.IsAvailable()})
+		out = append(out, ProviderState{Address: u.Address(), URL: u.String(), Available: inv.IsAvailable(),
+			Outlier: outliers[u.Address()]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].Address < out[j].Address || (out[i].Address == out[j].Address && out[i].URL < out[j].URL)

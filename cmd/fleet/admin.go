@@ -174,6 +174,9 @@ func printListing(w io.Writer, ls admin.Listing) {
 			if !p.Available {
 				pstate = "unavailable"
 			}
+			if p.Outlier != "" {
+				pstate += ", " + p.Outlier + " (outlier)"
+			}
 			fmt.Fprintf(w, "    %-21s %s\n", p.Address, pstate)
 		}
 	}
