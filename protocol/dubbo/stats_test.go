@@ -1,10 +1,13 @@
 package dubbo
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
 
 	"github.com/fleetrpc/fleet/internal/testutil"
 )
@@ -63,4 +66,20 @@ func byAddress(list []AddressConnections, addresses ...string) []AddressConnecti
 		}
 	}
 	return out
+}
+
+// BenchmarkConnections is one scrape's read of the connections of 1,000
+// referred provider addresses (not dialled: the cost is the walk).
+func BenchmarkConnections(b *testing.B) {
+	p := newProto(b)
+	for port := 1; port <= 1000; port++ {
+		refer(b, p, common.MustParse("dubbo://127.0.0.1:"+strconv.Itoa(port)+"/org.example.S?interface=org.example.S"))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if n := len(p.Connections()); n != 1000 {
+			b.Fatalf("%d addresses", n)
+		}
+	}
 }
