@@ -2,14 +2,20 @@ package servicediscovery
 
 import (
 	"log/slog"
+	"net"
 	"time"
 )
+
+// Dialer opens the TCP connection to one ensemble member. It has the
+// signature of net.DialTimeout.
+type Dialer func(network, address string, timeout time.Duration) (net.Conn, error)
 
 // Option configures New.
 type Option func(*options)
 
 type options struct {
 	logger  *slog.Logger
+	dialer  Dialer
 	fetcher Fetcher
 	retry   time.Duration
 	timeout time.Duration
@@ -31,3 +37,7 @@ func WithRetryPeriod(d time.Duration) Option { return func(o *options) { o.retry
 // WithMetadataTimeout bounds one getMetadataInfo call (default: the
 // registry URL's metadata.timeout, else 3 s).
 func WithMetadataTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithDialer sets how connections to the ensemble are dialled; nil means
+// net.DialTimeout.
+func WithDialer(d Dialer) Option { return func(o *options) { o.dialer = d } }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -134,7 +135,11 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 			servers = append(servers, s)
 		}
 	}
+	if o.dialer == nil {
+		o.dialer = net.DialTimeout
+	}
 	conn, events, err := zk.Connect(servers, session,
+		zk.WithDialer(zk.Dialer(o.dialer)),
 		zk.WithLogger(zkLogger{r.log}),
 		zk.WithLogInfo(false),
 		zk.WithEventCallback(r.onEvent),

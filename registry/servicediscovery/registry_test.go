@@ -208,3 +208,31 @@ func TestRegistryContract(t *testing.T) {
 	require.NoError(t, r.Close())
 	require.ErrorIs(t, r.Subscribe(ctx, e.consumer(""), &recorder{}), ErrClosed)
 }
+
+// Storage type remote: the metadata is read from the metadata report node
+// /<group>/metadata/<app>/<revision> (JSON, as Java's ZooKeeper metadata
+// report writes it); a missing node leaves its instances out.
+func TestRemoteMetadataFromTheReport(t *testing.T) {
+	e := newEnv(t)
+	e.mapping(e.app)
+	report := `{"app":"` + e.app + `","revision":"rr","services":{"` + e.iface + `:dubbo":{"name":"` + e.iface +
+		`","protocol":"dubbo","port":20880,"path":"` + e.iface + `","params":{"methods":"sayHello","side":"provider","release":"3.2.9"}}}}`
+	e.put("/"+e.group+"/metadata/"+e.app+"/rr", []byte(report))
+	remote := func(port int, rev string) {
+		p := e.instance(e.app, port, rev, 1)
+		data, _, err := e.conn.Get(p)
+		require.NoError(t, err)
+		e.put(p, []byte(strings.Replace(string(data), `"dubbo.metadata.storage-type":"local"`, `"dubbo.metadata.storage-type":"remote"`, 1)))
+	}
+	remote(38001, "rr")
+	remote(38002, "missing")
+	r := e.open("", WithFetcher(FetcherFunc(func(context.Context, *Instance, string) (*MetadataInfo, error) {
+		return nil, errors.New("remote storage must not call the instance")
+	})))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Equal(t, []string{"dubbo://127.0.0.1:38001/" + e.iface + "?application=" + e.app + "&interface=" + e.iface +
+		"&methods=sayHello&release=3.2.9&side=provider"}, rec.last())
+	require.Contains(t, e.logs.String(), "metadata unavailable, instances skipped")
+	require.Contains(t, e.logs.String(), "revision=missing")
+}
