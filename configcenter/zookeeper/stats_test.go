@@ -1,0 +1,23 @@
+package zookeeper_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/configcenter/zookeeper"
+	"github.com/fleetrpc/fleet/internal/testutil"
+)
+
+// TestConnectedFollowsTheSession: up once a session is, down while cut
+// off, up again when the connection is back.
+func TestConnectedFollowsTheSession(t *testing.T) {
+	g := &gate{}
+	c := open(t, centerURL(t, namespace(t), ""), zookeeper.WithDialer(g.dial))
+	require.Eventually(t, c.Connected, testutil.DefaultTimeout, 10*time.Millisecond)
+	g.setDown(true)
+	require.Eventually(t, func() bool { return !c.Connected() }, testutil.DefaultTimeout, 10*time.Millisecond, "cut off")
+	g.setDown(false)
+	require.Eventually(t, c.Connected, testutil.DefaultTimeout, 10*time.Millisecond, "back")
+}
