@@ -18,6 +18,23 @@ func (rt *Runtime) setMetricSources() {
 	rt.metrics.SetRegistrySource(rt.registryStates)
 	rt.metrics.SetConnectionSource(connectionStates)
 	rt.metrics.SetRuleSource(rt.ruleStates)
+	rt.metrics.SetConfigCenterSource(rt.configCenterStates)
+}
+
+// configCenterStates reads whether each config center the registry
+// protocol reads rules from has a session, those that say
+// (configcenter/zookeeper's Connected).
+func (rt *Runtime) configCenterStates() []metrics.ConfigCenterState {
+	var out []metrics.ConfigCenterState
+	for _, cc := range rt.reg.ConfigCenters() {
+		c, ok := cc.(interface{ Connected() bool })
+		if !ok {
+			continue
+		}
+		u := cc.URL()
+		out = append(out, metrics.ConfigCenterState{ConfigCenter: u.Protocol() + "://" + u.Address(), Connected: c.Connected()})
+	}
+	return out
 }
 
 // registryStates reads the Stats of the registries the runtime opened,

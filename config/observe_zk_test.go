@@ -94,6 +94,8 @@ dubbo:
 	require.Equal(t, 1.0, gaugeOf(fams, "dubbo_registry_connected", reg))
 	require.Equal(t, 0.0, gaugeOf(fams, "dubbo_registry_session_expiries_total", reg))
 	require.Equal(t, 0.0, gaugeOf(fams, "dubbo_registry_failback_queue_length", reg))
+	require.Equal(t, 1.0, gaugeOf(fams, "dubbo_configcenter_connected",
+		map[string]string{"configcenter": "zookeeper://" + zk, "application_name": "obs-zk"}))
 	providerAddr := fmt.Sprintf("127.0.0.1:%d", port)
 	require.Equal(t, 1.0, gaugeOf(fams, "dubbo_consumer_connections", map[string]string{"address": providerAddr}))
 	require.Equal(t, 1.0, gaugeOf(fams, "dubbo_consumer_connections_held", map[string]string{"address": providerAddr}))

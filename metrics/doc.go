@@ -41,9 +41,10 @@
 // dubbo_notify_rt_milliseconds histogram of the time a directory took to
 // apply a notification.
 //
-// SetRegistrySource, SetConnectionSource and SetRuleSource give callbacks
-// read at each scrape (package config sets them from registry.Stats,
-// dubbo.Protocol.Connections and the directories' rules), so nothing is
+// SetRegistrySource, SetConnectionSource, SetRuleSource and
+// SetConfigCenterSource give callbacks read at each scrape (package config
+// sets them from registry.Stats, dubbo.Protocol.Connections, the
+// directories' rules and the config centers' sessions), so nothing is
 // recorded between scrapes:
 //
 //	dubbo_registry_connected                 1 while the registry session is up (registries with sessions)
@@ -52,6 +53,7 @@
 //	dubbo_consumer_connections               connections up, per provider address
 //	dubbo_consumer_connections_held          connections held, up or not, per provider address
 //	dubbo_registry_directory_rules           rules in force per service, kind=router|configurator
+//	dubbo_configcenter_connected             1 while the config center's session is up
 //
 // The filters do not allocate on the call path: the label children of each
 // (invoker URL, method) are resolved once and cached. The consumer filter

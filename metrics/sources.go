@@ -18,10 +18,12 @@ const (
 	ConsumerConnections     = "dubbo_consumer_connections"
 	ConsumerConnectionsHeld = "dubbo_consumer_connections_held"
 	DirectoryRules          = "dubbo_registry_directory_rules"
+	ConfigCenterConnected   = "dubbo_configcenter_connected"
 
-	LabelRegistry = "registry" // scheme://address of a registry client
-	LabelAddress  = "address"  // host:port of a provider
-	LabelKind     = "kind"     // router or configurator
+	LabelRegistry = "registry"     // scheme://address of a registry client
+	LabelAddress  = "address"      // host:port of a provider
+	LabelKind     = "kind"         // router or configurator
+	LabelCenter   = "configcenter" // scheme://address of a config center
 )
 
 // Rule kinds of DirectoryRules.
@@ -56,16 +58,25 @@ type RuleState struct {
 	Configurators             int // override rules: the registry's and the config center's
 }
 
+// ConfigCenterState is one config center's state, as a config-center
+// source reports it at scrape time.
+type ConfigCenterState struct {
+	ConfigCenter string // scheme://address, the configcenter label
+	Connected    bool
+}
+
 // sources is the collector of the state read from callbacks at scrape
 // time: nothing is recorded between scrapes.
 type sources struct {
 	opts                                options
 	connected, expiries, failback       *prometheus.Desc
 	connections, connectionsHeld, rules *prometheus.Desc
+	centerConnected                     *prometheus.Desc
 
 	registries atomic.Pointer[func() []RegistryState]
 	connStates atomic.Pointer[func() []ConnectionState]
 	ruleStates atomic.Pointer[func() []RuleState]
+	centers    atomic.Pointer[func() []ConfigCenterState]
 }
 
 func newSources(o options) *sources {
@@ -82,6 +93,8 @@ func newSources(o options) *sources {
 			[]string{LabelAddress}, app),
 		connectionsHeld: prometheus.NewDesc(ConsumerConnectionsHeld, "Connections held for a provider address, up or not",
 			[]string{LabelAddress}, app),
+		centerConnected: prometheus.NewDesc(ConfigCenterConnected, "Whether the config center client has a session (1) or not (0)",
+			[]string{LabelCenter}, app),
 		rules: prometheus.NewDesc(DirectoryRules, "Rules in force in the directories of a service (registry and config center; built-in routers not counted)",
 			append(directoryLabels[:len(directoryLabels):len(directoryLabels)], LabelKind), nil),
 	}
@@ -102,9 +115,13 @@ func (m *Metrics) SetConnectionSource(f func() []ConnectionState) { m.sources.co
 // (dubbo_registry_directory_rules by kind), summed per service.
 func (m *Metrics) SetRuleSource(f func() []RuleState) { m.sources.ruleStates.Store(&f) }
 
+// SetConfigCenterSource makes dubbo_configcenter_connected read f at each
+// scrape (connected: 1 only when every state of one label is).
+func (m *Metrics) SetConfigCenterSource(f func() []ConfigCenterState) { m.sources.centers.Store(&f) }
+
 // Describe implements prometheus.Collector.
 func (s *sources) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules} {
+	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules, s.centerConnected} {
 		ch <- d
 	}
 }
@@ -119,6 +136,24 @@ func (s *sources) Collect(ch chan<- prometheus.Metric) {
 	}
 	if f := s.ruleStates.Load(); f != nil {
 		s.collectRules(ch, (*f)())
+	}
+	if f := s.centers.Load(); f != nil {
+		s.collectCenters(ch, (*f)())
+	}
+}
+
+func (s *sources) collectCenters(ch chan<- prometheus.Metric, states []ConfigCenterState) {
+	by := map[string]bool{}
+	for _, st := range states {
+		up, seen := by[st.ConfigCenter]
+		by[st.ConfigCenter] = st.Connected && (up || !seen)
+	}
+	for _, name := range sortedNames(by) {
+		v := 0.0
+		if by[name] {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(s.centerConnected, prometheus.GaugeValue, v, name)
 	}
 }
 

@@ -11,7 +11,7 @@ func TestSourcesReadAtScrapeTime(t *testing.T) {
 	m, err := New(WithApplication("app"), WithHost("h", "10.0.0.9"))
 	require.NoError(t, err)
 	fams := scrape(t, m.Handler())
-	for _, name := range []string{RegistryConnected, RegistryFailbackQueue, ConsumerConnections, DirectoryRules} {
+	for _, name := range []string{RegistryConnected, RegistryFailbackQueue, ConsumerConnections, DirectoryRules, ConfigCenterConnected} {
 		require.Nil(t, fams[name], "no source, no series: %s", name)
 	}
 
@@ -34,6 +34,11 @@ func TestSourcesReadAtScrapeTime(t *testing.T) {
 		}
 	})
 
+	m.SetConfigCenterSource(func() []ConfigCenterState {
+		return []ConfigCenterState{{ConfigCenter: "zookeeper://a:2181", Connected: true},
+			{ConfigCenter: "zookeeper://b:2181", Connected: true}, {ConfigCenter: "zookeeper://b:2181"}}
+	})
+
 	zk := map[string]string{LabelApplication: "app", LabelRegistry: "zookeeper://127.0.0.1:2181"}
 	fams = scrape(t, m.Handler())
 	require.Equal(t, 0.0, value(fams, RegistryConnected, zk))
@@ -52,6 +57,9 @@ func TestSourcesReadAtScrapeTime(t *testing.T) {
 	require.Equal(t, 1.0, value(fams, ConsumerConnections, map[string]string{LabelAddress: "10.0.0.1:20880"}))
 	require.Equal(t, 2.0, value(fams, ConsumerConnectionsHeld, map[string]string{LabelAddress: "10.0.0.1:20880"}))
 	require.Equal(t, 0.0, value(fams, ConsumerConnections, map[string]string{LabelAddress: "10.0.0.2:20880"}))
+
+	require.Equal(t, 1.0, value(fams, ConfigCenterConnected, map[string]string{LabelApplication: "app", LabelCenter: "zookeeper://a:2181"}))
+	require.Equal(t, 0.0, value(fams, ConfigCenterConnected, map[string]string{LabelCenter: "zookeeper://b:2181"}), "one of two down")
 
 	greeter := map[string]string{LabelApplication: "app", LabelHostname: "h", LabelIP: "10.0.0.9", LabelInterface: "org.example.Greeter"}
 	require.Equal(t, 2.0, value(fams, DirectoryRules, with(greeter, LabelKind, KindRouter)), "summed over directories")
