@@ -61,13 +61,15 @@ type revKey struct{ app, revision string }
 // fetched (info set) or failed (err set, failedAt when).
 type revEntry struct {
 	done     chan struct{}
+	waiters  []func() // called when the fetch in flight ends
 	info     *MetadataInfo
 	err      error
 	failedAt time.Time
 }
 
-// revisionCache holds the metadata per application revision and makes
-// concurrent askers of one revision share a single fetch.
+// revisionCache holds the metadata per application revision. A revision
+// is fetched once however many ask for it; a failed one is fetched again
+// only after the retry period.
 type revisionCache struct {
 	retry time.Duration // a failed revision is fetched again after this
 
@@ -79,43 +81,46 @@ func newRevisionCache(retry time.Duration) *revisionCache {
 	return &revisionCache{retry: retry, entries: map[revKey]*revEntry{}}
 }
 
-// get returns the metadata of k, running fetch when it is not cached, or
-// when it failed more than the retry period ago. A recent failure is
-// returned as it is, without a fetch.
-func (c *revisionCache) get(ctx context.Context, k revKey, fetch func() (*MetadataInfo, error)) (*MetadataInfo, error) {
+// start makes sure k is fetched: it returns a channel closed when k's
+// fetch in flight ends, starting one with run (which must call finish)
+// when k is neither cached, nor in flight, nor failed less than the retry
+// period ago. wake is called when that fetch ends. It returns nil when k
+// is cached or failed recently (see peek and failed).
+func (c *revisionCache) start(k revKey, wake func(), run func(finish func(*MetadataInfo, error))) <-chan struct{} {
 	c.mu.Lock()
 	e := c.entries[k]
 	switch {
 	case e == nil:
 	case e.info != nil:
 		c.mu.Unlock()
-		return e.info, nil
+		return nil
 	case e.err == nil: // in flight
+		e.waiters = append(e.waiters, wake)
 		c.mu.Unlock()
-		select {
-		case <-e.done:
-			return e.info, e.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		return e.done
 	case time.Since(e.failedAt) < c.retry:
 		c.mu.Unlock()
-		return nil, e.err
+		return nil
 	}
-	e = &revEntry{done: make(chan struct{})}
+	e = &revEntry{done: make(chan struct{}), waiters: []func(){wake}}
 	c.entries[k] = e
 	c.mu.Unlock()
-
-	info, err := fetch()
-	c.mu.Lock()
-	if err != nil {
-		e.err, e.failedAt = err, time.Now()
-	} else {
-		e.info = info
-	}
-	c.mu.Unlock()
-	close(e.done)
-	return info, err
+	run(func(info *MetadataInfo, err error) {
+		c.mu.Lock()
+		if err != nil {
+			e.err, e.failedAt = err, time.Now()
+		} else {
+			e.info = info
+		}
+		waiters := e.waiters
+		e.waiters = nil
+		c.mu.Unlock()
+		close(e.done)
+		for _, w := range waiters {
+			w()
+		}
+	})
+	return e.done
 }
 
 // peek returns the cached metadata of k, if fetched.
@@ -126,6 +131,14 @@ func (c *revisionCache) peek(k revKey) *MetadataInfo {
 		return e.info
 	}
 	return nil
+}
+
+// failed reports whether k's last fetch failed.
+func (c *revisionCache) failed(k revKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[k]
+	return e != nil && e.err != nil
 }
 
 // retain drops the revisions not in keep, except those being fetched.

@@ -19,6 +19,8 @@ type options struct {
 	fetcher Fetcher
 	retry   time.Duration
 	timeout time.Duration
+
+	subscribeWait time.Duration
 }
 
 // WithLogger sets the logger; nil means slog.Default().
@@ -41,3 +43,9 @@ func WithMetadataTimeout(d time.Duration) Option { return func(o *options) { o.t
 // WithDialer sets how connections to the ensemble are dialled; nil means
 // net.DialTimeout.
 func WithDialer(d Dialer) Option { return func(o *options) { o.dialer = d } }
+
+// WithSubscribeWait bounds how long Subscribe (and Lookup) wait for
+// metadata being fetched before the first notification (default: the
+// metadata timeout). Instances whose metadata comes later are notified
+// when it comes; later changes never wait.
+func WithSubscribeWait(d time.Duration) Option { return func(o *options) { o.subscribeWait = d } }

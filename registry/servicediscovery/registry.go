@@ -65,6 +65,12 @@ type Registry struct {
 	cache        *revisionCache
 	lib          chan struct{} // closed when the client's goroutines are done
 
+	subscribeWait time.Duration      // how long Subscribe and Lookup wait for metadata
+	fetchCtx      context.Context    // cancelled by Close: fetches in flight end
+	fetchStop     context.CancelFunc // cancels fetchCtx
+	fetchSem      chan struct{}      // bounds the fetches in flight
+	fetches       sync.WaitGroup     // the fetches in flight
+
 	mu     sync.Mutex // guards subs, closed
 	subs   []*subscription
 	closed bool
@@ -124,7 +130,13 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		fetcher:      o.fetcher,
 		cache:        newRevisionCache(o.retry),
 		lib:          make(chan struct{}),
+		fetchSem:     make(chan struct{}, maxParallelFetches),
 	}
+	r.subscribeWait = o.subscribeWait
+	if r.subscribeWait <= 0 {
+		r.subscribeWait = o.timeout
+	}
+	r.fetchCtx, r.fetchStop = context.WithCancel(context.Background())
 	if r.fetcher == nil {
 		r.proto = dubbo.New(dubbo.WithLogger(o.logger))
 		r.fetcher = &dubboFetcher{proto: r.proto, timeout: o.timeout}
@@ -145,6 +157,7 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		zk.WithEventCallback(r.onEvent),
 	)
 	if err != nil {
+		r.fetchStop()
 		if r.proto != nil {
 			r.proto.Destroy()
 		}
@@ -210,7 +223,7 @@ func (r *Registry) Subscribe(ctx context.Context, url *common.URL, listener regi
 	go s.loop()
 
 	s.runMu.Lock()
-	again, err := s.refresh(ctx)
+	again, err := s.refresh(ctx, r.subscribeWait)
 	s.runMu.Unlock()
 	if err != nil {
 		r.remove(s)
@@ -277,7 +290,7 @@ func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, 
 	if err := s.readTopology(ctx, dirty{all: true}); err != nil {
 		return nil, fmt.Errorf("servicediscovery: lookup %s: %w", url, err)
 	}
-	urls, _ := s.build(ctx)
+	urls, _ := s.build(ctx, r.subscribeWait)
 	return urls, nil
 }
 
@@ -304,6 +317,8 @@ func (r *Registry) Close() error {
 		for _, s := range subs {
 			s.stop()
 		}
+		r.fetchStop()
+		r.fetches.Wait()
 		r.conn.Close()
 		<-r.lib
 		if r.proto != nil {
@@ -311,6 +326,30 @@ func (r *Registry) Close() error {
 		}
 	})
 	return nil
+}
+
+// goFetch runs fetch on a goroutine of its own, at most
+// maxParallelFetches at once, with a context Close cancels.
+func (r *Registry) goFetch(fetch func(ctx context.Context)) {
+	r.mu.Lock()
+	if r.closed { // Close waits for no new fetch: end this one at once
+		r.mu.Unlock()
+		fetch(r.fetchCtx)
+		return
+	}
+	r.fetches.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.fetches.Done()
+		select {
+		case r.fetchSem <- struct{}{}:
+		case <-r.fetchCtx.Done():
+			fetch(r.fetchCtx) // fails at once, ending the entry
+			return
+		}
+		defer func() { <-r.fetchSem }()
+		fetch(r.fetchCtx)
+	}()
 }
 
 // onEvent runs on the ZooKeeper client's goroutine for every event: it

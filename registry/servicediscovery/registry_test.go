@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -235,4 +237,105 @@ func TestRemoteMetadataFromTheReport(t *testing.T) {
 		"&methods=sayHello&release=3.2.9&side=provider"}, rec.last())
 	require.Contains(t, e.logs.String(), "metadata unavailable, instances skipped")
 	require.Contains(t, e.logs.String(), "revision=missing")
+}
+
+// hangServer accepts connections and never answers: a metadata service
+// that hangs.
+type hangServer struct {
+	ln       net.Listener
+	accepted atomic.Int64
+	mu       sync.Mutex
+	conns    []net.Conn
+	done     chan struct{}
+}
+
+func newHangServer(t *testing.T) *hangServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	h := &hangServer{ln: ln, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			h.accepted.Add(1)
+			h.mu.Lock()
+			h.conns = append(h.conns, c)
+			h.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-h.done
+		h.mu.Lock()
+		for _, c := range h.conns {
+			_ = c.Close()
+		}
+		h.mu.Unlock()
+	})
+	return h
+}
+
+func (h *hangServer) port() int { return h.ln.Addr().(*net.TCPAddr).Port }
+
+// A metadata service that hangs holds up neither the first notification
+// beyond the subscribe wait nor any later change of the other instances.
+func TestHangingMetadataServiceBlocksNobody(t *testing.T) {
+	e := newEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "good", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	hang := newHangServer(t)
+	e.mapping(e.app)
+	e.instance(e.app, 39001, "good", msPort)
+	e.instance(e.app, 39002, "hangs", hang.port())
+	r := e.open("", WithMetadataTimeout(time.Minute), WithSubscribeWait(200*time.Millisecond))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	rec.waitAddrs(t, "dubbo://127.0.0.1:39001")
+
+	// While the hanging call is still waiting, the others change freely.
+	e.instance(e.app, 39003, "good", msPort)
+	rec.waitAddrs(t, "dubbo://127.0.0.1:39001", "dubbo://127.0.0.1:39003")
+	ms.set(e.metadata(e.app, "good2", map[string]string{"timeout": "7"}))
+	e.instance(e.app, 39001, "good2", msPort)
+	require.Eventually(t, func() bool {
+		return strings.Contains(strings.Join(rec.last(), " "), ":39001/"+e.iface+"?application="+e.app+"&interface="+e.iface+"&side=provider&timeout=7")
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, int64(1), hang.accepted.Load(), "the hanging call is still the one in flight")
+	require.Equal(t, 2, len(rec.addrs()))
+}
+
+// An instance moving to a revision not fetched yet stays listed with the
+// metadata it had until the new one arrives.
+func TestRevisionChangeKeepsTheInstanceMeanwhile(t *testing.T) {
+	e := newEnv(t)
+	e.mapping(e.app)
+	e.instance(e.app, 39101, "r1", 1)
+	release := make(chan struct{})
+	var calls atomic.Int64
+	fetch := FetcherFunc(func(ctx context.Context, in *Instance, revision string) (*MetadataInfo, error) {
+		calls.Add(1)
+		if revision == "r2" {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return e.metadata(in.App, revision, map[string]string{"rev": revision}), nil
+	})
+	r := e.open("", WithFetcher(fetch), WithSubscribeWait(time.Minute))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Contains(t, rec.last()[0], "rev=r1")
+	n := rec.count()
+
+	e.instance(e.app, 39101, "r2", 1)
+	require.Eventually(t, func() bool { return calls.Load() == 2 }, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, n, rec.count(), "no notification while r2 is being fetched")
+	close(release)
+	require.Eventually(t, func() bool { l := rec.last(); return len(l) == 1 && strings.Contains(l[0], "rev=r2") }, 10*time.Second, 10*time.Millisecond)
 }

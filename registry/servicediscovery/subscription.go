@@ -12,7 +12,7 @@ import (
 	"github.com/fleetrpc/fleet/registry"
 )
 
-// maxParallelFetches bounds the revisions fetched at once by one refresh.
+// maxParallelFetches bounds the revisions a registry fetches at once.
 const maxParallelFetches = 8
 
 // maxTriesPerRevision bounds the instances asked for one revision in one
@@ -51,6 +51,7 @@ type subscription struct {
 	runMu     sync.Mutex // serialises refreshes; guards the fields below
 	apps      []string
 	instances map[string]map[string]*Instance // app → node name → instance
+	lastMD    map[string]*MetadataInfo        // app NUL instance id → metadata last listed with
 	last      string                          // the last notified list, rendered
 	notified  bool
 }
@@ -174,7 +175,7 @@ func (s *subscription) loop() {
 			cancel()
 		}()
 		s.runMu.Lock()
-		again, err := s.refresh(ctx)
+		again, err := s.refresh(ctx, 0)
 		s.runMu.Unlock()
 		cancel()
 		if err != nil {
@@ -197,7 +198,7 @@ func (s *subscription) loop() {
 // again reports metadata that could not be fetched (a retry is due). On a
 // read error nothing is notified and everything stays dirty. The caller
 // holds runMu.
-func (s *subscription) refresh(ctx context.Context) (again bool, err error) {
+func (s *subscription) refresh(ctx context.Context, wait time.Duration) (again bool, err error) {
 	if err := s.r.waitSession(ctx); err != nil {
 		s.markAll()
 		return false, err
@@ -209,7 +210,7 @@ func (s *subscription) refresh(ctx context.Context) (again bool, err error) {
 		s.dmu.Unlock()
 		return false, err
 	}
-	urls, again := s.build(ctx)
+	urls, again := s.build(ctx, wait)
 	s.r.retainUsed(s)
 	if len(urls) == 0 {
 		urls = []*common.URL{emptyURL(s.url)}
@@ -367,9 +368,12 @@ func (s *subscription) readInstance(app, p string) (*Instance, error) {
 	return in, nil
 }
 
-// build fetches the metadata the instances need and returns the provider
-// URLs, sorted. again reports revisions that could not be fetched.
-func (s *subscription) build(ctx context.Context) (urls []*common.URL, again bool) {
+// build starts fetching the metadata the instances need, waits for it up
+// to wait, and returns the provider URLs of the instances whose metadata
+// is at hand, sorted. A fetch still running when the wait ends wakes the
+// subscription when it ends; again reports revisions whose fetch failed
+// (a retry is due after the retry period).
+func (s *subscription) build(ctx context.Context, wait time.Duration) (urls []*common.URL, again bool) {
 	groups := map[revKey][]*Instance{}
 	var keys []revKey
 	var all []*Instance
@@ -403,33 +407,61 @@ func (s *subscription) build(ctx context.Context) (urls []*common.URL, again boo
 	s.r.mu.Lock()
 	s.used = used
 	s.r.mu.Unlock()
-	infos := make([]*MetadataInfo, len(keys))
-	sem := make(chan struct{}, maxParallelFetches)
-	var wg sync.WaitGroup
-	for i, k := range keys {
+	byKey := make(map[revKey]*MetadataInfo, len(keys))
+	var pending []revKey
+	var dones []<-chan struct{}
+	for _, k := range keys {
 		if md := s.r.cache.peek(k); md != nil {
-			infos[i] = md
+			byKey[k] = md
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			md, err := s.r.cache.get(ctx, k, func() (*MetadataInfo, error) { return s.r.fetchRevision(ctx, k, groups[k]) })
-			if err == nil {
-				infos[i] = md
-			}
-		}()
-	}
-	wg.Wait()
-	byKey := make(map[revKey]*MetadataInfo, len(keys))
-	for i, k := range keys {
-		if infos[i] == nil {
+		insts := groups[k]
+		done := s.r.cache.start(k, s.wake, func(finish func(*MetadataInfo, error)) {
+			s.r.goFetch(func(ctx context.Context) { finish(s.r.fetchRevision(ctx, k, insts)) })
+		})
+		if done == nil { // failed less than the retry period ago
 			again = true
 			continue
 		}
-		byKey[k] = infos[i]
+		pending = append(pending, k)
+		dones = append(dones, done)
+	}
+	if wait > 0 && len(dones) > 0 {
+		timer := time.NewTimer(wait)
+	waiting:
+		for _, d := range dones {
+			select {
+			case <-d:
+			case <-timer.C:
+				break waiting
+			case <-ctx.Done():
+				break waiting
+			case <-s.quit:
+				break waiting
+			}
+		}
+		timer.Stop()
+	}
+	for _, k := range pending {
+		if md := s.r.cache.peek(k); md != nil {
+			byKey[k] = md
+		} else if s.r.cache.failed(k) {
+			again = true
+		} // else still in flight: its end wakes this subscription
+	}
+	// An instance whose new revision is not fetched yet keeps the metadata
+	// it was last listed with, rather than dropping out meanwhile.
+	lastMD := make(map[string]*MetadataInfo, len(all))
+	mdOf := func(in *Instance) *MetadataInfo {
+		id := in.App + "\x00" + in.ID
+		md := byKey[revKey{in.App, in.Revision()}]
+		if md == nil {
+			md = s.lastMD[id]
+		}
+		if md != nil {
+			lastMD[id] = md
+		}
+		return md
 	}
 	type rendered struct {
 		s string
@@ -438,7 +470,7 @@ func (s *subscription) build(ctx context.Context) (urls []*common.URL, again boo
 	var list []rendered
 	seen := map[string]bool{}
 	for _, in := range all {
-		md := byKey[revKey{in.App, in.Revision()}]
+		md := mdOf(in)
 		if md == nil {
 			continue
 		}
@@ -453,6 +485,9 @@ func (s *subscription) build(ctx context.Context) (urls []*common.URL, again boo
 	urls = make([]*common.URL, len(list))
 	for i, r := range list {
 		urls[i] = r.u
+	}
+	if s.watch {
+		s.lastMD = lastMD
 	}
 	return urls, again
 }
