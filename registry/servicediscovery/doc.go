@@ -25,9 +25,18 @@
 // It then notifies, for every subscription, the full list of provider URLs
 // (one per instance and matching service: dubbo://ip:port/path?<the
 // service's params>&interface=…&group=…&version=…), or one empty:// URL
-// when there is none, as registry.NotifyListener expects. An instance whose
-// metadata cannot be fetched is left out with a log line and fetched again
-// after the retry period; it never holds up the other instances.
+// when there is none, as registry.NotifyListener expects (the providers
+// category only: rules come from the config center in Dubbo 3).
+//
+// Metadata is fetched in the background, at most 8 revisions at once.
+// Subscribe waits for it up to the subscribe wait (default: the metadata
+// timeout) before its first notification; later changes never wait: an
+// instance whose revision is being fetched is listed with the metadata it
+// had (or not yet, when new) and the list is notified again when the fetch
+// ends. An instance whose metadata cannot be fetched is left out with a log
+// line and fetched again after the retry period; it never holds up the
+// other instances. Revisions no subscription uses any more are dropped
+// from the cache.
 //
 // Registry implements registry.Registry and registers itself for the
 // scheme service-discovery-registry (Java's name): the URL
