@@ -30,6 +30,8 @@ type Instance struct {
 	Host     string            // address
 	Port     int               // the instance's port
 	Metadata map[string]string // payload.metadata
+
+	endpoints []endpoint // dubbo.endpoints, parsed
 }
 
 // curatorInstance is the JSON document Curator writes.
@@ -66,7 +68,20 @@ func parseInstance(app string, data []byte) (*Instance, error) {
 	if in.ID == "" {
 		in.ID = net.JoinHostPort(in.Host, strconv.Itoa(in.Port))
 	}
+	in.endpoints = parseEndpoints(in.Metadata[EndpointsKey])
 	return in, nil
+}
+
+// parseEndpoints reads dubbo.endpoints; nil when absent or malformed.
+func parseEndpoints(s string) []endpoint {
+	if s == "" {
+		return nil
+	}
+	var eps []endpoint
+	if json.Unmarshal([]byte(s), &eps) != nil {
+		return nil
+	}
+	return eps
 }
 
 // Revision is the instance's metadata revision ("" when it has none).
@@ -90,13 +105,9 @@ type endpoint struct {
 // EndpointPort is the port the instance serves protocol on, from
 // dubbo.endpoints; 0 when it lists none for it.
 func (in *Instance) EndpointPort(protocol string) int {
-	s := in.Metadata[EndpointsKey]
-	if s == "" {
-		return 0
-	}
-	var eps []endpoint
-	if json.Unmarshal([]byte(s), &eps) != nil {
-		return 0
+	eps := in.endpoints
+	if eps == nil { // an Instance not made by parseInstance
+		eps = parseEndpoints(in.Metadata[EndpointsKey])
 	}
 	for _, e := range eps {
 		if e.Protocol == protocol && e.Port > 0 {

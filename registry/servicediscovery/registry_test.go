@@ -157,11 +157,13 @@ func TestBadInstanceNodeIsSkipped(t *testing.T) {
 	e.mapping(e.app)
 	e.put(e.services+"/"+e.app+"/garbage", []byte("10.0.0.1"))
 	e.instance(e.app, 34001, "r1", msPort)
+	e.instance(e.app, 34002, "", msPort) // no revision
 	r := e.open("")
 	rec := &recorder{}
 	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
 	require.Equal(t, []string{"dubbo://127.0.0.1:34001"}, rec.addrs())
 	require.Contains(t, e.logs.String(), "instance skipped: bad node")
+	require.Contains(t, e.logs.String(), "instance skipped: no metadata revision")
 
 	// Lookup sees the same, without empty://.
 	got, err := r.Lookup(ctx, e.consumer(""))

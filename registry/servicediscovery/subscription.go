@@ -365,6 +365,10 @@ func (s *subscription) readInstance(app, p string) (*Instance, error) {
 			"app", app, "node", path.Base(p), "err", err)
 		return nil, nil
 	}
+	if in.Revision() == "" {
+		s.r.log.Warn("application-level discovery: instance skipped: no metadata revision",
+			"app", app, "instance", in.ID)
+	}
 	return in, nil
 }
 
@@ -387,9 +391,7 @@ func (s *subscription) build(ctx context.Context, wait time.Duration) (urls []*c
 		for _, n := range names {
 			in := insts[n]
 			rev := in.Revision()
-			if rev == "" {
-				s.r.log.Warn("application-level discovery: instance skipped: no metadata revision",
-					"app", app, "instance", in.ID)
+			if rev == "" { // logged when read
 				continue
 			}
 			k := revKey{app, rev}
