@@ -24,7 +24,8 @@ func (d *RegistryDirectory) Chain() *router.Chain { return d.snap.Load().chain }
 // Rules returns the rules in force: the configurators (the registry's
 // override:// URLs, then the config center's, application-level first) as
 // their URLs, and the routers the registry's route:// URLs and the config
-// center gave (not the built-in ones). Both are copies.
+// center gave (not the built-in ones). Both are copies. It takes the
+// update lock, so it waits for a notification being applied.
 func (d *RegistryDirectory) Rules() (configurators []*common.URL, routers []router.Router) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
