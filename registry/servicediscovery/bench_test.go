@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/require"
@@ -50,7 +51,9 @@ func (e *env) putInstances(app string, n int, revisions []string, msPort int) {
 
 // 10,000 instances of one application sharing 3 revisions: the time from
 // opening the registry to the first notification (Subscribe returns after
-// it), the metadata calls made, the heap held per instance.
+// it), the metadata calls made, the heap held per instance, and the time
+// from one more instance node to the notification listing it (change-ms,
+// outside ns/op).
 // The instances are loopback addresses; the first of each revision
 // answers getMetadataInfo.
 func BenchmarkFirstNotify10kInstances3Revisions(b *testing.B) {
@@ -67,7 +70,7 @@ func BenchmarkFirstNotify10kInstances3Revisions(b *testing.B) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
-	var heapPerInstance float64
+	var heapPerInstance, changeMs float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		before := ms.calls.Load()
@@ -91,10 +94,22 @@ func BenchmarkFirstNotify10kInstances3Revisions(b *testing.B) {
 			b.Fatalf("%d metadata calls, want %d", calls, len(revs))
 		}
 		runtime.KeepAlive(rec)
+
+		// One instance more (a cached revision): the time to its notification.
+		start := time.Now()
+		p := e.instance(e.app, 39999, revs[0], msPort)
+		for deadline := time.Now().Add(30 * time.Second); len(rec.last()) != n+1; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				b.Fatal("the added instance was not notified within 30 s")
+			}
+		}
+		changeMs += float64(time.Since(start).Microseconds()) / 1000
+		e.del(p)
 		require.NoError(b, r.Close())
 		b.StartTimer()
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(len(revs)), "metadata-calls/op")
 	b.ReportMetric(heapPerInstance, "heap-B/instance")
+	b.ReportMetric(changeMs/float64(b.N), "change-ms")
 }

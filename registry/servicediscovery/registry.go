@@ -290,7 +290,11 @@ func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, 
 	if err := s.readTopology(ctx, dirty{all: true}); err != nil {
 		return nil, fmt.Errorf("servicediscovery: lookup %s: %w", url, err)
 	}
-	urls, _ := s.build(ctx, r.subscribeWait)
+	list, _ := s.build(ctx, r.subscribeWait)
+	urls := make([]*common.URL, len(list))
+	for i, x := range list {
+		urls[i] = x.u
+	}
 	return urls, nil
 }
 

@@ -3,6 +3,7 @@ package servicediscovery
 import (
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,7 +53,8 @@ type subscription struct {
 	apps      []string
 	instances map[string]map[string]*Instance // app → node name → instance
 	lastMD    map[string]*MetadataInfo        // app NUL instance id → metadata last listed with
-	last      string                          // the last notified list, rendered
+	last      []string                        // the last notified list, rendered
+	urlCache  map[*Instance]instanceURLs      // the last build's URLs per instance
 	notified  bool
 }
 
@@ -210,18 +212,18 @@ func (s *subscription) refresh(ctx context.Context, wait time.Duration) (again b
 		s.dmu.Unlock()
 		return false, err
 	}
-	urls, again := s.build(ctx, wait)
+	list, again := s.build(ctx, wait)
 	s.r.retainUsed(s)
+	urls := make([]*common.URL, len(list))
+	keys := make([]string, len(list))
+	for i, r := range list {
+		urls[i], keys[i] = r.u, r.s
+	}
 	if len(urls) == 0 {
 		urls = []*common.URL{emptyURL(s.url)}
 	}
-	var b strings.Builder
-	for _, u := range urls {
-		b.WriteString(u.FullString())
-		b.WriteByte(' ')
-	}
-	if rendered := b.String(); !s.notified || rendered != s.last {
-		s.last, s.notified = rendered, true
+	if !s.notified || !slices.Equal(keys, s.last) {
+		s.last, s.notified = keys, true
 		select {
 		case <-s.quit:
 		default:
@@ -377,7 +379,7 @@ func (s *subscription) readInstance(app, p string) (*Instance, error) {
 // is at hand, sorted. A fetch still running when the wait ends wakes the
 // subscription when it ends; again reports revisions whose fetch failed
 // (a retry is due after the retry period).
-func (s *subscription) build(ctx context.Context, wait time.Duration) (urls []*common.URL, again bool) {
+func (s *subscription) build(ctx context.Context, wait time.Duration) (list []renderedURL, again bool) {
 	groups := map[revKey][]*Instance{}
 	var keys []revKey
 	var all []*Instance
@@ -465,33 +467,47 @@ func (s *subscription) build(ctx context.Context, wait time.Duration) (urls []*c
 		}
 		return md
 	}
-	type rendered struct {
-		s string
-		u *common.URL
-	}
-	var list []rendered
-	seen := map[string]bool{}
+	cache := make(map[*Instance]instanceURLs, len(all))
+	seen := make(map[string]bool, len(all))
 	for _, in := range all {
 		md := mdOf(in)
 		if md == nil {
 			continue
 		}
-		for _, u := range providerURLs(s.url, in, md) {
-			if f := u.FullString(); !seen[f] {
-				seen[f] = true
-				list = append(list, rendered{f, u})
+		iu, ok := s.urlCache[in]
+		if !ok || iu.md != md {
+			iu = instanceURLs{md: md}
+			for _, u := range providerURLs(s.url, in, md) {
+				iu.list = append(iu.list, renderedURL{u.FullString(), u})
+			}
+		}
+		cache[in] = iu
+		for _, r := range iu.list {
+			if !seen[r.s] {
+				seen[r.s] = true
+				list = append(list, r)
 			}
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].s < list[j].s })
-	urls = make([]*common.URL, len(list))
-	for i, r := range list {
-		urls[i] = r.u
-	}
 	if s.watch {
 		s.lastMD = lastMD
+		s.urlCache = cache
 	}
-	return urls, again
+	return list, again
+}
+
+// renderedURL is a provider URL with its full string (its identity and
+// sort key).
+type renderedURL struct {
+	s string
+	u *common.URL
+}
+
+// instanceURLs are the provider URLs one instance gave with one metadata.
+type instanceURLs struct {
+	md   *MetadataInfo
+	list []renderedURL
 }
 
 // fetchRevision fetches one revision's metadata: from the metadata report
