@@ -341,3 +341,26 @@ func TestRevisionChangeKeepsTheInstanceMeanwhile(t *testing.T) {
 	close(release)
 	require.Eventually(t, func() bool { l := rec.last(); return len(l) == 1 && strings.Contains(l[0], "rev=r2") }, 10*time.Second, 10*time.Millisecond)
 }
+
+// Two references to two services of one application share its metadata:
+// one call for both subscriptions.
+func TestSubscriptionsShareTheRevisionCache(t *testing.T) {
+	e := newEnv(t)
+	other := e.iface + "Other"
+	md := e.metadata(e.app, "r1", map[string]string{"methods": "sayHello"})
+	so := &ServiceInfo{Name: other, Protocol: "dubbo", Path: other, Params: map[string]string{"methods": "other"}}
+	md.Services[so.matchKey()] = so
+	ms := &metadataService{}
+	ms.set(md)
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.put("/"+e.group+"/mapping/"+other, []byte(e.app))
+	e.instance(e.app, 39201, "r1", msPort)
+	r := e.open("")
+	a, b := &recorder{}, &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), a))
+	require.NoError(t, r.Subscribe(ctx, common.MustParse("consumer://127.0.0.1/"+other+"?interface="+other+"&side=consumer"), b))
+	require.Equal(t, []string{"dubbo://127.0.0.1:39201/" + e.iface + "?application=" + e.app + "&interface=" + e.iface + "&methods=sayHello&side=provider"}, a.last())
+	require.Equal(t, []string{"dubbo://127.0.0.1:39201/" + other + "?application=" + e.app + "&interface=" + other + "&methods=other&side=provider"}, b.last())
+	require.Equal(t, int64(1), ms.calls.Load())
+}
