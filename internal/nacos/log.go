@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	sdklog "github.com/nacos-group/nacos-sdk-go/v2/common/logger"
+	sdkutil "github.com/nacos-group/nacos-sdk-go/v2/util"
 )
 
 // InstallLogger makes the SDK's process-wide logger write to slog.Default()
@@ -16,11 +17,22 @@ import (
 // stack trace: its errors are slog info, everything else debug, and only
 // the first line of a message is kept. The SDK's config client replaces
 // the logger when it is created; configclient.New installs this one again.
+//
+// It also reads the SDK's local address once (util.LocalIP), here, before
+// any SDK goroutine: the SDK caches it in a variable that its goroutines
+// write unsynchronised on first use, which the race detector reports when
+// two clients start at once.
 func InstallLogger() {
 	installMu.Lock()
 	defer installMu.Unlock()
 	sdklog.SetLogger(slogAdapter{})
+	if !localIPRead {
+		localIPRead = true
+		_ = sdkutil.LocalIP()
+	}
 }
+
+var localIPRead bool // installMu
 
 var installMu sync.Mutex
 
