@@ -64,7 +64,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	addr := zkAddr(t)
 	id := randHex()
-	conn, _, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkLogger{slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	conn, events, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkLogger{slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	require.NoError(t, err)
 	e := &env{
 		t: t, conn: conn,
@@ -78,6 +78,8 @@ func newEnv(t testing.TB) *env {
 		e.deleteTree("/" + e.group)
 		e.deleteTree(e.services)
 		conn.Close()
+		for range events { // until the client's goroutines are done
+		}
 	})
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -29,6 +30,10 @@ const (
 	MetadataTimeoutKey = "metadata.timeout" // one getMetadataInfo call (default 3 s)
 	ProvidedByKey      = "provided-by"      // on a consumer URL: its applications
 )
+
+// sessionSettle is how long a new connection must be up before requests
+// are issued on it (see waitSession).
+const sessionSettle = 50 * time.Millisecond
 
 // Errors.
 var (
@@ -70,6 +75,8 @@ type Registry struct {
 	fetchStop     context.CancelFunc // cancels fetchCtx
 	fetchSem      chan struct{}      // bounds the fetches in flight
 	fetches       sync.WaitGroup     // the fetches in flight
+
+	sessionAt atomic.Int64 // when the last session event said connected, unix ns
 
 	mu     sync.Mutex // guards subs, closed
 	subs   []*subscription
@@ -368,6 +375,7 @@ func (r *Registry) onEvent(ev zk.Event) {
 		if ev.State != zk.StateHasSession {
 			return
 		}
+		r.sessionAt.Store(time.Now().UnixNano())
 		all = true // a session (new or resumed): re-read, changes may have been missed
 	case ev.Path == "":
 		return
@@ -386,12 +394,17 @@ func (r *Registry) onEvent(ev zk.Event) {
 
 // waitSession waits until the client has a session, up to ctx's deadline
 // narrowed by the registry timeout.
+//
+// It also waits until the session has been up for sessionSettle: on a
+// reconnection go-zookeeper v1.0.4 re-sends its watches while reading the
+// last zxid without a lock, racing with the answers to requests issued
+// meanwhile (a data race the race detector reports).
 func (r *Registry) waitSession(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
-	for r.conn.State() != zk.StateHasSession {
+	for r.conn.State() != zk.StateHasSession || time.Since(time.Unix(0, r.sessionAt.Load())) < sessionSettle {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("no ZooKeeper session with %s: %w", r.url.Address(), ctx.Err())

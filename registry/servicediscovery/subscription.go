@@ -2,11 +2,13 @@ package servicediscovery
 
 import (
 	"context"
+	"errors"
 	"path"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fleetrpc/fleet/common"
@@ -330,6 +332,7 @@ func (s *subscription) readInstances(app string, names []string) ([]*Instance, e
 		return out, err
 	}
 	errs := make([]error, len(names))
+	var failed atomic.Bool
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(maxParallelReads, len(names)) {
@@ -337,7 +340,14 @@ func (s *subscription) readInstances(app string, names []string) ([]*Instance, e
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if failed.Load() { // no more requests once the connection failed
+					errs[i] = errReadAborted
+					continue
+				}
 				out[i], errs[i] = s.readInstance(app, s.appPath(app)+"/"+names[i])
+				if errs[i] != nil {
+					failed.Store(true)
+				}
 			}
 		}()
 	}
@@ -347,7 +357,7 @@ func (s *subscription) readInstances(app string, names []string) ([]*Instance, e
 	close(next)
 	wg.Wait()
 	for _, err := range errs {
-		if err != nil {
+		if err != nil && err != errReadAborted {
 			return nil, err
 		}
 	}
@@ -548,6 +558,9 @@ func (r *Registry) fetchRevision(ctx context.Context, k revKey, insts []*Instanc
 	}
 	return nil, err
 }
+
+// errReadAborted marks reads not issued after another one failed.
+var errReadAborted = errors.New("read aborted")
 
 type errNoNode string
 
