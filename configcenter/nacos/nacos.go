@@ -1,9 +1,11 @@
 // Package nacos is a config center on Nacos (Java's
 // NacosDynamicConfiguration): the content of key in group is the
 // configuration with data id key in that Nacos group, the group defaulting
-// to "dubbo". It runs on nacos-sdk-go/v2's config client
-// (internal/nacos/configclient), which keeps its listeners across
-// reconnections and server restarts.
+// to "dubbo". It sends Nacos 2.x config requests over the gRPC connection
+// of an internal/nacos client (the one the registry uses too), which waits
+// for a connection and reconnects; nacos-sdk-go/v2's own config client
+// hands requests to its transport while that reconnects, a data race
+// (v2.2.x), and writes cache files.
 //
 // URL: nacos://[user:password@]host:port[?namespace=<Nacos namespace id>
 // &group=…&timeout=…] (internal/nacos.ParseURL reads the rest).
@@ -15,7 +17,7 @@
 // deletion, as Nacos itself does not tell them apart, delivered once two
 // reads in a row agree (a restarting server answers "not found" for a
 // moment, and a restart must not revert a rule). The center polls
-// instead of using the SDK's listeners because those race in
+// instead of listening because the SDK's config listeners race in
 // nacos-sdk-go v2.2.2 (its listen loop and its push handler both write a
 // cache entry's sync flag, unguarded), which the race detector reports.
 package nacos
@@ -28,13 +30,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nacos-group/nacos-sdk-go/v2/clients/config_client"
-	"github.com/nacos-group/nacos-sdk-go/v2/vo"
-
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/configcenter"
 	inacos "github.com/fleetrpc/fleet/internal/nacos"
-	"github.com/fleetrpc/fleet/internal/nacos/configclient"
 )
 
 // Scheme is the URL scheme of this config center.
@@ -58,26 +56,17 @@ type options struct{ logger *slog.Logger }
 // WithLogger sets the logger; nil means slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// LeakyGoroutine is the SDK goroutine Close may leave behind
-// (configclient.LeakyGoroutine), for goleak.IgnoreTopFunction.
-const LeakyGoroutine = configclient.LeakyGoroutine
-
 // Center is a Nacos config center. It implements configcenter.ConfigCenter;
 // its methods are safe for concurrent use.
 type Center struct {
 	// immutable
 	url     *common.URL
 	log     *slog.Logger
-	client  config_client.IConfigClient
-	dirs    *inacos.Dirs
+	client  *inacos.NamingClient
 	group   string
 	timeout time.Duration
 	period  time.Duration // poll period
 	quit    chan struct{}
-
-	// sdk serialises the calls into the SDK's client: its lazily created
-	// transport races when two calls start at once (v2.2.2).
-	sdk sync.Mutex
 
 	mu     sync.Mutex // guards keys, closed
 	keys   map[keyID]*keyWatch
@@ -108,20 +97,15 @@ func New(url *common.URL, opts ...Option) (*Center, error) {
 	if err != nil || period <= 0 {
 		return nil, fmt.Errorf("nacos config center: %s: bad %s", url.Address(), PollKey)
 	}
-	dirs, err := inacos.OpenDirs()
+	log := o.logger.With("component", "configcenter/nacos", "address", url.Address())
+	client, err := inacos.NewNamingClient(cfg, inacos.WithLogger(log))
 	if err != nil {
-		return nil, fmt.Errorf("nacos config center: %w", err)
-	}
-	client, err := configclient.New(cfg, dirs)
-	if err != nil {
-		_ = dirs.Close()
 		return nil, fmt.Errorf("nacos config center: %w", err)
 	}
 	return &Center{
 		url:     url,
-		log:     o.logger.With("component", "configcenter/nacos", "address", url.Address()),
+		log:     log,
 		client:  client,
-		dirs:    dirs,
 		group:   url.ParamOr(configcenter.GroupKey, configcenter.DefaultGroup),
 		timeout: cfg.Timeout,
 		period:  period,
@@ -146,73 +130,64 @@ func (c *Center) isClosed() bool {
 	return c.closed
 }
 
-// call runs fn (an SDK call, which takes no context) bounded by ctx.
-func (c *Center) call(ctx context.Context, fn func() error) error {
+// bound returns ctx bounded by the center's timeout; ErrClosed once closed.
+func (c *Center) bound(ctx context.Context) (context.Context, context.CancelFunc, error) {
 	if c.isClosed() {
-		return configcenter.ErrClosed
+		return nil, nil, configcenter.ErrClosed
 	}
-	done := make(chan error, 1)
-	go func() {
-		c.sdk.Lock()
-		defer c.sdk.Unlock()
-		done <- fn()
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	return ctx, cancel, nil
 }
 
 // Get implements configcenter.ConfigCenter.
 func (c *Center) Get(ctx context.Context, key, group string) (string, error) {
 	group = c.groupOr(group)
-	var content string
-	err := c.call(ctx, func() (err error) {
-		content, err = c.client.GetConfig(vo.ConfigParam{DataId: key, Group: group})
-		return err
-	})
+	ctx, cancel, err := c.bound(ctx)
 	if err != nil {
-		return "", fmt.Errorf("nacos config center: get %s in %s: %w", key, group, err)
+		return "", err
 	}
-	if content == "" {
+	defer cancel()
+	content, err := c.client.GetConfig(ctx, key, group)
+	if err == nil && content == "" {
+		err = inacos.ErrConfigNotFound // Nacos does not tell empty from missing
+	}
+	if errors.Is(err, inacos.ErrConfigNotFound) {
 		return "", fmt.Errorf("nacos config center: get %s in %s: %w", key, group, configcenter.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("nacos config center: %w", err)
 	}
 	return content, nil
 }
 
 // Publish implements configcenter.ConfigCenter.
 func (c *Center) Publish(ctx context.Context, key, group, content string) error {
-	group = c.groupOr(group)
-	err := c.call(ctx, func() error {
-		ok, err := c.client.PublishConfig(vo.ConfigParam{DataId: key, Group: group, Content: content})
-		if err == nil && !ok {
-			err = errors.New("refused by the server")
-		}
-		return err
-	})
+	ctx, cancel, err := c.bound(ctx)
 	if err != nil {
-		return fmt.Errorf("nacos config center: publish %s in %s: %w", key, group, err)
+		return err
+	}
+	defer cancel()
+	if err := c.client.PublishConfig(ctx, key, c.groupOr(group), content); err != nil {
+		return fmt.Errorf("nacos config center: %w", err)
 	}
 	return nil
 }
 
 // Remove implements configcenter.ConfigCenter.
 func (c *Center) Remove(ctx context.Context, key, group string) error {
-	group = c.groupOr(group)
-	err := c.call(ctx, func() error {
-		_, err := c.client.DeleteConfig(vo.ConfigParam{DataId: key, Group: group})
-		return err
-	})
+	ctx, cancel, err := c.bound(ctx)
 	if err != nil {
-		return fmt.Errorf("nacos config center: remove %s in %s: %w", key, group, err)
+		return err
+	}
+	defer cancel()
+	if err := c.client.RemoveConfig(ctx, key, c.groupOr(group)); err != nil {
+		return fmt.Errorf("nacos config center: %w", err)
 	}
 	return nil
 }
 
-// Close implements configcenter.ConfigCenter: it ends every watch, closes
-// the SDK's client and removes its directory.
+// Close implements configcenter.ConfigCenter: it ends every watch and
+// closes the client.
 func (c *Center) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
@@ -221,11 +196,8 @@ func (c *Center) Close() error {
 		c.mu.Unlock()
 		close(c.quit)
 		c.wg.Wait()
-		c.sdk.Lock()
-		c.client.CloseClient()
-		c.sdk.Unlock()
-		if err := c.dirs.Close(); err != nil {
-			c.log.Warn("nacos sdk directory not removed", "error", err)
+		if err := c.client.Close(); err != nil {
+			c.log.Warn("nacos client not closed", "error", err)
 		}
 	})
 	return nil

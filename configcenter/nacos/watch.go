@@ -1,14 +1,14 @@
 package nacos
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/nacos-group/nacos-sdk-go/v2/vo"
-
 	"github.com/fleetrpc/fleet/configcenter"
+	inacos "github.com/fleetrpc/fleet/internal/nacos"
 )
 
 // keyWatch polls one key for its watches.
@@ -59,6 +59,17 @@ func (c *Center) Watch(key, group string, fn func(configcenter.Event)) (func(), 
 // closes. A failed read hands nothing.
 func (c *Center) poll(kw *keyWatch) {
 	defer c.wg.Done()
+	// life ends a read in flight when the watch stops or the center closes.
+	life, end := context.WithCancel(context.Background())
+	defer end()
+	go func() {
+		select {
+		case <-kw.stopCh:
+		case <-c.quit:
+		case <-life.Done():
+		}
+		end()
+	}()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	seen := false // some read gave content
@@ -71,18 +82,12 @@ func (c *Center) poll(kw *keyWatch) {
 		case <-c.quit:
 			return
 		}
-		c.sdk.Lock()
-		select {
-		case <-kw.stopCh:
-			c.sdk.Unlock()
-			return
-		case <-c.quit:
-			c.sdk.Unlock()
-			return
-		default:
+		ctx, cancel := context.WithTimeout(life, c.timeout)
+		content, err := c.client.GetConfig(ctx, kw.id.key, kw.id.group)
+		cancel()
+		if errors.Is(err, inacos.ErrConfigNotFound) {
+			content, err = "", nil // a deletion, as the SDK's client reads it
 		}
-		content, err := c.client.GetConfig(vo.ConfigParam{DataId: kw.id.key, Group: kw.id.group})
-		c.sdk.Unlock()
 		switch {
 		case err != nil:
 			c.log.Debug("config center read failed; retrying", "key", kw.id.key, "group", kw.id.group, "error", err)

@@ -15,8 +15,7 @@ import (
 // (looked up at each message) with component=nacos-sdk, instead of a file.
 // The SDK is chatty and logs every failed attempt that it retries, with a
 // stack trace: its errors are slog info, everything else debug, and only
-// the first line of a message is kept. The SDK's config client replaces
-// the logger when it is created; configclient.New installs this one again.
+// the first line of a message is kept.
 //
 // It also reads the SDK's local address once (util.LocalIP), here, before
 // any SDK goroutine: the SDK caches it in a variable that its goroutines
