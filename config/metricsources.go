@@ -22,8 +22,8 @@ func (rt *Runtime) setMetricSources() {
 }
 
 // configCenterStates reads whether each config center the registry
-// protocol reads rules from has a session, those that say
-// (configcenter/zookeeper's Connected).
+// protocol reads rules from has a session and how many it lost, those
+// that say (configcenter/zookeeper's Connected and SessionExpiries).
 func (rt *Runtime) configCenterStates() []metrics.ConfigCenterState {
 	var out []metrics.ConfigCenterState
 	for _, cc := range rt.reg.ConfigCenters() {
@@ -32,7 +32,11 @@ func (rt *Runtime) configCenterStates() []metrics.ConfigCenterState {
 			continue
 		}
 		u := cc.URL()
-		out = append(out, metrics.ConfigCenterState{ConfigCenter: u.Protocol() + "://" + u.Address(), Connected: c.Connected()})
+		st := metrics.ConfigCenterState{ConfigCenter: u.Protocol() + "://" + u.Address(), Connected: c.Connected()}
+		if e, ok := cc.(interface{ SessionExpiries() uint64 }); ok {
+			st.Session, st.SessionExpiries = true, e.SessionExpiries()
+		}
+		out = append(out, st)
 	}
 	return out
 }

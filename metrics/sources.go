@@ -19,6 +19,7 @@ const (
 	ConsumerConnectionsHeld = "dubbo_consumer_connections_held"
 	DirectoryRules          = "dubbo_registry_directory_rules"
 	ConfigCenterConnected   = "dubbo_configcenter_connected"
+	ConfigCenterExpiries    = "dubbo_configcenter_session_expiries_total"
 
 	LabelRegistry = "registry"     // scheme://address of a registry client
 	LabelAddress  = "address"      // host:port of a provider
@@ -63,6 +64,10 @@ type RuleState struct {
 type ConfigCenterState struct {
 	ConfigCenter string // scheme://address, the configcenter label
 	Connected    bool
+	// SessionExpiries is exported for a config center that keeps a
+	// session (ZooKeeper) and counts them: Session true.
+	Session         bool
+	SessionExpiries uint64
 }
 
 // sources is the collector of the state read from callbacks at scrape
@@ -71,7 +76,7 @@ type sources struct {
 	opts                                options
 	connected, expiries, failback       *prometheus.Desc
 	connections, connectionsHeld, rules *prometheus.Desc
-	centerConnected                     *prometheus.Desc
+	centerConnected, centerExpiries     *prometheus.Desc
 
 	registries atomic.Pointer[func() []RegistryState]
 	connStates atomic.Pointer[func() []ConnectionState]
@@ -95,6 +100,8 @@ func newSources(o options) *sources {
 			[]string{LabelAddress}, app),
 		centerConnected: prometheus.NewDesc(ConfigCenterConnected, "Whether the config center client has a session (1) or not (0)",
 			[]string{LabelCenter}, app),
+		centerExpiries: prometheus.NewDesc(ConfigCenterExpiries, "Config center sessions expired and replaced by a new one",
+			[]string{LabelCenter}, app),
 		rules: prometheus.NewDesc(DirectoryRules, "Rules in force in the directories of a service (registry and config center; built-in routers not counted)",
 			append(directoryLabels[:len(directoryLabels):len(directoryLabels)], LabelKind), nil),
 	}
@@ -115,13 +122,14 @@ func (m *Metrics) SetConnectionSource(f func() []ConnectionState) { m.sources.co
 // (dubbo_registry_directory_rules by kind), summed per service.
 func (m *Metrics) SetRuleSource(f func() []RuleState) { m.sources.ruleStates.Store(&f) }
 
-// SetConfigCenterSource makes dubbo_configcenter_connected read f at each
-// scrape (connected: 1 only when every state of one label is).
+// SetConfigCenterSource makes dubbo_configcenter_connected and
+// dubbo_configcenter_session_expiries_total read f at each scrape
+// (connected: 1 only when every state of one label is; expiries summed).
 func (m *Metrics) SetConfigCenterSource(f func() []ConfigCenterState) { m.sources.centers.Store(&f) }
 
 // Describe implements prometheus.Collector.
 func (s *sources) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules, s.centerConnected} {
+	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules, s.centerConnected, s.centerExpiries} {
 		ch <- d
 	}
 }
@@ -144,9 +152,13 @@ func (s *sources) Collect(ch chan<- prometheus.Metric) {
 
 func (s *sources) collectCenters(ch chan<- prometheus.Metric, states []ConfigCenterState) {
 	by := map[string]bool{}
+	expiries := map[string]uint64{}
 	for _, st := range states {
 		up, seen := by[st.ConfigCenter]
 		by[st.ConfigCenter] = st.Connected && (up || !seen)
+		if st.Session {
+			expiries[st.ConfigCenter] += st.SessionExpiries
+		}
 	}
 	for _, name := range sortedNames(by) {
 		v := 0.0
@@ -154,6 +166,9 @@ func (s *sources) collectCenters(ch chan<- prometheus.Metric, states []ConfigCen
 			v = 1
 		}
 		ch <- prometheus.MustNewConstMetric(s.centerConnected, prometheus.GaugeValue, v, name)
+		if n, ok := expiries[name]; ok {
+			ch <- prometheus.MustNewConstMetric(s.centerExpiries, prometheus.CounterValue, float64(n), name)
+		}
 	}
 }
 

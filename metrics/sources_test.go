@@ -35,7 +35,7 @@ func TestSourcesReadAtScrapeTime(t *testing.T) {
 	})
 
 	m.SetConfigCenterSource(func() []ConfigCenterState {
-		return []ConfigCenterState{{ConfigCenter: "zookeeper://a:2181", Connected: true},
+		return []ConfigCenterState{{ConfigCenter: "zookeeper://a:2181", Connected: true, Session: true, SessionExpiries: 2},
 			{ConfigCenter: "zookeeper://b:2181", Connected: true}, {ConfigCenter: "zookeeper://b:2181"}}
 	})
 
@@ -60,6 +60,8 @@ func TestSourcesReadAtScrapeTime(t *testing.T) {
 
 	require.Equal(t, 1.0, value(fams, ConfigCenterConnected, map[string]string{LabelApplication: "app", LabelCenter: "zookeeper://a:2181"}))
 	require.Equal(t, 0.0, value(fams, ConfigCenterConnected, map[string]string{LabelCenter: "zookeeper://b:2181"}), "one of two down")
+	require.Equal(t, 2.0, value(fams, ConfigCenterExpiries, map[string]string{LabelCenter: "zookeeper://a:2181"}))
+	require.Equal(t, -1.0, value(fams, ConfigCenterExpiries, map[string]string{LabelCenter: "zookeeper://b:2181"}), "no session counted: not exported")
 
 	greeter := map[string]string{LabelApplication: "app", LabelHostname: "h", LabelIP: "10.0.0.9", LabelInterface: "org.example.Greeter"}
 	require.Equal(t, 2.0, value(fams, DirectoryRules, with(greeter, LabelKind, KindRouter)), "summed over directories")

@@ -72,6 +72,7 @@ func (c *Center) supervise() {
 			continue
 		}
 		c.log.Warn("no zookeeper session for longer than the session timeout; starting a new one", "session", c.sessTimeout)
+		c.expiries.Add(1) // gone on the server by now
 		if err := c.connect(); err != nil {
 			c.log.Error("zookeeper client not restarted", "error", err)
 		}

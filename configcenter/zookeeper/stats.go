@@ -11,3 +11,8 @@ func (c *Center) Connected() bool {
 		return false
 	}
 }
+
+// SessionExpiries is the number of sessions the center lost: those
+// ZooKeeper expired, and those it replaced after having none for longer
+// than the session timeout.
+func (c *Center) SessionExpiries() uint64 { return c.expiries.Load() }

@@ -21,3 +21,14 @@ func TestConnectedFollowsTheSession(t *testing.T) {
 	g.setDown(false)
 	require.Eventually(t, c.Connected, testutil.DefaultTimeout, 10*time.Millisecond, "back")
 }
+
+// TestSessionExpiriesCounted: an expired session is counted once it is
+// replaced.
+func TestSessionExpiriesCounted(t *testing.T) {
+	g := &gate{}
+	c := open(t, centerURL(t, namespace(t), ""), zookeeper.WithDialer(g.dial))
+	require.Eventually(t, c.Connected, testutil.DefaultTimeout, 10*time.Millisecond)
+	require.Zero(t, c.SessionExpiries())
+	g.expire(t)
+	require.Eventually(t, func() bool { return c.SessionExpiries() == 1 && c.Connected() }, testutil.DefaultTimeout, 10*time.Millisecond)
+}

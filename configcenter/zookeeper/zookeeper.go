@@ -88,9 +88,10 @@ type Center struct {
 	sessTimeout time.Duration // the session timeout
 	dialer      Dialer
 
-	conn    atomic.Pointer[zk.Conn] // the client; replaced by a new one after a session timeout without session (session.go)
-	connGen atomic.Uint64           // the generation of conn; events of older ones are ignored
-	libWG   sync.WaitGroup          // the clients' goroutines
+	conn     atomic.Pointer[zk.Conn] // the client; replaced by a new one after a session timeout without session (session.go)
+	connGen  atomic.Uint64           // the generation of conn; events of older ones are ignored
+	expiries atomic.Uint64           // sessions lost: expired, or replaced after the session timeout
+	libWG    sync.WaitGroup          // the clients' goroutines
 
 	sessMu    sync.Mutex
 	sessUp    chan struct{} // closed while a session is up
@@ -203,6 +204,7 @@ func (c *Center) event(gen uint64, ev zk.Event) {
 	case zk.StateDisconnected, zk.StateConnecting, zk.StateExpired, zk.StateAuthFailed:
 		if ev.State == zk.StateExpired {
 			c.expired = true
+			c.expiries.Add(1)
 		}
 		if c.downSince.IsZero() {
 			c.downSince = time.Now()
