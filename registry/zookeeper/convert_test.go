@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -107,23 +106,4 @@ func BenchmarkConvertOneAdded(b *testing.B) {
 			b.Fatalf("%d urls from %d names", len(got), len(list))
 		}
 	}
-}
-
-// TestNameKeys: distinct names get distinct keys, equal names equal ones,
-// and compare orders keys totally.
-func TestNameKeys(t *testing.T) {
-	seen := map[nameKey]string{}
-	for i := range 50000 {
-		name := common.Encode(fmt.Sprintf("dubbo://10.0.%d.%d:20880/com.foo.Svc?weight=%d", i/250, i%250, i))
-		k := keyOf(name)
-		require.Equal(t, k, keyOf(strings.Clone(name)), "the key is the name's, not the string's")
-		if other, ok := seen[k]; ok {
-			t.Fatalf("%q and %q share a key", name, other)
-		}
-		seen[k] = name
-	}
-	a, b := keyOf("a"), keyOf("b")
-	require.Zero(t, a.compare(a))
-	require.Equal(t, -a.compare(b), b.compare(a))
-	require.NotZero(t, a.compare(b))
 }

@@ -78,15 +78,14 @@ func parents(p string) []string {
 const encodedScheme = "%3A%2F%2F"
 
 // toURLs converts the child names of a category node into the URLs that
-// concern subscription (common.IsMatch), sorted by the key of their node
-// name (nameKey: the same order for the life of the process, and no
-// rendering).
+// concern subscription (common.IsMatch), sorted by node name (a
+// deterministic order that needs no rendering).
 // Names that are not URLs are skipped; names that do not parse are logged
 // and skipped.
 func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*common.URL {
 	type named struct {
-		key nameKey
-		u   *common.URL
+		name string
+		u    *common.URL
 	}
 	matched := make([]named, 0, len(children))
 	for _, name := range children {
@@ -99,10 +98,10 @@ func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*co
 			continue
 		}
 		if common.IsMatch(subscription, u) {
-			matched = append(matched, named{keyOf(name), u})
+			matched = append(matched, named{name, u})
 		}
 	}
-	slices.SortFunc(matched, func(a, b named) int { return a.key.compare(b.key) })
+	slices.SortFunc(matched, func(a, b named) int { return strings.Compare(a.name, b.name) })
 	urls := make([]*common.URL, len(matched))
 	for i, m := range matched {
 		urls[i] = m.u

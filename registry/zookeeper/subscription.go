@@ -1,11 +1,9 @@
 package zookeeper
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -38,42 +36,22 @@ type subscription struct {
 
 // parsedPath is the parsed children of one category path.
 type parsedPath struct {
-	svc    *common.URL             // the URL the matches were decided for
-	nodes  map[nameKey]*parsedNode // by child name
-	sorted []*parsedNode           // the matching nodes, by key
-	gen    uint64                  // the generation of the last read
+	svc    *common.URL            // the URL the matches were decided for
+	nodes  map[string]*parsedNode // by child name
+	sorted []*parsedNode          // the matching nodes, by key
+	gen    uint64                 // the generation of the last read
 }
 
-// parsedNode is one child name: its key (the sort key too), its URL (nil
-// when the name is not one), whether it matches the subscription, and the
-// last read it was seen in. Neither the name nor a rendering is kept: at
-// 100,000 providers each held ~0.3–0.5 KiB per provider, and rendering was
-// most of the cost of a change.
+// parsedNode is one child name: the name (also the map key, so the same
+// string; the sort key), its URL (nil when the name is not one), whether it
+// matches the subscription, and the last read it was seen in. Nothing is
+// rendered: at 100,000 providers a rendered key per provider held ~0.5 KiB
+// each, and rendering was most of the cost of a change.
 type parsedNode struct {
-	key   nameKey
+	name  string
 	u     *common.URL
 	match bool
 	seen  uint64
-}
-
-// nameKey identifies a child name by two independent 64-bit hashes of it:
-// a collision needs both to collide (about n²/2¹²⁹ for n names), so the
-// name need not be kept to tell names apart.
-type nameKey [2]uint64
-
-// nameSeeds seed nameKey's hashes, once per process: orders are the same
-// for the life of the process.
-var nameSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
-func keyOf(name string) nameKey {
-	return nameKey{maphash.String(nameSeeds[0], name), maphash.String(nameSeeds[1], name)}
-}
-
-func (k nameKey) compare(o nameKey) int {
-	if c := cmp.Compare(k[0], o[0]); c != 0 {
-		return c
-	}
-	return cmp.Compare(k[1], o[1])
 }
 
 func newSubscription(url *common.URL, listener registry.NotifyListener) *subscription {
@@ -161,20 +139,19 @@ func (r *Registry) notify(s *subscription, urls []*common.URL) {
 func (r *Registry) convert(s *subscription, svc *common.URL, path string, children []string) []*common.URL {
 	pp := s.parsed[path]
 	if pp == nil || pp.svc != svc {
-		pp = &parsedPath{svc: svc, nodes: make(map[nameKey]*parsedNode, len(children))}
+		pp = &parsedPath{svc: svc, nodes: make(map[string]*parsedNode, len(children))}
 		s.parsed[path] = pp
 	}
 	pp.gen++
 	gen := pp.gen
 	var fresh []*parsedNode
 	for _, name := range children {
-		key := keyOf(name)
-		if n, ok := pp.nodes[key]; ok {
+		if n, ok := pp.nodes[name]; ok {
 			n.seen = gen
 			continue
 		}
-		n := &parsedNode{key: key, seen: gen}
-		pp.nodes[key] = n
+		n := &parsedNode{name: name, seen: gen}
+		pp.nodes[name] = n
 		if !strings.Contains(name, encodedScheme) {
 			continue
 		}
@@ -189,13 +166,13 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 		}
 	}
 	if len(pp.nodes) > len(children) { // some names left
-		for key, n := range pp.nodes {
+		for name, n := range pp.nodes {
 			if n.seen != gen {
-				delete(pp.nodes, key)
+				delete(pp.nodes, name)
 			}
 		}
 	}
-	slices.SortFunc(fresh, func(a, b *parsedNode) int { return a.key.compare(b.key) })
+	slices.SortFunc(fresh, func(a, b *parsedNode) int { return strings.Compare(a.name, b.name) })
 	merged := make([]*parsedNode, 0, len(pp.sorted)+len(fresh))
 	urls := make([]*common.URL, 0, cap(merged))
 	old := pp.sorted
@@ -205,7 +182,7 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 		case len(old) > 0 && old[0].seen != gen:
 			old = old[1:]
 			continue
-		case len(fresh) == 0 || len(old) > 0 && old[0].key.compare(fresh[0].key) <= 0:
+		case len(fresh) == 0 || len(old) > 0 && old[0].name <= fresh[0].name:
 			n, old = old[0], old[1:]
 		default:
 			n, fresh = fresh[0], fresh[1:]
