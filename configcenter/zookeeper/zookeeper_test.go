@@ -11,6 +11,7 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/configcenter"
 	"github.com/fleetrpc/fleet/configcenter/zookeeper"
+	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
 func TestLayoutPublishGetRemove(t *testing.T) {
@@ -102,9 +103,9 @@ func TestWatchBeforeServerReachable(t *testing.T) {
 	writer := open(t, centerURL(t, ns, ""))
 	require.NoError(t, writer.Publish(ctx, "k", "", "before"))
 
-	g := &gate{}
-	g.setDown(true)
-	c := open(t, centerURL(t, ns, ""), zookeeper.WithDialer(g.dial))
+	g := &zktest.Gate{}
+	g.SetDown(true)
+	c := open(t, centerURL(t, ns, ""), zookeeper.WithDialer(g.Dial))
 	ev := newEvents()
 	start := time.Now()
 	stop, err := c.Watch("k", "", ev.fn)
@@ -117,7 +118,7 @@ func TestWatchBeforeServerReachable(t *testing.T) {
 	_, err = c.Get(short, "k", "")
 	require.Error(t, err, "Get is bounded by its context")
 
-	g.setDown(false)
+	g.SetDown(false)
 	require.Equal(t, "before", ev.next(t).Content)
 }
 
@@ -129,8 +130,8 @@ func TestWatchAcrossConnectionLossAndExpiry(t *testing.T) {
 	ns := namespace(t)
 	observer(t, ns)
 	writer := open(t, centerURL(t, ns, ""))
-	g := &gate{}
-	c := open(t, centerURL(t, ns, ""), zookeeper.WithDialer(g.dial))
+	g := &zktest.Gate{}
+	c := open(t, centerURL(t, ns, ""), zookeeper.WithDialer(g.Dial))
 	a, b := newEvents(), newEvents()
 	stopA, err := c.Watch("a", "", a.fn)
 	require.NoError(t, err)
@@ -141,13 +142,13 @@ func TestWatchAcrossConnectionLossAndExpiry(t *testing.T) {
 	require.True(t, a.next(t).Deleted)
 	require.True(t, b.next(t).Deleted)
 
-	g.setDown(true)
+	g.SetDown(true)
 	require.NoError(t, writer.Publish(ctx, "a", "", "a while down"))
 	a.none(t)
-	g.setDown(false)
+	g.SetDown(false)
 	require.Equal(t, "a while down", a.next(t).Content)
 
-	g.expire(t)
+	expire(t, g)
 	require.NoError(t, writer.Publish(ctx, "b", "g2", "b after expiry"))
 	require.Equal(t, configcenter.Event{Key: "b", Group: "g2", Content: "b after expiry"}, b.next(t))
 	require.NoError(t, writer.Publish(ctx, "a", "", "a after expiry"))

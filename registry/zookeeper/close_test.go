@@ -9,6 +9,7 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
@@ -20,8 +21,8 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	zkAddr(t)
 	before := goleak.IgnoreCurrent()
 	group := root(t)
-	g := &gate{}
-	zr, err := zookeeper.New(registryURL(t, group, "&check=false&retry.period=100&file.cache=false"), zookeeper.WithDialer(g.dial))
+	g := &zktest.Gate{}
+	zr, err := zookeeper.New(registryURL(t, group, "&check=false&retry.period=100&file.cache=false"), zookeeper.WithDialer(g.Dial))
 	require.NoError(t, err)
 	f := registry.NewFailback(zr)
 	p := provider(1, "")
@@ -30,9 +31,9 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	require.NoError(t, f.Subscribe(ctx, consumerURL(""), l))
 	any := common.MustParse("admin://127.0.0.1/*?interface=*&group=*&version=*&category=providers")
 	require.NoError(t, f.Subscribe(ctx, any, testutil.NewListener(100)))
-	g.expire(t)
+	expire(t, g)
 	require.Eventually(t, func() bool { return len(l.C) >= 6 }, testutil.DefaultTimeout, tick, "recovered")
-	g.setDown(true)
+	g.SetDown(true)
 	require.NoError(t, f.Register(short(t), provider(2, "")), "failed, retried in the background")
 
 	start := time.Now()

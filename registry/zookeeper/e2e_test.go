@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/fleetrpc/fleet/cluster" // failover
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/injvm"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -72,12 +73,12 @@ func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	first.Destroy()
 
 	// A second run starts with ZooKeeper unreachable.
-	g := &gate{}
-	g.setDown(true)
+	g := &zktest.Gate{}
+	g.SetDown(true)
 	second := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet),
 		regproto.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
 			// ZooKeeper is down: wait for it briefly.
-			zr, err := zookeeper.New(u.WithParam("timeout", "300"), zookeeper.WithDialer(g.dial), zookeeper.WithLogger(quiet))
+			zr, err := zookeeper.New(u.WithParam("timeout", "300"), zookeeper.WithDialer(g.Dial), zookeeper.WithLogger(quiet))
 			if err != nil {
 				return nil, err
 			}
@@ -113,10 +114,10 @@ func TestCallsSurviveConsumerSessionExpiry(t *testing.T) {
 	_, err = providers.Export(ctx, common.MustParse(regParams+"&export="+pu.Encoded()), impl)
 	require.NoError(t, err)
 
-	g := &gate{}
+	g := &zktest.Gate{}
 	consumers := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet),
 		regproto.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
-			zr, err := zookeeper.New(u, zookeeper.WithDialer(g.dial), zookeeper.WithLogger(quiet))
+			zr, err := zookeeper.New(u, zookeeper.WithDialer(g.Dial), zookeeper.WithLogger(quiet))
 			if err != nil {
 				return nil, err
 			}
@@ -155,9 +156,9 @@ func TestCallsSurviveConsumerSessionExpiry(t *testing.T) {
 
 	obs := observer(t)
 	consumersPath := "/" + group + "/" + svc + "/consumers"
-	g.setDown(true)
-	old := g.expire(t)
-	g.setDown(false)
+	g.SetDown(true)
+	old := expire(t, g)
+	g.SetDown(false)
 	require.Eventually(t, func() bool {
 		children, _, err := obs.Children(consumersPath)
 		if err != nil || len(children) != 1 {

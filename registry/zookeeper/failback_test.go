@@ -10,15 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
 // failback opens a ZooKeeper registry behind a gate, wrapped in
 // registry.NewFailback, closed at cleanup.
-func failback(t *testing.T, g *gate, group, extra string) *registry.FailbackRegistry {
+func failback(t *testing.T, g *zktest.Gate, group, extra string) *registry.FailbackRegistry {
 	t.Helper()
-	zr, err := zookeeper.New(registryURL(t, group, extra), zookeeper.WithDialer(g.dial))
+	zr, err := zookeeper.New(registryURL(t, group, extra), zookeeper.WithDialer(g.Dial))
 	require.NoError(t, err)
 	f := registry.NewFailback(zr)
 	t.Cleanup(func() { require.NoError(t, f.Close()) })
@@ -36,8 +37,8 @@ func short(t *testing.T) context.Context {
 // operation cancelled by the opposite call is not.
 func TestFailbackRetriesWhenZooKeeperComesBack(t *testing.T) {
 	group := root(t)
-	g := &gate{}
-	g.setDown(true)
+	g := &zktest.Gate{}
+	g.SetDown(true)
 	f := failback(t, g, group, "&check=false&retry.period=100&file.cache=false")
 
 	p, gone := provider(1, ""), provider(2, "")
@@ -50,7 +51,7 @@ func TestFailbackRetriesWhenZooKeeperComesBack(t *testing.T) {
 	require.Equal(t, 3, f.Pending(), "register p, unregister gone, subscribe")
 	require.Zero(t, rec.count())
 
-	g.setDown(false)
+	g.SetDown(false)
 	require.Eventually(t, func() bool { return f.Pending() == 0 }, testutil.DefaultTimeout, tick)
 	require.Eventually(t, func() bool {
 		got := rec.last("providers")
@@ -64,8 +65,8 @@ func TestFailbackRetriesWhenZooKeeperComesBack(t *testing.T) {
 
 func TestFailbackCheckReturnsStartupFailures(t *testing.T) {
 	group := root(t)
-	g := &gate{}
-	g.setDown(true)
+	g := &zktest.Gate{}
+	g.SetDown(true)
 	f := failback(t, g, group, "&retry.period=100&file.cache=false") // check defaults to true
 	require.ErrorIs(t, f.Register(short(t), provider(1, "")), zookeeper.ErrNotConnected)
 	require.ErrorIs(t, f.Subscribe(short(t), consumerURL(""), &recorder{}), zookeeper.ErrNotConnected,
@@ -96,8 +97,8 @@ func TestConsumerStartsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), p1.FullString())
 
-	g := &gate{}
-	g.setDown(true)
+	g := &zktest.Gate{}
+	g.SetDown(true)
 	second := failback(t, g, group, extra)
 	l2 := testutil.NewListener(10)
 	require.NoError(t, second.Subscribe(short(t), c, l2), "check=true, but the snapshot has lists")
@@ -107,7 +108,7 @@ func TestConsumerStartsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	require.Equal(t, 1, second.Pending(), "the subscription is retried")
 
 	require.NoError(t, prov.Register(ctx, p2))
-	g.setDown(false)
+	g.SetDown(false)
 	require.Eventually(t, func() bool {
 		select {
 		case urls := <-l2.C:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
@@ -18,8 +19,8 @@ const tick = 10 * time.Millisecond
 // registers again on its new session.
 func TestProviderSessionDies(t *testing.T) {
 	group := root(t)
-	g := &gate{}
-	prov := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.dial))
+	g := &zktest.Gate{}
+	prov := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
 	cons := open(t, registryURL(t, group, ""))
 	p := provider(1, "")
 	require.NoError(t, prov.Register(ctx, p))
@@ -28,11 +29,11 @@ func TestProviderSessionDies(t *testing.T) {
 	require.NoError(t, cons.Subscribe(ctx, c, l))
 	require.Equal(t, []string{p.String()}, testutil.Strings(l.Next(t)))
 
-	g.setDown(true)
-	g.expire(t)
+	g.SetDown(true)
+	expire(t, g)
 	require.Equal(t, []string{emptyOf(c, "providers")}, testutil.Strings(l.Next(t)), "the provider's node died with its session")
 
-	g.setDown(false)
+	g.SetDown(false)
 	require.Equal(t, []string{p.String()}, testutil.Strings(l.Next(t)), "the provider registered again on a new session")
 }
 
@@ -50,9 +51,9 @@ func TestConsumerSessionExpires(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			group := root(t)
-			g := &gate{}
+			g := &zktest.Gate{}
 			prov := open(t, registryURL(t, group, ""))
-			cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.dial))
+			cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
 			obs := observer(t)
 
 			p1, p2, p3 := provider(1, ""), provider(2, ""), provider(3, "")
@@ -66,13 +67,13 @@ func TestConsumerSessionExpires(t *testing.T) {
 			require.Equal(t, []string{p1.String()}, rec.last("providers"))
 
 			if tt.cut {
-				g.setDown(true)
+				g.SetDown(true)
 			}
-			old := g.expire(t)
+			old := expire(t, g)
 			require.NoError(t, prov.Register(ctx, p2), "a change the consumer cannot see while its session is gone")
 			if tt.cut {
 				require.Equal(t, []string{p1.String()}, rec.last("providers"), "the last list is kept while cut off")
-				g.setDown(false)
+				g.SetDown(false)
 			}
 
 			require.Eventually(t, func() bool {
@@ -98,20 +99,20 @@ func TestConsumerSessionExpires(t *testing.T) {
 // made meanwhile are notified once the connection is back.
 func TestConnectionLossKeepsSession(t *testing.T) {
 	group := root(t)
-	g := &gate{}
+	g := &zktest.Gate{}
 	prov := open(t, registryURL(t, group, ""))
-	cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.dial))
+	cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
 	p1, p2 := provider(1, ""), provider(2, "")
 	require.NoError(t, prov.Register(ctx, p1))
 	rec := &recorder{}
 	require.NoError(t, cons.Subscribe(ctx, consumerURL("&category=providers"), rec))
-	sid, _ := g.session()
+	sid, _ := g.Session()
 
-	g.setDown(true)
+	g.SetDown(true)
 	require.NoError(t, prov.Register(ctx, p2))
-	g.setDown(false)
+	g.SetDown(false)
 	require.Eventually(t, func() bool { return len(rec.last("providers")) == 2 }, testutil.DefaultTimeout, tick)
-	now, _ := g.session()
+	now, _ := g.Session()
 	require.Equal(t, sid, now, "the same session")
 	require.False(t, rec.sawEmpty("providers", 0))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
@@ -17,8 +18,8 @@ import (
 // the failback wrapper too.
 func TestStatsFollowTheSession(t *testing.T) {
 	group := root(t)
-	g := &gate{}
-	zr := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.dial))
+	g := &zktest.Gate{}
+	zr := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
 	f := registry.NewFailback(zr, registry.WithRetryPeriod(time.Hour), registry.WithSnapshot(nil),
 		registry.WithLogger(slog.New(slog.DiscardHandler)))
 	t.Cleanup(func() { f.Close() })
@@ -30,17 +31,17 @@ func TestStatsFollowTheSession(t *testing.T) {
 	require.Eventually(t, func() bool { return stats().Connected }, testutil.DefaultTimeout, tick)
 	require.Equal(t, registry.Stats{Session: true, Connected: true}, stats())
 
-	g.setDown(true)
+	g.SetDown(true)
 	require.Eventually(t, func() bool { return !stats().Connected }, testutil.DefaultTimeout, tick, "cut off")
-	g.expire(t)
+	expire(t, g)
 	require.Equal(t, uint64(0), stats().SessionExpiries, "not known until the client is back")
-	g.setDown(false)
+	g.SetDown(false)
 	require.Eventually(t, func() bool { return stats().Connected }, testutil.DefaultTimeout, tick)
 	require.Equal(t, registry.Stats{Session: true, Connected: true, SessionExpiries: 1}, stats())
 
 	// Expired while connected: ZooKeeper closes the connection, a new
 	// session follows.
-	g.expire(t)
+	expire(t, g)
 	require.Eventually(t, func() bool { s := stats(); return s.Connected && s.SessionExpiries == 2 },
 		testutil.DefaultTimeout, tick)
 }

@@ -24,6 +24,7 @@ import (
 
 	_ "github.com/fleetrpc/fleet/cluster"
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/protocol"
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/registry"
@@ -93,9 +94,9 @@ func run(reg, refer string, callers int, window, pause time.Duration, logger *sl
 	for k := range q {
 		params[k] = q.Get(k)
 	}
-	sniff := &sniffer{}
+	sniff := &zktest.Gate{} // sees the session, so that "expire" can end it
 	p := regprotocol.New(regprotocol.WithLogger(logger), regprotocol.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
-		r, err := zookeeper.New(u, zookeeper.WithLogger(logger), zookeeper.WithDialer(sniff.dial))
+		r, err := zookeeper.New(u, zookeeper.WithLogger(logger), zookeeper.WithDialer(sniff.Dial))
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +165,7 @@ func run(reg, refer string, callers int, window, pause time.Duration, logger *sl
 				emit(st.final())
 				return nil
 			case cmd == "expire":
-				sid, err := sniff.expire(regURL.Address())
+				sid, err := sniff.Expire(regURL.Address())
 				if err != nil {
 					logger.Error("expire failed", "error", err)
 					emit(Report{Ev: "expired", Errs: []string{err.Error()}})
