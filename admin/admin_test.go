@@ -157,6 +157,7 @@ func TestProbesOnlineOfflineAndLs(t *testing.T) {
 	require.Equal(t, 1, ls.Services[0].Offline)
 	require.Equal(t, 1, ls.Services[1].Registered, "Counter stays online")
 	code, body = post(t, base+"/offline?service=Greeter")
+	require.Equal(t, 200, code, body)
 	require.JSONEq(t, `{"changed":0}`, body, "offline twice changes nothing")
 
 	code, body = post(t, base+"/online?service=Greeter")

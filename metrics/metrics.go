@@ -59,7 +59,6 @@ type options struct {
 	hostname    string
 	ip          string
 	buckets     []float64
-	noRuntime   bool
 }
 
 // WithRegistry registers the collectors in r instead of a registry of the

@@ -146,11 +146,6 @@ func consumerURL(iface, extra string) *common.URL {
 	return common.MustParse(u)
 }
 
-// iface is an interface name unique to the test.
-func iface(t *testing.T) string {
-	return "org.fleet." + strings.ReplaceAll(strings.ReplaceAll(t.Name(), "/", "."), "-", "_") + ".Greeter"
-}
-
 // timeAfterPoll waits long enough for a push or a poll (nacos.poll=500ms)
 // to have arrived.
 func timeAfterPoll() <-chan time.Time { return time.After(1500 * time.Millisecond) }
