@@ -95,4 +95,8 @@ dubbo:
 		outlier[p.Address] = p.Outlier
 	}
 	require.Equal(t, map[string]string{"127.0.0.1:1": "ejected", "127.0.0.1:30072": ""}, outlier)
+
+	// And the metrics count it.
+	scrape := mustGet(t, "http://"+consumer.MetricsAddr()+"/metrics")
+	require.Regexp(t, `dubbo_consumer_outlier_providers\{[^}]*interface="org.example.Greeter"[^}]*state="ejected"[^}]*\} 1\n`, scrape)
 }

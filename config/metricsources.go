@@ -19,6 +19,32 @@ func (rt *Runtime) setMetricSources() {
 	rt.metrics.SetConnectionSource(connectionStates)
 	rt.metrics.SetRuleSource(rt.ruleStates)
 	rt.metrics.SetConfigCenterSource(rt.configCenterStates)
+	rt.metrics.SetOutlierSource(rt.outlierStates)
+}
+
+// outlierStates counts, per reference, the providers outlier ejection
+// keeps away (cluster.Outliers over each of its registries' clusters).
+func (rt *Runtime) outlierStates() []metrics.OutlierState {
+	var out []metrics.OutlierState
+	for _, ref := range rt.References() {
+		states := outlierStates(ref.Invoker())
+		if len(states) == 0 {
+			continue
+		}
+		u := ref.Invoker().URL()
+		st := metrics.OutlierState{Interface: u.ParamOr(common.InterfaceKey, u.Path()),
+			Group: u.ParamOr(common.GroupKey, ""), Version: u.ParamOr(common.VersionKey, "")}
+		for _, state := range states {
+			switch state {
+			case "ejected":
+				st.Ejected++
+			case "probing":
+				st.Probing++
+			}
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // configCenterStates reads whether each config center the registry

@@ -55,6 +55,7 @@
 //	dubbo_registry_directory_rules           rules in force per service, kind=router|configurator
 //	dubbo_configcenter_connected             1 while the config center's session is up
 //	dubbo_configcenter_session_expiries_total config center sessions lost and replaced
+//	dubbo_consumer_outlier_providers         providers outlier ejection keeps away, per service, state=ejected|probing
 //
 // The filters do not allocate on the call path: the label children of each
 // (invoker URL, method) are resolved once and cached. The consumer filter

@@ -20,11 +20,13 @@ const (
 	DirectoryRules          = "dubbo_registry_directory_rules"
 	ConfigCenterConnected   = "dubbo_configcenter_connected"
 	ConfigCenterExpiries    = "dubbo_configcenter_session_expiries_total"
+	ConsumerOutliers        = "dubbo_consumer_outlier_providers"
 
 	LabelRegistry = "registry"     // scheme://address of a registry client
 	LabelAddress  = "address"      // host:port of a provider
 	LabelKind     = "kind"         // router or configurator
 	LabelCenter   = "configcenter" // scheme://address of a config center
+	LabelState    = "state"        // an outlier provider's state: ejected or probing
 )
 
 // Rule kinds of DirectoryRules.
@@ -70,6 +72,13 @@ type ConfigCenterState struct {
 	SessionExpiries uint64
 }
 
+// OutlierState is the providers outlier ejection keeps away from one
+// reference of a service (cluster.Outliers), by state.
+type OutlierState struct {
+	Interface, Group, Version string
+	Ejected, Probing          int
+}
+
 // sources is the collector of the state read from callbacks at scrape
 // time: nothing is recorded between scrapes.
 type sources struct {
@@ -77,11 +86,13 @@ type sources struct {
 	connected, expiries, failback       *prometheus.Desc
 	connections, connectionsHeld, rules *prometheus.Desc
 	centerConnected, centerExpiries     *prometheus.Desc
+	outliers                            *prometheus.Desc
 
 	registries atomic.Pointer[func() []RegistryState]
 	connStates atomic.Pointer[func() []ConnectionState]
 	ruleStates atomic.Pointer[func() []RuleState]
 	centers    atomic.Pointer[func() []ConfigCenterState]
+	outlierSt  atomic.Pointer[func() []OutlierState]
 }
 
 func newSources(o options) *sources {
@@ -104,6 +115,8 @@ func newSources(o options) *sources {
 			[]string{LabelCenter}, app),
 		rules: prometheus.NewDesc(DirectoryRules, "Rules in force in the directories of a service (registry and config center; built-in routers not counted)",
 			append(directoryLabels[:len(directoryLabels):len(directoryLabels)], LabelKind), nil),
+		outliers: prometheus.NewDesc(ConsumerOutliers, "Providers outlier ejection keeps away from a service's references, by state (ejected, probing)",
+			append(directoryLabels[:len(directoryLabels):len(directoryLabels)], LabelState), nil),
 	}
 }
 
@@ -122,6 +135,10 @@ func (m *Metrics) SetConnectionSource(f func() []ConnectionState) { m.sources.co
 // (dubbo_registry_directory_rules by kind), summed per service.
 func (m *Metrics) SetRuleSource(f func() []RuleState) { m.sources.ruleStates.Store(&f) }
 
+// SetOutlierSource makes dubbo_consumer_outlier_providers read f at each
+// scrape, summed per service.
+func (m *Metrics) SetOutlierSource(f func() []OutlierState) { m.sources.outlierSt.Store(&f) }
+
 // SetConfigCenterSource makes dubbo_configcenter_connected and
 // dubbo_configcenter_session_expiries_total read f at each scrape
 // (connected: 1 only when every state of one label is; expiries summed).
@@ -129,7 +146,7 @@ func (m *Metrics) SetConfigCenterSource(f func() []ConfigCenterState) { m.source
 
 // Describe implements prometheus.Collector.
 func (s *sources) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules, s.centerConnected, s.centerExpiries} {
+	for _, d := range []*prometheus.Desc{s.connected, s.expiries, s.failback, s.connections, s.connectionsHeld, s.rules, s.centerConnected, s.centerExpiries, s.outliers} {
 		ch <- d
 	}
 }
@@ -147,6 +164,9 @@ func (s *sources) Collect(ch chan<- prometheus.Metric) {
 	}
 	if f := s.centers.Load(); f != nil {
 		s.collectCenters(ch, (*f)())
+	}
+	if f := s.outlierSt.Load(); f != nil {
+		s.collectOutliers(ch, (*f)())
 	}
 }
 
@@ -239,6 +259,26 @@ func (s *sources) collectRules(ch chan<- prometheus.Metric, states []RuleState) 
 		labels := []string{s.opts.application, s.opts.hostname, s.opts.ip, a.Interface, a.Group, a.Version}
 		ch <- prometheus.MustNewConstMetric(s.rules, prometheus.GaugeValue, float64(a.Routers), append(labels, KindRouter)...)
 		ch <- prometheus.MustNewConstMetric(s.rules, prometheus.GaugeValue, float64(a.Configurators), append(labels, KindConfigurator)...)
+	}
+}
+
+func (s *sources) collectOutliers(ch chan<- prometheus.Metric, states []OutlierState) {
+	by := map[string]*OutlierState{}
+	for _, st := range states {
+		key := strings.Join([]string{st.Interface, st.Group, st.Version}, "\x00")
+		a := by[key]
+		if a == nil {
+			a = &OutlierState{Interface: st.Interface, Group: st.Group, Version: st.Version}
+			by[key] = a
+		}
+		a.Ejected += st.Ejected
+		a.Probing += st.Probing
+	}
+	for _, key := range sortedNames(by) {
+		a := by[key]
+		labels := []string{s.opts.application, s.opts.hostname, s.opts.ip, a.Interface, a.Group, a.Version}
+		ch <- prometheus.MustNewConstMetric(s.outliers, prometheus.GaugeValue, float64(a.Ejected), append(labels, "ejected")...)
+		ch <- prometheus.MustNewConstMetric(s.outliers, prometheus.GaugeValue, float64(a.Probing), append(labels, "probing")...)
 	}
 }
 

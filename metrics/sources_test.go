@@ -64,6 +64,16 @@ func TestSourcesReadAtScrapeTime(t *testing.T) {
 	require.Equal(t, -1.0, value(fams, ConfigCenterExpiries, map[string]string{LabelCenter: "zookeeper://b:2181"}), "no session counted: not exported")
 
 	greeter := map[string]string{LabelApplication: "app", LabelHostname: "h", LabelIP: "10.0.0.9", LabelInterface: "org.example.Greeter"}
+	m.SetOutlierSource(func() []OutlierState {
+		return []OutlierState{
+			{Interface: "org.example.Greeter", Ejected: 1},
+			{Interface: "org.example.Greeter", Ejected: 1, Probing: 1}, // a second reference
+		}
+	})
+	fams = scrape(t, m.Handler())
+	require.Equal(t, 2.0, value(fams, ConsumerOutliers, with(greeter, LabelState, "ejected")), "summed over references")
+	require.Equal(t, 1.0, value(fams, ConsumerOutliers, with(greeter, LabelState, "probing")))
+	require.Equal(t, -1.0, value(fams, ConsumerOutliers, map[string]string{LabelInterface: "org.example.Other"}), "no outliers: not exported")
 	require.Equal(t, 2.0, value(fams, DirectoryRules, with(greeter, LabelKind, KindRouter)), "summed over directories")
 	require.Equal(t, 2.0, value(fams, DirectoryRules, with(greeter, LabelKind, KindConfigurator)))
 	require.Equal(t, 0.0, value(fams, DirectoryRules, map[string]string{LabelInterface: "org.example.Other",
