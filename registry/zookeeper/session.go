@@ -42,13 +42,21 @@ func (q *eventQueue) take() []zk.Event {
 // while the session was up.
 const retryPeriod = time.Second
 
+// settleDelay is how long run waits after a reconnection before it sends
+// its re-reads: go-zookeeper v1.0.4 re-sends its watches on a new
+// connection reading the last zxid unguarded while its receive loop writes
+// it for every reply, a data race that replies to requests sent at once
+// would hit.
+const settleDelay = 50 * time.Millisecond
+
 // sessionState is run's own state; only run touches it.
 type sessionState struct {
-	id        int64 // the session last seen up; 0 before the first
-	authed    bool  // the digest credentials were added
-	recover   bool  // a new session needs what was registered re-created
-	resync    bool  // subscriptions need re-reading
-	force     bool  // notify re-read lists even when unchanged
+	settle    time.Time // no re-read before then
+	id        int64     // the session last seen up; 0 before the first
+	authed    bool      // the digest credentials were added
+	recover   bool      // a new session needs what was registered re-created
+	resync    bool      // subscriptions need re-reading
+	force     bool      // notify re-read lists even when unchanged
 	connected bool
 }
 
@@ -76,7 +84,9 @@ func (r *Registry) run() {
 		case <-retry.C:
 		}
 		if st.connected && (st.recover || st.resync) {
-			if !r.catchUp(&st) {
+			if wait := time.Until(st.settle); wait > 0 {
+				retry.Reset(wait)
+			} else if !r.catchUp(&st) {
 				retry.Reset(retryPeriod)
 			}
 		}
@@ -123,6 +133,9 @@ func (r *Registry) sessionUp(st *sessionState) {
 	default:
 		r.log.Info("zookeeper connection restored", "session", fmt.Sprintf("%#x", id))
 		st.resync = true
+	}
+	if st.id != 0 {
+		st.settle = time.Now().Add(settleDelay)
 	}
 	st.id = id
 	st.connected = true
