@@ -272,12 +272,9 @@ func removeStaleTemps(path string) {
 
 // writeFileAtomic writes b to a temporary file beside path and renames it
 // over path, so readers see the old file or the new one, never a part.
+// path's directory exists (write made it).
 func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, tempPattern(path))
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return err
 	}
