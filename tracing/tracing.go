@@ -82,11 +82,14 @@ func serviceName(u *common.URL) string {
 	return u.ParamOr(common.InterfaceKey, u.Path())
 }
 
-func rpcAttributes(u *common.URL, inv protocol.Invocation) []attribute.KeyValue {
-	return []attribute.KeyValue{
+// callSpan is a call's span name (SpanName) and RPC attributes, reading
+// its service and method once.
+func callSpan(u *common.URL, inv protocol.Invocation) (string, []attribute.KeyValue) {
+	service, method := serviceName(u), protocol.RealMethodName(inv)
+	return service + "/" + method, []attribute.KeyValue{
 		AttrRPCSystem.String(RPCSystem),
-		AttrRPCService.String(serviceName(u)),
-		AttrRPCMethod.String(protocol.RealMethodName(inv)),
+		AttrRPCService.String(service),
+		AttrRPCMethod.String(method),
 	}
 }
 
@@ -106,9 +109,9 @@ func end(span trace.Span, res protocol.Result) {
 // attachments, so a call without AttemptFilter still carries the trace.
 func (t *Tracing) CallFilter() protocol.Filter {
 	return protocol.FilterFunc(func(ctx context.Context, next protocol.Invoker, inv protocol.Invocation) protocol.Result {
-		u := next.URL()
-		ctx, span := t.tracer.Start(ctx, SpanName(u, inv),
-			trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(rpcAttributes(u, inv)...))
+		name, attrs := callSpan(next.URL(), inv)
+		ctx, span := t.tracer.Start(ctx, name,
+			trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
 		carrier := attachmentCarrier{}
 		t.propagator.Inject(ctx, &carrier)
 		if len(carrier.atts) > 0 {
@@ -126,11 +129,11 @@ func (t *Tracing) CallFilter() protocol.Filter {
 func (t *Tracing) AttemptFilter() protocol.Filter {
 	return protocol.FilterFunc(func(ctx context.Context, next protocol.Invoker, inv protocol.Invocation) protocol.Result {
 		u := next.URL()
-		attrs := rpcAttributes(u, inv)
+		name, attrs := callSpan(u, inv)
 		if u != nil && u.Host() != "" {
 			attrs = append(attrs, AttrPeerName.String(u.Host()), AttrPeerPort.Int(u.Port()))
 		}
-		ctx, span := t.tracer.Start(ctx, SpanName(u, inv),
+		ctx, span := t.tracer.Start(ctx, name,
 			trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 		carrier := attachmentCarrier{}
 		t.propagator.Inject(ctx, &carrier)
@@ -146,9 +149,8 @@ func (t *Tracing) AttemptFilter() protocol.Filter {
 func (t *Tracing) ServerFilter() protocol.Filter {
 	return protocol.FilterFunc(func(ctx context.Context, next protocol.Invoker, inv protocol.Invocation) protocol.Result {
 		ctx = t.propagator.Extract(ctx, invocationCarrier{inv})
-		u := next.URL()
-		attrs := rpcAttributes(u, inv)
-		ctx, span := t.tracer.Start(ctx, SpanName(u, inv),
+		name, attrs := callSpan(next.URL(), inv)
+		ctx, span := t.tracer.Start(ctx, name,
 			trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		res := next.Invoke(ctx, inv)
 		end(span, res)
