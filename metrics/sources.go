@@ -243,42 +243,45 @@ func (s *sources) collectConnections(ch chan<- prometheus.Metric, states []Conne
 }
 
 func (s *sources) collectRules(ch chan<- prometheus.Metric, states []RuleState) {
-	by := map[string]*RuleState{}
-	for _, st := range states {
-		key := strings.Join([]string{st.Interface, st.Group, st.Version}, "\x00")
-		a := by[key]
-		if a == nil {
-			a = &RuleState{Interface: st.Interface, Group: st.Group, Version: st.Version}
-			by[key] = a
-		}
-		a.Routers += st.Routers
-		a.Configurators += st.Configurators
+	counts := make([]serviceCounts, len(states))
+	for i, st := range states {
+		counts[i] = serviceCounts{st.Interface, st.Group, st.Version, st.Routers, st.Configurators}
 	}
-	for _, key := range sortedNames(by) {
-		a := by[key]
-		labels := []string{s.opts.application, s.opts.hostname, s.opts.ip, a.Interface, a.Group, a.Version}
-		ch <- prometheus.MustNewConstMetric(s.rules, prometheus.GaugeValue, float64(a.Routers), append(labels, KindRouter)...)
-		ch <- prometheus.MustNewConstMetric(s.rules, prometheus.GaugeValue, float64(a.Configurators), append(labels, KindConfigurator)...)
-	}
+	s.collectByService(ch, s.rules, KindRouter, KindConfigurator, counts)
 }
 
 func (s *sources) collectOutliers(ch chan<- prometheus.Metric, states []OutlierState) {
-	by := map[string]*OutlierState{}
-	for _, st := range states {
-		key := strings.Join([]string{st.Interface, st.Group, st.Version}, "\x00")
-		a := by[key]
-		if a == nil {
-			a = &OutlierState{Interface: st.Interface, Group: st.Group, Version: st.Version}
-			by[key] = a
+	counts := make([]serviceCounts, len(states))
+	for i, st := range states {
+		counts[i] = serviceCounts{st.Interface, st.Group, st.Version, st.Ejected, st.Probing}
+	}
+	s.collectByService(ch, s.outliers, "ejected", "probing", counts)
+}
+
+// serviceCounts is two counts of one service (interface, group, version).
+type serviceCounts struct {
+	iface, group, version string
+	a, b                  int
+}
+
+// collectByService sums counts per service and exports each sum as a
+// gauge of d, a labelled labelA and b labelled labelB (d's last label).
+func (s *sources) collectByService(ch chan<- prometheus.Metric, d *prometheus.Desc, labelA, labelB string, counts []serviceCounts) {
+	by := map[string]*serviceCounts{}
+	for _, c := range counts {
+		key := strings.Join([]string{c.iface, c.group, c.version}, "\x00")
+		if sum := by[key]; sum != nil {
+			sum.a += c.a
+			sum.b += c.b
+		} else {
+			by[key] = &c
 		}
-		a.Ejected += st.Ejected
-		a.Probing += st.Probing
 	}
 	for _, key := range sortedNames(by) {
-		a := by[key]
-		labels := []string{s.opts.application, s.opts.hostname, s.opts.ip, a.Interface, a.Group, a.Version}
-		ch <- prometheus.MustNewConstMetric(s.outliers, prometheus.GaugeValue, float64(a.Ejected), append(labels, "ejected")...)
-		ch <- prometheus.MustNewConstMetric(s.outliers, prometheus.GaugeValue, float64(a.Probing), append(labels, "probing")...)
+		c := by[key]
+		labels := []string{s.opts.application, s.opts.hostname, s.opts.ip, c.iface, c.group, c.version}
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(c.a), append(labels, labelA)...)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(c.b), append(labels, labelB)...)
 	}
 }
 
