@@ -23,7 +23,6 @@ const (
 
 // registryMetrics are the registry client's collectors.
 type registryMetrics struct {
-	app                                     string
 	register, registerOK, registerFailed    prometheus.Counter
 	subscribe, subscribeOK, subscribeFailed prometheus.Counter
 	notifies                                *prometheus.CounterVec
@@ -37,7 +36,6 @@ func newRegistryMetrics(reg prometheus.Registerer, o options) (*registryMetrics,
 		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: app})
 	}
 	r := &registryMetrics{
-		app:             o.application,
 		register:        counter(RegisterRequests, "Total Register Requests"),
 		registerOK:      counter(RegisterRequestsSucceed, "Succeed Register Requests"),
 		registerFailed:  counter(RegisterRequestsFailed, "Failed Register Requests"),
