@@ -15,6 +15,17 @@ type AddressConnections struct {
 // takes the Protocol's lock and each client's briefly: for metrics at
 // scrape time and tools, never the call path.
 func (p *Protocol) Connections() []AddressConnections {
+	byAddr := p.countConnections()
+	out := make([]AddressConnections, 0, len(byAddr))
+	for _, a := range byAddr {
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+	return out
+}
+
+// countConnections counts the connections per provider address.
+func (p *Protocol) countConnections() map[string]*AddressConnections {
 	p.mu.Lock()
 	seen := map[*client]bool{}
 	var clients []*client
@@ -47,12 +58,7 @@ func (p *Protocol) Connections() []AddressConnections {
 		}
 		c.mu.Unlock()
 	}
-	out := make([]AddressConnections, 0, len(byAddr))
-	for _, a := range byAddr {
-		out = append(out, *a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
-	return out
+	return byAddr
 }
 
 // ConnectionCounts is Connections as plain maps, address → count, for
@@ -60,8 +66,8 @@ func (p *Protocol) Connections() []AddressConnections {
 // registered protocol by its method set).
 func (p *Protocol) ConnectionCounts() (open, held map[string]int) {
 	open, held = map[string]int{}, map[string]int{}
-	for _, a := range p.Connections() {
-		open[a.Address], held[a.Address] = a.Open, a.Held
+	for addr, a := range p.countConnections() {
+		open[addr], held[addr] = a.Open, a.Held
 	}
 	return open, held
 }
