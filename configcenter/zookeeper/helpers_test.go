@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,21 +19,6 @@ import (
 	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
-// zkAddr is the ZooKeeper the tests use (FLEET_ZK, set by .ci/run). Without
-// it a test skips, unless CI is set: then it fails.
-func zkAddr(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("FLEET_ZK")
-	if addr != "" {
-		return addr
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("FLEET_ZK is not set but CI is: .ci/run must start ZooKeeper and export FLEET_ZK=host:port")
-	}
-	t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port to run the ZooKeeper tests (.ci/run does)")
-	return ""
-}
-
 var ctx = context.Background()
 
 // namespace returns a fresh root node name for one test.
@@ -47,7 +31,7 @@ func namespace(t *testing.T) string {
 
 // centerURL is zookeeper://FLEET_ZK?namespace=<ns>&… with extra params.
 func centerURL(t *testing.T, ns, extra string) *common.URL {
-	return common.MustParse(fmt.Sprintf("zookeeper://%s?namespace=%s&session=4000&timeout=3000%s", zkAddr(t), ns, extra))
+	return common.MustParse(fmt.Sprintf("zookeeper://%s?namespace=%s&session=4000&timeout=3000%s", zktest.Addr(t), ns, extra))
 }
 
 // open returns a config center closed at cleanup.
@@ -63,7 +47,7 @@ func open(t *testing.T, u *common.URL, opts ...zookeeper.Option) *zookeeper.Cent
 // cleanup.
 func observer(t *testing.T, ns string) *zk.Conn {
 	t.Helper()
-	c, events, err := zk.Connect([]string{zkAddr(t)}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
+	c, events, err := zk.Connect([]string{zktest.Addr(t)}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		removeTree(c, "/"+ns)
@@ -127,7 +111,7 @@ func (e *events) none(t *testing.T) {
 // returns its id.
 func expire(t *testing.T, g *zktest.Gate) int64 {
 	t.Helper()
-	sid, err := g.Expire(zkAddr(t))
+	sid, err := g.Expire(zktest.Addr(t))
 	require.NoError(t, err)
 	return sid
 }

@@ -44,7 +44,7 @@ func TestLayoutPublishGetRemove(t *testing.T) {
 }
 
 func TestDefaultNamespaceAndOpen(t *testing.T) {
-	cc, err := configcenter.Open(common.MustParse("zookeeper://" + zkAddr(t) + "?timeout=3000"))
+	cc, err := configcenter.Open(common.MustParse("zookeeper://" + zktest.Addr(t) + "?timeout=3000"))
 	require.NoError(t, err)
 	defer cc.Close()
 	require.Equal(t, "/dubbo/config/dubbo/x.condition-router", cc.(*zookeeper.Center).Path("x.condition-router", ""))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,24 +20,11 @@ import (
 	"github.com/fleetrpc/fleet/configcenter"
 	zkcc "github.com/fleetrpc/fleet/configcenter/zookeeper"
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/injvm"
 	"github.com/fleetrpc/fleet/protocol/service"
 )
-
-// zkAddr is the ZooKeeper the tests use (FLEET_ZK, set by .ci/run). Without
-// it a test skips, unless CI is set: then it fails.
-func zkAddr(t *testing.T) string {
-	t.Helper()
-	if a := os.Getenv("FLEET_ZK"); a != "" {
-		return a
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("FLEET_ZK is not set but CI is: .ci/run must start ZooKeeper and export FLEET_ZK=host:port")
-	}
-	t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port to run the config-center tests (.ci/run does)")
-	return ""
-}
 
 // admin writes rules into ZooKeeper as dubbo-admin does: the node
 // /<ns>/config/dubbo/<key>, its data the rule; it removes the test's tree
@@ -54,7 +40,7 @@ func newAdmin(t *testing.T) *admin {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	ns := "fleet-gov-" + strings.NewReplacer("/", "-").Replace(t.Name()) + "-" + hex.EncodeToString(b[:])
-	c, events, err := zk.Connect([]string{zkAddr(t)}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(silent{}))
+	c, events, err := zk.Connect([]string{zktest.Addr(t)}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(silent{}))
 	require.NoError(t, err)
 	a := &admin{t: t, ns: ns, conn: c}
 	t.Cleanup(func() {
@@ -102,7 +88,7 @@ func (a *admin) rm(key string) {
 
 // centerURL is the config center of the admin's tree.
 func (a *admin) centerURL() *common.URL {
-	return common.MustParse(fmt.Sprintf("zookeeper://%s?namespace=%s&session=4000&timeout=3000", zkAddr(a.t), a.ns))
+	return common.MustParse(fmt.Sprintf("zookeeper://%s?namespace=%s&session=4000&timeout=3000", zktest.Addr(a.t), a.ns))
 }
 
 type silent struct{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
 	_ "github.com/fleetrpc/fleet/registry/zookeeper"
@@ -42,7 +43,7 @@ func TestGovernanceEndToEndOnZooKeeper(t *testing.T) {
 		t.Helper()
 		require.NoError(t, a.conn.Delete("/"+a.ns+"/config/"+a.ns+"/"+key, -1))
 	}
-	regURL := common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=3000&file.cache=false", zkAddr(t), a.ns))
+	regURL := common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=3000&file.cache=false", zktest.Addr(t), a.ns))
 
 	providers := New(WithLogger(quiet))
 	defer providers.Destroy()

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,19 +19,10 @@ import (
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
-// zkAddr is the ZooKeeper the tests use (FLEET_ZK, set by .ci/run). Without
-// it a test skips, unless CI is set: then it fails.
+// zkAddr is the ZooKeeper the tests use: zktest.Addr.
 func zkAddr(t *testing.T) string {
 	t.Helper()
-	addr := os.Getenv("FLEET_ZK")
-	if addr != "" {
-		return addr
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("FLEET_ZK is not set but CI is: .ci/run must start ZooKeeper and export FLEET_ZK=host:port")
-	}
-	t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port to run the ZooKeeper tests (.ci/run does)")
-	return ""
+	return zktest.Addr(t)
 }
 
 var ctx = context.Background()
