@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
 // service is the interface the programs export and call.
@@ -25,8 +27,8 @@ const waitLimit = 30 * time.Second
 
 // registryURL is a zookeeper:// URL on z under root group, with extra
 // params (session, timeout, file, …).
-func registryURL(z *zkServer, group, extra string) string {
-	return fmt.Sprintf("zookeeper://%s?group=%s%s", z.Address(), group, extra)
+func registryURL(z *zktest.Server, group, extra string) string {
+	return fmt.Sprintf("zookeeper://%s?group=%s%s", z.Addr(), group, extra)
 }
 
 // process is a program of the suite, killed at cleanup.

@@ -16,6 +16,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -39,7 +40,7 @@ func servedBy(ws []report, name string) bool {
 // TestProviderKilled: one of three providers is killed (SIGKILL) while 16
 // callers call through failover; no idempotent call fails.
 func TestProviderKilled(t *testing.T) {
-	z := startZK(t)
+	z := zktest.StartServer(t)
 	reg := registryURL(z, group(t), "&session=4000&timeout=5000&file.cache=false")
 	startProvider(t, reg, "p1")
 	p2 := startProvider(t, reg, "p2")
@@ -92,7 +93,7 @@ func median(v []float64) float64 {
 // keeps every call from failing. A second consumer without ejection,
 // calling meanwhile, shows the difference: its p99 stays at the timeout.
 func TestProviderFrozen(t *testing.T) {
-	z := startZK(t)
+	z := zktest.StartServer(t)
 	// Sessions outlive the run: the frozen provider stays registered, so
 	// only ejection takes it out.
 	reg := registryURL(z, group(t), "&session=30000&timeout=5000&file.cache=false")
@@ -151,7 +152,7 @@ func TestProviderFrozen(t *testing.T) {
 
 // consumerNodes are the consumer nodes registered under root and their
 // sessions.
-func consumerNodes(t *testing.T, z *zkServer, c *zk.Conn, root string) map[string]int64 {
+func consumerNodes(t *testing.T, c *zk.Conn, root string) map[string]int64 {
 	t.Helper()
 	path := "/" + root + "/" + service + "/consumers"
 	names, _, err := c.Children(path)
@@ -173,16 +174,16 @@ func consumerNodes(t *testing.T, z *zkServer, c *zk.Conn, root string) map[strin
 // on its data; no call fails meanwhile, a provider started after the
 // restart gets traffic within 5 s, and the consumer's node is registered.
 func TestZooKeeperRestarted(t *testing.T) {
-	z := startZK(t)
+	z := zktest.StartServer(t)
 	root := group(t)
 	reg := registryURL(z, root, "&session=10000&timeout=5000&file.cache=false")
 	for _, name := range []string{"p1", "p2", "p3"} {
 		startProvider(t, reg, name)
 	}
 	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000&loadbalance=random")
-	obs := z.Client()
+	obs := zkClient(t, z)
 	var before map[string]int64
-	require.Eventually(t, func() bool { before = consumerNodes(t, z, obs, root); return len(before) == 1 },
+	require.Eventually(t, func() bool { before = consumerNodes(t, obs, root); return len(before) == 1 },
 		10*time.Second, 50*time.Millisecond, "the consumer is registered")
 	c.run(time.Second)
 
@@ -201,7 +202,7 @@ func TestZooKeeperRestarted(t *testing.T) {
 	t.Logf("p4 served within %v", time.Duration(windows)*consumerWindow)
 
 	var after map[string]int64
-	require.Eventually(t, func() bool { after = consumerNodes(t, z, obs, root); return len(after) == 1 }, 10*time.Second, 50*time.Millisecond,
+	require.Eventually(t, func() bool { after = consumerNodes(t, obs, root); return len(after) == 1 }, 10*time.Second, 50*time.Millisecond,
 		"the consumer is registered after the restart")
 	for name, owner := range after {
 		t.Logf("consumer node after the restart: session %#x (before: %#x)", owner, before[name])
@@ -227,16 +228,16 @@ func sumCalls(ws []report) int {
 // call fails (in particular none for want of a provider), and a provider
 // added afterwards gets traffic, so the new watches work.
 func TestSessionExpired(t *testing.T) {
-	z := startZK(t)
+	z := zktest.StartServer(t)
 	root := group(t)
 	reg := registryURL(z, root, "&session=4000&timeout=5000&file.cache=false")
 	for _, name := range []string{"p1", "p2", "p3"} {
 		startProvider(t, reg, name)
 	}
 	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000&loadbalance=random")
-	obs := z.Client()
+	obs := zkClient(t, z)
 	var before map[string]int64
-	require.Eventually(t, func() bool { before = consumerNodes(t, z, obs, root); return len(before) == 1 },
+	require.Eventually(t, func() bool { before = consumerNodes(t, obs, root); return len(before) == 1 },
 		10*time.Second, 50*time.Millisecond, "the consumer is registered")
 	c.run(time.Second)
 
@@ -244,7 +245,7 @@ func TestSessionExpired(t *testing.T) {
 	c.wait("expired", func() bool { return len(c.expired) > 0 })
 	require.Empty(t, c.expired[0].Errs, "the session was ended")
 	require.Eventually(t, func() bool {
-		now := consumerNodes(t, z, obs, root)
+		now := consumerNodes(t, obs, root)
 		for name, owner := range now {
 			if owner != 0 && owner != before[name] {
 				return len(now) == 1
@@ -272,7 +273,7 @@ func TestSessionExpired(t *testing.T) {
 // is down refers the service from the disk snapshot an earlier run left;
 // its first call succeeds and no call fails.
 func TestConsumerStartsWhileZooKeeperDown(t *testing.T) {
-	z := startZK(t)
+	z := zktest.StartServer(t)
 	root := group(t)
 	snapshot := filepath.Join(t.TempDir(), "registry.cache")
 	for _, name := range []string{"p1", "p2", "p3"} {
@@ -306,7 +307,7 @@ func TestConsumerStartsWhileZooKeeperDown(t *testing.T) {
 // ZooKeeper under a live service; calls continue without a failure and
 // each bad node is logged once, with its reason.
 func TestGarbageInRegistry(t *testing.T) {
-	z := startZK(t)
+	z := zktest.StartServer(t)
 	root := group(t)
 	reg := registryURL(z, root, "&session=4000&timeout=5000&file.cache=false")
 	for _, name := range []string{"p1", "p2", "p3"} {
@@ -315,7 +316,7 @@ func TestGarbageInRegistry(t *testing.T) {
 	c := startConsumer(t, reg, "cluster=failover&retries=2&timeout=2000")
 	c.run(time.Second)
 
-	obs := z.Client()
+	obs := zkClient(t, z)
 	badProvider := "dubbo://127.0.0.1:notaport/" + service + "?interface=" + service
 	badRoute := "route://0.0.0.0/" + service + "?category=routers&router=condition&enabled=true&force=true&rule=" +
 		url.QueryEscape("host ! 127.0.0.1 => host = 127.0.0.1")
