@@ -1,6 +1,7 @@
 package nacos
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
@@ -63,14 +64,7 @@ func isConcrete(url *common.URL) bool {
 // url's is *), and the version and group are url's, or url's is *, or a
 // comma list holding them.
 func compatible(url *common.URL, categories []string, n name) bool {
-	found := false
-	for _, c := range categories {
-		if c == n.category {
-			found = true
-			break
-		}
-	}
-	if !found {
+	if !slices.Contains(categories, n.category) {
 		return false
 	}
 	if iface := url.ServiceInterface(); iface != common.AnyValue && iface != n.iface {
