@@ -3,7 +3,6 @@ package config
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/fleetrpc/fleet/configcenter"
 	_ "github.com/fleetrpc/fleet/configcenter/zookeeper"
 	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
 func TestConfigCenterBlock(t *testing.T) {
@@ -68,13 +68,7 @@ func TestConfigCenterInvalid(t *testing.T) {
 // TestRuntimeReadsRulesFromConfigCenter: a runtime with a config-center
 // block applies the condition rule dubbo-admin writes for its application.
 func TestRuntimeReadsRulesFromConfigCenter(t *testing.T) {
-	zk := os.Getenv("FLEET_ZK")
-	if zk == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("FLEET_ZK is not set but CI is")
-		}
-		t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port to run the config-center tests (.ci/run does)")
-	}
+	zk := zktest.Addr(t)
 	ns := fmt.Sprintf("fleet-config-cc-%d", time.Now().UnixNano())
 	yml := fmt.Sprintf(`
 dubbo:

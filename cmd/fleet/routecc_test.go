@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/protocol/service"
 	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
 )
@@ -20,13 +20,7 @@ import (
 // route: a condition rule names the provider it removed, a configurator
 // disables another, a rule that does not parse is reported and skipped.
 func TestRouteShowsConfigCenterRules(t *testing.T) {
-	zk := os.Getenv("FLEET_ZK")
-	if zk == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("FLEET_ZK is not set: CI must start ZooKeeper (see .ci/run)")
-		}
-		t.Skip("FLEET_ZK is not set: start ZooKeeper and set FLEET_ZK=host:port")
-	}
+	zk := zktest.Addr(t)
 	group := fmt.Sprintf("fleet-routecc-%d", time.Now().UnixNano())
 	regURL := "zookeeper://" + zk + "?group=" + group + "&file.cache=false"
 	rp := regprotocol.New(regprotocol.WithoutConfigCenter())

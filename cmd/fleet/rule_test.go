@@ -11,18 +11,14 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
 // TestRuleCommand writes, reads and deletes rules in a real ZooKeeper at
 // dubbo-admin's paths, and refuses a rule that does not parse.
 func TestRuleCommand(t *testing.T) {
-	addr := os.Getenv("FLEET_ZK")
-	if addr == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("FLEET_ZK is not set: CI must start ZooKeeper (see .ci/run)")
-		}
-		t.Skip("FLEET_ZK is not set: start ZooKeeper and set FLEET_ZK=host:port")
-	}
+	addr := zktest.Addr(t)
 	ns := fmt.Sprintf("fleet-rule-test-%d", time.Now().UnixNano())
 	center := "zookeeper://" + addr + "?namespace=" + ns
 	conn, events, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkQuiet{}))
