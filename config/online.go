@@ -70,6 +70,24 @@ func (t *trackedRegistry) forService(serviceKey string) []*trackedURL {
 	return out
 }
 
+// count returns how many provider URLs of serviceKey registered here are
+// online and how many Offline withdrew.
+func (t *trackedRegistry) count(serviceKey string) (online, offline int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range t.providers {
+		if p.url.ServiceKey() != serviceKey {
+			continue
+		}
+		if p.offline {
+			offline++
+		} else {
+			online++
+		}
+	}
+	return online, offline
+}
+
 // setOnline registers (online) or unregisters (offline) the provider URLs
 // of serviceKey, leaving the services exported. It returns how many URLs
 // it changed.
@@ -140,15 +158,9 @@ func (rt *Runtime) Exports() []ExportState {
 			st.URLs = append(st.URLs, u.String())
 		}
 		for _, r := range regs {
-			for _, p := range r.forService(e.key) {
-				r.mu.Lock()
-				if p.offline {
-					st.Offline++
-				} else {
-					st.Registered++
-				}
-				r.mu.Unlock()
-			}
+			online, offline := r.count(e.key)
+			st.Registered += online
+			st.Offline += offline
 		}
 		out = append(out, st)
 	}
