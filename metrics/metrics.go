@@ -131,7 +131,6 @@ func (m *Metrics) Handler() http.Handler {
 
 // side is the collectors of one side.
 type side struct {
-	name string
 	opts options
 
 	requests, succeed, failed, business, timeout, limit, network, unavailable, codec, unknown *prometheus.CounterVec
@@ -143,7 +142,7 @@ type side struct {
 }
 
 func newSide(reg prometheus.Registerer, name string, o options) (*side, error) {
-	s := &side{name: name, opts: o}
+	s := &side{opts: o}
 	counter := func(suffix, help string) *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dubbo_" + name + "_" + suffix, Help: help}, labelNames)
 	}
