@@ -224,8 +224,16 @@ func newGovernance(cc configcenter.ConfigCenter, health *centerHealth, dir *dire
 	return g
 }
 
-// watch starts watching key (under g.mu).
-func (g *governance) watch(kind ruleKind, key string) *rule {
+// watch starts watching key and keeps it in g.rules (under g.mu).
+func (g *governance) watch(kind ruleKind, key string) {
+	if r := g.newRule(kind, key); r.stop != nil {
+		g.rules = append(g.rules, r)
+	}
+}
+
+// newRule starts watching key (under g.mu). When the key cannot be
+// watched its stop is nil and its first state counts as come.
+func (g *governance) newRule(kind ruleKind, key string) *rule {
 	r := &rule{kind: kind, key: key, first: make(chan struct{})}
 	stop, err := g.cc.Watch(key, "", func(ev configcenter.Event) { g.apply(r, ev) })
 	if err != nil {
@@ -234,7 +242,6 @@ func (g *governance) watch(kind ruleKind, key string) *rule {
 		return r
 	}
 	r.stop = stop
-	g.rules = append(g.rules, r)
 	return r
 }
 
@@ -365,14 +372,7 @@ func (g *governance) providersChanged() {
 		if kr.kind == providerConditions && app == g.app {
 			continue // the consumer's own application's rule is read already
 		}
-		r := &rule{kind: kr.kind, key: kr.key, first: make(chan struct{})}
-		g.byProvider = append(g.byProvider, r)
-		stop, err := g.cc.Watch(r.key, "", func(ev configcenter.Event) { g.apply(r, ev) })
-		if err != nil {
-			g.log.Warn("rule key not watched", "key", r.key, "error", err)
-			r.once.Do(func() { close(r.first) })
-		}
-		r.stop = stop
+		g.byProvider = append(g.byProvider, g.newRule(kr.kind, kr.key))
 	}
 	g.mu.Unlock()
 	for _, r := range old {
