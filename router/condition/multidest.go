@@ -74,7 +74,7 @@ func parseMultiDest(v any) (*MultiDest, error) {
 		}
 		m.From = r
 	}
-	parts := []string{"from " + strconvQuote(when)}
+	parts := []string{"from " + strconv.Quote(when)}
 	for i, t := range toList {
 		tm, ok := t.(map[string]any)
 		if !ok {
@@ -97,13 +97,11 @@ func parseMultiDest(v any) (*MultiDest, error) {
 			d.Match = r
 		}
 		m.To = append(m.To, d)
-		parts = append(parts, fmt.Sprintf("to %s weight %d", strconvQuote(then), d.Weight))
+		parts = append(parts, fmt.Sprintf("to %q weight %d", then, d.Weight))
 	}
 	m.text = strings.Join(parts, "; ")
 	return m, nil
 }
-
-func strconvQuote(s string) string { return strconv.Quote(s) }
 
 // multiDestRouter routes by one MultiDest. It is not compiled: the subset
 // is picked per call.
