@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -194,7 +195,9 @@ func parseItem(m map[string]any) (*item, error) {
 			}
 			it.params = append(it.params, kv{k, scalar(v)})
 		}
-		sortKVs(it.params)
+		// YAML mappings decode into Go maps; a stable key order keeps the
+		// result deterministic (Java's HashMap order is no contract either).
+		slices.SortStableFunc(it.params, func(a, b kv) int { return strings.Compare(a.k, b.k) })
 	default:
 		return nil, errors.New("parameters is not a mapping")
 	}
@@ -253,7 +256,7 @@ func (c *ruleConfig) serviceRules(it *item) ([]Rule, error) {
 	}
 	var out []Rule
 	for _, addr := range it.addressList() {
-		ps := append(append(slicesClone(svc.params), base...),
+		ps := append(append(slices.Clone(svc.params), base...),
 			kv{common.EnabledKey, it.enabledValue(c)}, kv{configVersionKey, c.version})
 		if len(it.applications) == 0 {
 			u, err := overrideURL(addr, svc.iface, ps)
@@ -264,7 +267,7 @@ func (c *ruleConfig) serviceRules(it *item) ([]Rule, error) {
 			continue
 		}
 		for _, app := range it.applications {
-			u, err := overrideURL(addr, svc.iface, append(slicesClone(ps), kv{common.ApplicationKey, app}))
+			u, err := overrideURL(addr, svc.iface, append(slices.Clone(ps), kv{common.ApplicationKey, app}))
 			if err != nil {
 				return nil, err
 			}
@@ -290,7 +293,7 @@ func (c *ruleConfig) appRules(it *item) ([]Rule, error) {
 			if err != nil {
 				return nil, err
 			}
-			ps := append(append(slicesClone(svc.params), base...),
+			ps := append(append(slices.Clone(svc.params), base...),
 				kv{common.ApplicationKey, c.key},
 				kv{common.EnabledKey, it.enabledValue(c)},
 				kv{common.CategoryKey, AppDynamicConfiguratorsCategory},
@@ -410,15 +413,3 @@ func javaDouble(f float64) string {
 
 // parseBool is Java's Boolean.parseBoolean of the value's text.
 func parseBool(v any) bool { return strings.EqualFold(scalar(v), "true") }
-
-func sortKVs(ps []kv) {
-	// YAML mappings decode into Go maps; a stable key order keeps the
-	// result deterministic (Java's HashMap order is no contract either).
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].k < ps[j-1].k; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
-}
-
-func slicesClone(ps []kv) []kv { return append([]kv(nil), ps...) }
