@@ -3,6 +3,7 @@ package nacos_test
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,39 +59,24 @@ func hosts(t *testing.T, c *inacos.NamingClient, service string, want ...string)
 	t.Helper()
 	sort.Strings(want)
 	var got []model.Instance
-	var last []string
 	require.Eventually(t, func() bool {
 		svc, err := c.Query(ctx, service, inacos.DefaultGroup)
 		if err != nil {
 			return false
 		}
 		got = svc.Hosts
-		last = addrsOf(got)
-		return strings.Join(last, ",") == strings.Join(want, ",")
+		return strings.Join(addrsOf(got), ",") == strings.Join(want, ",")
 	}, 2*testutil.DefaultTimeout, 100*time.Millisecond, "service %s: want %v", service, want)
-	_ = last
 	return got
 }
 
 func addrsOf(hs []model.Instance) []string {
 	out := []string{}
 	for _, h := range hs {
-		out = append(out, h.Ip+":"+itoa(h.Port))
+		out = append(out, h.Ip+":"+strconv.FormatUint(h.Port, 10))
 	}
 	sort.Strings(out)
 	return out
-}
-
-func itoa(p uint64) string {
-	const digits = "0123456789"
-	if p == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; p > 0; p /= 10 {
-		b = append([]byte{digits[p%10]}, b...)
-	}
-	return string(b)
 }
 
 // addresses lists host:port of urls, or the protocol of an empty:// list.
@@ -128,7 +114,7 @@ func waitFor(t *testing.T, l *testutil.Listener, want ...string) []*common.URL {
 
 // providerURL is a provider of iface on 127.0.0.1:port with extra params.
 func providerURL(iface string, port int, extra string) *common.URL {
-	u := "dubbo://127.0.0.1:" + itoa(uint64(port)) + "/" + iface + "?anyhost=true&application=p&interface=" + iface +
+	u := "dubbo://127.0.0.1:" + strconv.Itoa(port) + "/" + iface + "?anyhost=true&application=p&interface=" + iface +
 		"&methods=sayHello&side=provider"
 	if extra != "" {
 		u += "&" + extra

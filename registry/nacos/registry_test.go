@@ -2,6 +2,7 @@ package nacos_test
 
 import (
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -226,13 +227,13 @@ func BenchmarkSubscribeFirstList(b *testing.B) {
 	// polaris takes a large batch in at some tens of instances a second on
 	// a loaded machine: the sizes stay small (BenchmarkPush has 1,000).
 	for _, n := range []int{10, 100} {
-		b.Run("providers="+itoa(uint64(n)), func(b *testing.B) {
+		b.Run("providers="+strconv.Itoa(n), func(b *testing.B) {
 			ns := nacostest.Unique(b)
 			raw := observer(b, addr, ns)
 			name := "providers:" + greeter + "::"
 			hs := make([]model.Instance, n)
 			for i := range hs {
-				hs[i] = model.Instance{Ip: "10.0." + itoa(uint64(i/250)) + "." + itoa(uint64(i%250+1)), Port: 20880,
+				hs[i] = model.Instance{Ip: "10.0." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250+1), Port: 20880,
 					Weight: 1, Enable: true, Healthy: true,
 					Metadata: providerURL(greeter, 20880, "").Params()}
 				hs[i].Metadata["category"], hs[i].Metadata["protocol"], hs[i].Metadata["path"] = "providers", "dubbo", greeter
