@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"reflect"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -280,13 +279,17 @@ func (c *NamingClient) Register(ctx context.Context, service, group string, inst
 // RegisterAll registers insts (made ephemeral) in service of group in one
 // request, as Register does for each.
 func (c *NamingClient) RegisterAll(ctx context.Context, service, group string, insts []model.Instance) error {
-	add := make(map[string]model.Instance, len(insts))
+	type addr struct {
+		ip   string
+		port uint64
+	}
+	add := make(map[addr]model.Instance, len(insts))
 	for _, inst := range insts {
 		inst.Ephemeral = true
 		if inst.ClusterName == "" {
 			inst.ClusterName = "DEFAULT"
 		}
-		add[inst.Ip+":"+strconv.FormatUint(inst.Port, 10)] = inst
+		add[addr{inst.Ip, inst.Port}] = inst
 	}
 	c.regMu.Lock()
 	defer c.regMu.Unlock()
@@ -303,7 +306,7 @@ func (c *NamingClient) RegisterAll(ctx context.Context, service, group string, i
 	}
 	list := make([]model.Instance, 0, len(r.instances)+len(add))
 	for _, i := range r.instances {
-		if _, replaced := add[i.Ip+":"+strconv.FormatUint(i.Port, 10)]; !replaced {
+		if _, replaced := add[addr{i.Ip, i.Port}]; !replaced {
 			list = append(list, i)
 		}
 	}
