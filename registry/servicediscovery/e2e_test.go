@@ -9,6 +9,7 @@ import (
 
 	_ "github.com/fleetrpc/fleet/cluster" // failover
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -51,7 +52,7 @@ func TestReferThroughDirectoryAndCluster(t *testing.T) {
 	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
 	t.Cleanup(consumer.Destroy)
 	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	u := common.MustParse("registry://" + zkAddr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
+	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
 		"&timeout=3000&session=8000&refer=" + common.Encode(refer))
 	ref, err := consumer.Refer(ctx, u)
 	require.NoError(t, err)

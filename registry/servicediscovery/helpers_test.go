@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -23,25 +22,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
 )
 
 var ctx = context.Background()
-
-// zkAddr is the ZooKeeper the tests use (FLEET_ZK, set by .ci/run). Without
-// it a test skips, unless CI is set: then it fails.
-func zkAddr(t testing.TB) string {
-	t.Helper()
-	if addr := os.Getenv("FLEET_ZK"); addr != "" {
-		return addr
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("FLEET_ZK is not set but CI is: .ci/run must start ZooKeeper and export FLEET_ZK=host:port")
-	}
-	t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port to run the ZooKeeper tests (.ci/run does)")
-	return ""
-}
 
 func randHex() string {
 	var b [4]byte
@@ -62,7 +48,7 @@ type env struct {
 }
 
 func newEnv(t testing.TB) *env {
-	addr := zkAddr(t)
+	addr := zktest.Addr(t)
 	id := randHex()
 	conn, events, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkLogger{slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	require.NoError(t, err)
@@ -151,7 +137,7 @@ func (e *env) instance(app string, port int, revision string, msPort int) string
 func (e *env) open(extra string, opts ...Option) *Registry {
 	e.t.Helper()
 	u := common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&rootPath=%s&timeout=3000&session=8000%s",
-		zkAddr(e.t), e.group, e.services, extra))
+		zktest.Addr(e.t), e.group, e.services, extra))
 	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(e.logs, nil)))}, opts...)
 	r, err := New(u, opts...)
 	require.NoError(e.t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
 )
 
@@ -205,7 +206,7 @@ func TestRegistryContract(t *testing.T) {
 
 	_, err = registry.Open(common.MustParse("service-discovery-registry://127.0.0.1:2181?registry=nacos"))
 	require.ErrorIs(t, err, ErrUnsupported)
-	o, err := registry.Open(common.MustParse("service-discovery-registry://" + zkAddr(t) + "?registry=zookeeper"))
+	o, err := registry.Open(common.MustParse("service-discovery-registry://" + zktest.Addr(t) + "?registry=zookeeper"))
 	require.NoError(t, err)
 	require.NoError(t, o.Close())
 

@@ -12,7 +12,7 @@ import (
 // returns its id.
 func expire(t *testing.T, g *zktest.Gate) int64 {
 	t.Helper()
-	sid, err := g.Expire(zkAddr(t))
+	sid, err := g.Expire(zktest.Addr(t))
 	require.NoError(t, err)
 	return sid
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
 // TestMain makes the test binary a provider or consumer process when the
@@ -21,25 +23,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// zkServer returns FLEET_ZK, skipping the test without it (failing it
-// when CI is set).
-func zkServer(t *testing.T) string {
-	t.Helper()
-	zk := os.Getenv("FLEET_ZK")
-	if zk == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("FLEET_ZK is not set but CI is: .ci/run must start ZooKeeper and export FLEET_ZK=host:port")
-		}
-		t.Skip("FLEET_ZK is not set: start a ZooKeeper and set FLEET_ZK=host:port")
-	}
-	return zk
-}
-
 // TestSmoke runs the harness for a few hundred calls, fleet → fleet, in
 // two processes through the ZooKeeper at FLEET_ZK, and checks that every
 // field of its row is measured and sane.
 func TestSmoke(t *testing.T) {
-	zk := zkServer(t)
+	zk := zktest.Addr(t)
 	self, err := os.Executable()
 	require.NoError(t, err)
 	var progress bytes.Buffer
