@@ -101,7 +101,6 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 	if o.logger == nil {
 		o.logger = slog.Default()
 	}
-	var err error
 	timeout, err := url.ParamDuration(common.TimeoutKey, 5*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)

@@ -567,16 +567,9 @@ type errNoNode string
 func (e errNoNode) Error() string { return "no node " + string(e) }
 
 // parseMapping reads a mapping node: a comma list of applications.
-func parseMapping(s string) []string {
-	var apps []string
-	for _, a := range strings.Split(s, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			apps = append(apps, a)
-		}
-	}
-	return dedupe(apps)
-}
+func parseMapping(s string) []string { return dedupe(strings.Split(s, ",")) }
 
+// dedupe is in's items trimmed, without the empty ones and repeats.
 func dedupe(in []string) []string {
 	seen := map[string]bool{}
 	out := make([]string, 0, len(in))
