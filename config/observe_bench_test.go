@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"testing"
 )
 
@@ -26,7 +27,7 @@ dubbo:
   consumer:
     references:
       Obs: {interface: org.example.Obs}
-`, on, on, freeTCPPort(b))))
+`, on, on, testutil.FreePort(b))))
 			if err != nil {
 				b.Fatal(err)
 			}

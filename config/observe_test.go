@@ -17,6 +17,7 @@ import (
 
 	"github.com/fleetrpc/fleet/protocol"
 
+	"github.com/fleetrpc/fleet/internal/testutil"
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 )
 
@@ -34,14 +35,6 @@ func (s obsService) Slow(ctx context.Context, name string) (string, error) {
 	case <-ctx.Done():
 	}
 	return "late " + name, nil
-}
-
-func freeTCPPort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // observedYAML is a provider and its consumer over dubbo:// on 127.0.0.1,
@@ -62,7 +55,7 @@ dubbo:
     references:
       Obs: {interface: org.example.Obs, group: g1, version: 1.0.0, retries: 0, timeout: 500ms}
       Down: {interface: org.example.Down, retries: 0, url: "dubbo://127.0.0.1:%d/org.example.Down"}
-%s`, t.Name(), freeTCPPort(t), freeTCPPort(t), extra)
+%s`, t.Name(), testutil.FreePort(t), testutil.FreePort(t), extra)
 }
 
 func scrapeText(t *testing.T, url string) map[string]*dto.MetricFamily {

@@ -53,7 +53,7 @@ func TestLiveRulesAndScrapeTimeMetricsOverZooKeeper(t *testing.T) {
 	}
 	ns := fmt.Sprintf("fleet-obs-cc-%d", time.Now().UnixNano())
 	root := fmt.Sprintf("fleet-obs-reg-%d", time.Now().UnixNano())
-	port := freeTCPPort(t)
+	port := testutil.FreePort(t)
 	cfg, err := LoadBytes("obs-zk.yml", []byte(fmt.Sprintf(`
 dubbo:
   application: {name: obs-zk}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -38,7 +39,7 @@ dubbo:
   consumer:
     references:
       Obs: {interface: org.example.Obs}
-`, t.Name(), freeTCPPort(t))))
+`, t.Name(), testutil.FreePort(t))))
 	require.NoError(t, err)
 	ctx := context.Background()
 	provider := NewRuntime(cfg, WithLocalIP("127.0.0.1"))

@@ -3,7 +3,6 @@ package tracing_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fleetrpc/fleet/config"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	_ "github.com/fleetrpc/fleet/registry/memory"
 	"github.com/fleetrpc/fleet/tracing"
@@ -33,14 +33,6 @@ func (e echo) Echo(ctx context.Context, s string) (string, error) {
 		}
 	}
 	return e.name + ":" + s, nil
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func e2eConfig(t *testing.T, port int) *config.Config {
@@ -96,15 +88,15 @@ func (x traced) runtime(cfg *config.Config) *config.Runtime {
 func TestTraceCrossesDubboWithRetries(t *testing.T) {
 	ctx := context.Background()
 	fast, slow := newTraced(t), newTraced(t)
-	pFast := fast.runtime(e2eConfig(t, freePort(t)))
+	pFast := fast.runtime(e2eConfig(t, testutil.FreePort(t)))
 	defer pFast.Close()
 	require.NoError(t, pFast.Export(ctx, "Echo", echo{name: "fast"}))
-	pSlow := slow.runtime(e2eConfig(t, freePort(t)))
+	pSlow := slow.runtime(e2eConfig(t, testutil.FreePort(t)))
 	defer pSlow.Close()
 	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: 2 * time.Second}))
 
 	client := newTraced(t)
-	consumer := client.runtime(e2eConfig(t, freePort(t)))
+	consumer := client.runtime(e2eConfig(t, testutil.FreePort(t)))
 	defer consumer.Close()
 	ref, err := consumer.Refer(ctx, "Echo")
 	require.NoError(t, err)
@@ -184,17 +176,17 @@ func names(spans tracetest.SpanStubs) []string {
 func TestHedgeIsASiblingAttemptSpan(t *testing.T) {
 	ctx := context.Background()
 	fast, slow := newTraced(t), newTraced(t)
-	pFast := fast.runtime(e2eConfig(t, freePort(t)))
+	pFast := fast.runtime(e2eConfig(t, testutil.FreePort(t)))
 	defer pFast.Close()
 	require.NoError(t, pFast.Export(ctx, "Echo", echo{name: "fast"}))
-	pSlow := slow.runtime(e2eConfig(t, freePort(t)))
+	pSlow := slow.runtime(e2eConfig(t, testutil.FreePort(t)))
 	defer pSlow.Close()
 	require.NoError(t, pSlow.Export(ctx, "Echo", echo{name: "slow", delay: 2 * time.Second}))
 
 	// The timeout is long: the slow provider would answer in time, so only
 	// a hedge makes the fast one answer a call that started on the slow one.
 	client := newTraced(t)
-	consumer := client.runtime(e2eConfigWith(t, freePort(t), "5s", `, params: {hedge.delay: 30ms}`))
+	consumer := client.runtime(e2eConfigWith(t, testutil.FreePort(t), "5s", `, params: {hedge.delay: 30ms}`))
 	defer consumer.Close()
 	ref, err := consumer.Refer(ctx, "Echo")
 	require.NoError(t, err)

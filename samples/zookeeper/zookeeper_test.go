@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -31,14 +31,6 @@ func zkAddress(t *testing.T) string {
 	return addr
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestProviderAndConsumerProcesses builds both programs, starts the
 // provider, runs the consumer against it through ZooKeeper, and stops the
 // provider gracefully.
@@ -51,7 +43,7 @@ func TestProviderAndConsumerProcesses(t *testing.T) {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(bin, prog), "./"+prog).CombinedOutput()
 		require.NoError(t, err, "go build %s: %s", prog, out)
 	}
-	env := append(os.Environ(), "FLEET_ZK="+zk, fmt.Sprintf("GREETER_PORT=%d", freePort(t)))
+	env := append(os.Environ(), "FLEET_ZK="+zk, fmt.Sprintf("GREETER_PORT=%d", testutil.FreePort(t)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
