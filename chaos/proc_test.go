@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/internal/zktest"
 )
 
@@ -121,7 +122,7 @@ func (l *lines) tail(n int) string {
 // until it is registered.
 func startProvider(t *testing.T, reg, name string) *process {
 	t.Helper()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	cmd := exec.Command(filepath.Join(programs(t), "provider"), "-registry", reg, "-port", fmt.Sprint(port), "-name", name)
 	p, stdout := start(t, "provider "+name, cmd)
 	p.addr = fmt.Sprintf("127.0.0.1:%d", port)

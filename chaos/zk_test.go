@@ -1,7 +1,6 @@
 package chaos
 
 import (
-	"net"
 	"testing"
 	"time"
 
@@ -38,11 +37,3 @@ func zkClient(t *testing.T, z *zktest.Server) *zk.Conn {
 type quiet struct{}
 
 func (quiet) Printf(string, ...any) {}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}

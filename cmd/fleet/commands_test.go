@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/service"
 	"github.com/fleetrpc/fleet/registry/memory"
@@ -35,7 +35,7 @@ const iface = "org.example.Greeter"
 // returns its URL.
 func startProvider(t *testing.T) *common.URL {
 	t.Helper()
-	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello,add,find&side=provider", freePort(t), iface, iface))
+	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello,add,find&side=provider", testutil.FreePort(t), iface, iface))
 	svc, err := service.New(u, greeter{})
 	require.NoError(t, err)
 	p, err := protocol.Get("dubbo")
@@ -44,14 +44,6 @@ func startProvider(t *testing.T) *common.URL {
 	require.NoError(t, err)
 	t.Cleanup(exp.Unexport)
 	return u
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func fleet(args ...string) (int, string, string) {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/protocol/service"
 	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
@@ -27,7 +28,7 @@ func TestRouteShowsConfigCenterRules(t *testing.T) {
 	t.Cleanup(rp.Destroy)
 	var ports []int
 	for i := 0; i < 3; i++ {
-		port := freePort(t)
+		port := testutil.FreePort(t)
 		ports = append(ports, port)
 		u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello&side=provider&application=shop-provider", port, iface, iface))
 		svc, err := service.New(u, greeter{})

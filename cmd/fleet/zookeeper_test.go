@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol/service"
 	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
 )
@@ -28,7 +29,7 @@ func TestCommandsThroughZooKeeper(t *testing.T) {
 	regURL := "zookeeper://" + zk + "?group=" + group + "&file.cache=false"
 	rp := regprotocol.New()
 	t.Cleanup(rp.Destroy)
-	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello,add,find&side=provider&version=2.0.0", freePort(t), iface, iface))
+	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello,add,find&side=provider&version=2.0.0", testutil.FreePort(t), iface, iface))
 	svc, err := service.New(u, greeter{})
 	require.NoError(t, err)
 	exp, err := rp.Export(context.Background(), common.MustParse(regURL), svc)
