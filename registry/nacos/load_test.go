@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -26,14 +26,6 @@ type greeterImpl struct{}
 
 func (greeterImpl) SayHello(_ context.Context, name string) (string, error) {
 	return "Hello " + name, nil
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // TestServerRestartUnderLoad: a consumer calls a provider found through
@@ -48,7 +40,7 @@ func TestServerRestartUnderLoad(t *testing.T) {
 	t.Cleanup(rp.Destroy)
 	ctx := context.Background()
 
-	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello&side=provider", freePort(t), greeter, greeter))
+	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello&side=provider", testutil.FreePort(t), greeter, greeter))
 	svc, err := service.New(u, greeterImpl{})
 	require.NoError(t, err)
 	exp, err := rp.Export(ctx, common.MustParse(reg), svc)

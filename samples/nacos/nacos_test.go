@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	inacos "github.com/fleetrpc/fleet/internal/nacos"
 	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/samples/nacos/api"
 )
 
@@ -36,14 +36,6 @@ func waitRegistered(t *testing.T, addr, ns, service string) {
 	}, 20*time.Second, 100*time.Millisecond, "%s never registered", service)
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestProviderAndConsumerProcesses builds both programs, starts the
 // provider, runs the consumer against it through the Nacos server
 // (FLEET_NACOS, in a namespace of the test's own), and stops the provider
@@ -59,7 +51,7 @@ func TestProviderAndConsumerProcesses(t *testing.T) {
 	}
 	ns := nacostest.Unique(t)
 	env := append(os.Environ(), "FLEET_NACOS="+addr, "NACOS_NAMESPACE="+ns,
-		fmt.Sprintf("GREETER_PORT=%d", freePort(t)), "HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+		fmt.Sprintf("GREETER_PORT=%d", testutil.FreePort(t)), "HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
