@@ -38,7 +38,6 @@ func (c *Center) Watch(key, group string, fn func(configcenter.Event)) (func(), 
 		c.mu.Unlock()
 		return nil, fmt.Errorf("zookeeper config center: watch %s: %w", w.path, configcenter.ErrClosed)
 	}
-	c.watches[w] = struct{}{}
 	c.wg.Add(1)
 	c.mu.Unlock()
 	go w.run()
@@ -53,9 +52,6 @@ func (w *watch) stop() {
 
 func (w *watch) run() {
 	defer func() {
-		w.c.mu.Lock()
-		delete(w.c.watches, w)
-		w.c.mu.Unlock()
 		close(w.done)
 		w.c.wg.Done()
 	}()

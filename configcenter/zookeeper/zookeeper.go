@@ -99,10 +99,9 @@ type Center struct {
 	expired   bool          // the last session expired
 	downSince time.Time     // when the session was last lost; zero while up
 
-	mu      sync.Mutex // guards watches, closed
-	watches map[*watch]struct{}
-	closed  bool
-	wg      sync.WaitGroup // the watches' goroutines
+	mu     sync.Mutex // guards closed
+	closed bool
+	wg     sync.WaitGroup // the watches' goroutines
 
 	closeOnce sync.Once
 }
@@ -146,7 +145,6 @@ func New(url *common.URL, opts ...Option) (*Center, error) {
 		quit:    make(chan struct{}),
 		sessUp:  make(chan struct{}),
 		sessGen: make(chan struct{}),
-		watches: map[*watch]struct{}{},
 	}
 	if ns == "" {
 		c.root = "/config"
