@@ -2,8 +2,6 @@ package interop
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strconv"
@@ -63,12 +61,6 @@ func onlyInstance(t *testing.T, c *inacos.NamingClient, service string) model.In
 		return err == nil && len(hosts) == 1
 	}, 15*time.Second, 50*time.Millisecond, "one instance of %s", service)
 	return hosts[0]
-}
-
-func nacosRun() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return "fleet-interop-" + hex.EncodeToString(b[:])
 }
 
 // TestFleetCallsDubboGoThroughNacos: the registration dubbo-go's Nacos
@@ -170,7 +162,7 @@ func TestFleetCallsDubboGoThroughNacos(t *testing.T) {
 func TestDubboGoCallsFleetThroughNacos(t *testing.T) {
 	addr := nacostest.Addr(t)
 	ns := nacostest.Unique(t)
-	group := nacosRun() + "-fleet"
+	group := nacostest.Unique(t)
 	obs := nacosObserver(t, addr, ns)
 
 	port := freePort()
