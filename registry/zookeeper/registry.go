@@ -24,13 +24,7 @@ func init() { registry.Register(Scheme, Open) }
 // Open is the factory of the "zookeeper" scheme: New wrapped in
 // registry.NewFailback, so failed operations are retried every
 // retry.period and the last notified lists are kept on disk.
-func Open(url *common.URL) (registry.Registry, error) {
-	r, err := New(url)
-	if err != nil {
-		return nil, err
-	}
-	return registry.NewFailback(r), nil
-}
+func Open(url *common.URL) (registry.Registry, error) { return registry.Failback(New(url)) }
 
 // Registry is a session with a ZooKeeper ensemble. It implements
 // registry.Registry. Its methods are safe for concurrent use.
