@@ -74,6 +74,8 @@ type stage struct {
 	decide     func(protocol.Invocation) int
 	perInvoker bool
 	byMethod   bool
+	state      any  // Compiled.State
+	next       bool // compiled without error by an Incremental router: CompileNext may start from it
 	stride     uint64
 	err        error // the compile error: the stage leaves calls unrouted
 }
@@ -95,7 +97,8 @@ func NewChain(routers []Router, invokers []protocol.Invoker, consumer *common.UR
 // consumer URL reads the same as c's (FullString: URL.Equal would ignore
 // the timestamp, which a rule may read) and the router's Compiled is
 // PerInvoker, only the invokers that are not in c (by identity) are
-// compiled. A directory builds each snapshot's chain from the previous one
+// compiled; an Incremental router compiles through CompileNext, from what
+// it compiled for c. A directory builds each snapshot's chain from the previous one
 // this way, so that a notification changing a few of many providers costs
 // in proportion to the change, not to the providers times the rules. c is
 // not changed and stays usable.
@@ -148,13 +151,18 @@ func (c *Chain) compile(prev *Chain) {
 		}
 		var comp Compiled
 		var err error
+		ok = false
 		if ps := prev.stageOf(s.router); ps != nil {
 			if reuse == nil {
 				reuse = newReuse(prev.invokers, c.invokers)
 			}
-			comp, ok = reuse.compile(cr, c.consumer, ps)
-		} else {
-			ok = false
+			if ps.perInvoker {
+				comp, ok = reuse.compile(cr, c.consumer, ps)
+			} else if inc, isInc := cr.(Incremental); isInc {
+				// A failed CompileNext falls back to a full compile.
+				comp, err = safeCompileNext(inc, ps.compiledValue(), c.consumer, c.invokers, reuse.src)
+				ok, err = err == nil, nil
+			}
 		}
 		if !ok {
 			comp, err = safeCompile(cr, c.consumer, c.invokers)
@@ -165,6 +173,9 @@ func (c *Chain) compile(prev *Chain) {
 			s.err = err
 		}
 		s.outcomes, s.decide, s.perInvoker, s.byMethod = comp.Outcomes, comp.Decide, comp.PerInvoker, comp.ByMethod
+		if _, isInc := cr.(Incremental); isInc && err == nil {
+			s.state, s.next = comp.State, true
+		}
 		c.compiled++
 	}
 	if c.compiled == 0 {
@@ -214,6 +225,25 @@ func safeCompile(cr Compilable, consumer *common.URL, invokers []protocol.Invoke
 		err = check(comp, len(invokers))
 	}
 	return comp, err
+}
+
+// safeCompileNext is safeCompile for Incremental.CompileNext.
+func safeCompileNext(ir Incremental, prev Compiled, consumer *common.URL, invokers []protocol.Invoker, from []int32) (comp Compiled, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			comp, err = Compiled{}, fmt.Errorf("router: compile panicked: %v", p)
+		}
+	}()
+	comp, err = ir.CompileNext(prev, consumer, invokers, from)
+	if err == nil {
+		err = check(comp, len(invokers))
+	}
+	return comp, err
+}
+
+// compiledValue is the Compiled the stage was built from.
+func (s *stage) compiledValue() Compiled {
+	return Compiled{Outcomes: s.outcomes, Decide: s.decide, PerInvoker: s.perInvoker, ByMethod: s.byMethod, State: s.state}
 }
 
 func check(comp Compiled, n int) error {

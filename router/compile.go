@@ -46,6 +46,29 @@ type Compiled struct {
 	// chain with several such routers may decide once per method name and
 	// reuse it.
 	ByMethod bool
+	// State is the router's own record of this compile, for CompileNext
+	// (Incremental); the chain keeps it with the stage and hands it back
+	// unread. It must be immutable once returned.
+	State any
+}
+
+// Incremental is implemented by a Compilable router whose Compiled is not
+// PerInvoker (its outcomes depend on the set of invokers, as the tag
+// router's tags do) but can still be derived from the previous snapshot's
+// without reading every invoker again. Chain.Next calls CompileNext, in
+// place of Compile, for a router it also had (the same value) under the
+// same consumer URL.
+type Incremental interface {
+	Compilable
+	// CompileNext compiles the router for invokers, the next snapshot's,
+	// from prev, what Compile or CompileNext returned for the previous
+	// snapshot (its State included). from has one entry per invoker: its
+	// index in the previous snapshot's invokers, or -1 when it is new
+	// there; the invokers at those indexes are the same values, so what
+	// the router derived from each of them holds. The result must equal
+	// what Compile would return for invokers (the same outcomes, pools and
+	// decisions); it follows Compile's contract otherwise.
+	CompileNext(prev Compiled, consumer *common.URL, invokers []protocol.Invoker, from []int32) (Compiled, error)
 }
 
 // Outcome is what a router does to its input list (the invokers that

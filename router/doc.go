@@ -21,6 +21,9 @@
 //     allocate. With Compiled.PerInvoker, Chain.Next recompiles only the
 //     invokers a snapshot adds; with Compiled.ByMethod, calls are decided
 //     once per method name.
+//   - Incremental: a Compilable router whose outcomes depend on the whole
+//     set of invokers (the tag router) compiles the next snapshot from its
+//     previous compile (CompileNext), reading only the invokers it adds.
 //   - Sequence: the router is a list of routers applied in turn.
 //   - Explainer: the router says why it routed as it did (Explain).
 //   - Kinded: a built-in router of which a chain holds one (the tag

@@ -18,14 +18,15 @@ const (
 )
 
 // stageOf returns the compiled stage of c whose router is r, when c's work
-// for r can be reused; nil otherwise (and for a nil c).
+// for r can be reused (PerInvoker, or an Incremental router's); nil
+// otherwise (and for a nil c).
 func (c *Chain) stageOf(r Router) *stage {
 	if c == nil || !comparableRouter(r) {
 		return nil
 	}
 	for i := 0; i < c.compiled; i++ {
 		s := &c.stages[i]
-		if s.perInvoker && s.router == r {
+		if (s.perInvoker || s.next) && s.router == r {
 			return s
 		}
 	}

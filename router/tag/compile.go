@@ -12,42 +12,101 @@ import (
 // Each gets two outcomes (dubbo.force.tag false and true), plus one for an
 // untagged call, so Decide only reads the call's two attachments and looks
 // the tag up in a map. The outcomes depend on the snapshot's set of tags,
-// so the router is not PerInvoker: a new snapshot compiles it in full
-// (one pass over the providers).
+// so the router is not PerInvoker; it is router.Incremental instead: the
+// next snapshot's compile takes each kept provider's tag and rule
+// membership from this one and reads only the new providers' URLs.
 func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (router.Compiled, error) {
+	return r.compile(consumer, invokers, nil, nil), nil
+}
+
+// CompileNext implements router.Incremental: Compile over invokers, reading
+// the URL of the invokers new since prev only. A prev that is not this
+// router's compile is compiled in full.
+func (r *Router) CompileNext(prev router.Compiled, consumer *common.URL, invokers []protocol.Invoker, from []int32) (router.Compiled, error) {
+	st, ok := prev.State.(*compileState)
+	if !ok || st.rule != r.active() || len(from) != len(invokers) {
+		return r.Compile(consumer, invokers)
+	}
+	return r.compile(consumer, invokers, st, from), nil
+}
+
+// compileState is what a compile records for the next one: per invoker
+// its static tag, as an index in names (-1: untagged), and per rule tag
+// the invokers it holds. Immutable.
+type compileState struct {
+	rule  *Rule // the active rule compiled with; nil for static tags
+	names []string
+	tags  []int32
+	held  []router.Pool
+}
+
+// compile is Compile, taking what it can from prev (nil: nothing): the
+// invoker at i is prev's invoker from[i] when that is >= 0.
+func (r *Router) compile(consumer *common.URL, invokers []protocol.Invoker, prev *compileState, from []int32) router.Compiled {
 	n := len(invokers)
 	rule := r.active()
 	ct, cf := consumerDefaults(consumer)
+	old := func(i int) int { // i's index in prev, -1 when new
+		if prev == nil || from[i] < 0 || int(from[i]) >= len(prev.tags) {
+			return -1
+		}
+		return int(from[i])
+	}
 
-	// The static tag of each provider, and the tags' indexes.
+	// The static tag of each provider, and the tags' indexes, in order of
+	// first appearance (as a compile from scratch numbers them).
 	index := map[string]int{}
 	var names []string
-	add := func(name string) {
-		if _, ok := index[name]; !ok && name != "" {
-			index[name] = len(names)
+	add := func(name string) int32 {
+		if name == "" {
+			return -1
+		}
+		i, ok := index[name]
+		if !ok {
+			i = len(names)
+			index[name] = i
 			names = append(names, name)
 		}
+		return int32(i)
 	}
-	static := make([]string, n)
+	var remap []int32 // prev's tag index → this compile's, -2 until seen
+	if prev != nil {
+		remap = make([]int32, len(prev.names))
+		for i := range remap {
+			remap[i] = -2
+		}
+	}
+	tags := make([]int32, n)
 	for i, x := range invokers {
-		static[i] = staticTag(x)
-		add(static[i])
+		if p := old(i); p >= 0 {
+			t := prev.tags[p]
+			if t >= 0 {
+				if remap[t] == -2 {
+					remap[t] = add(prev.names[t])
+				}
+				t = remap[t]
+			}
+			tags[i] = t
+			continue
+		}
+		tags[i] = add(staticTag(x))
 	}
 	if rule != nil {
 		for _, t := range rule.Tags {
 			add(t.Name)
 		}
 	}
+	state := &compileState{rule: rule, names: names, tags: tags}
 	byStatic := make([]router.Pool, len(names))
 	for i := range byStatic {
 		byStatic[i] = router.NewPool(n)
 	}
 	untagged := router.NewPool(n)
-	for i, st := range static {
-		if st == "" {
+	for i, t := range tags {
+		if t < 0 {
 			untagged.Add(i)
 		} else {
-			byStatic[index[st]].Add(i)
+			byStatic[t].Add(i)
 		}
 	}
 	none := router.NewPool(n)
@@ -70,21 +129,33 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 		for j := range rule.Tags {
 			held[j] = router.NewPool(n)
 			for i, x := range invokers {
-				if rule.Tags[j].holds(x.URL()) {
+				in := false
+				if p := old(i); p >= 0 {
+					in = prev.held[j].Has(p)
+				} else {
+					in = rule.Tags[j].holds(x.URL())
+				}
+				if in {
 					held[j].Add(i)
 					inRule.Add(i)
 				}
 			}
 		}
+		state.held = held
+		// Whether each static tag is a rule tag's name.
+		named := make([]bool, len(names))
+		for i, name := range names {
+			named[i] = rule.tag(name) != nil
+		}
 		through, plain := router.NewPool(n), router.NewPool(n)
-		for i, st := range static {
+		for i, t := range tags {
 			if inRule.Has(i) {
 				continue
 			}
-			if st == "" {
+			if t < 0 {
 				through.Add(i)
 			}
-			if st == "" || rule.tag(st) == nil {
+			if t < 0 || !named[t] {
 				plain.Add(i)
 			}
 		}
@@ -106,6 +177,7 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 	}
 	unknown := len(names)
 	return router.Compiled{
+		State:    state,
 		Outcomes: outcomes,
 		Decide: func(inv protocol.Invocation) int {
 			t, force := request(ct, cf, inv)
@@ -121,7 +193,7 @@ func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (rou
 			}
 			return 1 + 2*i
 		},
-	}, nil
+	}
 }
 
 func ruleTagIndex(r *Rule, name string) int {

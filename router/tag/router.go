@@ -21,17 +21,18 @@ const Kind = "tag"
 // Router is Dubbo's tag router: static tags (the dubbo.tag parameter of
 // providers and of the request), and optionally the dynamic rule of the
 // providers' application. It is immutable and safe for concurrent use; a
-// new rule is a new Router. It implements router.Compilable,
-// router.Explainer and router.Kinded.
+// new rule is a new Router. It implements router.Compilable (and
+// router.Incremental), router.Explainer and router.Kinded.
 type Router struct {
 	app  string // the application the rule was read for; informational
 	rule *Rule  // nil: static tags only
 }
 
 var (
-	_ router.Compilable = (*Router)(nil)
-	_ router.Explainer  = (*Router)(nil)
-	_ router.Kinded     = (*Router)(nil)
+	_ router.Compilable  = (*Router)(nil)
+	_ router.Incremental = (*Router)(nil)
+	_ router.Explainer   = (*Router)(nil)
+	_ router.Kinded      = (*Router)(nil)
 )
 
 // Static returns the tag router without a dynamic rule: the built-in one
