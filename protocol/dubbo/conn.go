@@ -1,11 +1,13 @@
 package dubbo
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fleetrpc/fleet/protocol"
@@ -35,20 +37,42 @@ func (cl *call) release() {
 }
 
 // clientConn is one consumer connection: the transport, the calls pending
-// on it, and its reader (run by serve, on the goroutine of the client that
-// dialled it) and heartbeat goroutine.
+// on it, its reading (see lead.go: the background reader, run by serve on
+// the goroutine of the client that dialled it, or a caller waiting for its
+// answer) and its heartbeat goroutine.
 type clientConn struct {
 	*transport
 	c *client // immutable: the owner
 
-	mu       sync.Mutex // guards pending, closed, readOnly
+	// The read side. Whoever holds the read token (reading) owns fr and
+	// strs: the background reader, or a caller reading for its own answer.
+	fr        *FrameReader  // immutable pointer; used by the token holder
+	strs      *strTable     // used by the token holder
+	reading   atomic.Bool   // the read token is held; taken by CompareAndSwap, given up under mu
+	grant     chan struct{} // immutable, capacity 1: hands the held token to the background reader
+	idleTimer *time.Timer   // immutable: hands the free token to the background reader after idleRead
+	idleRead  time.Duration // immutable: see defaultIdleRead
+	quit      chan struct{} // immutable: closed by close
+	once      sync.Once     // closes quit
+	led       atomic.Int64  // answers read by their own callers (tests)
+
+	mu       sync.Mutex // guards the fields below
 	pending  map[int64]*call
 	closed   bool
-	readOnly bool // the provider announced it is shutting down
+	readOnly bool  // the provider announced it is shutting down
+	readErr  error // the read error a caller met, for the background reader to end with
+	leader   *call // the call whose caller reads, while its context may interrupt the read
 }
 
 func newClientConn(c *client, nc net.Conn) *clientConn {
-	return &clientConn{transport: newTransport(nc), c: c, pending: make(map[int64]*call)}
+	cc := &clientConn{transport: newTransport(nc), c: c, pending: make(map[int64]*call),
+		grant: make(chan struct{}, 1), quit: make(chan struct{}), strs: &strTable{}}
+	cc.fr = NewFrameReader(nc, c.payload, nc.LocalAddr().String()+" -> "+nc.RemoteAddr().String())
+	cc.idleRead = cmp.Or(c.proto.opts.idleRead, defaultIdleRead)
+	cc.idleTimer = time.NewTimer(time.Hour)
+	cc.idleTimer.Stop()
+	cc.reading.Store(true) // the background reader's at first
+	return cc
 }
 
 // register adds cl as the pending call for id; false when the connection
@@ -88,10 +112,17 @@ func (cc *clientConn) usable() bool {
 	return !cc.closed && !cc.readOnly
 }
 
-// serve reads frames until the connection fails or is closed, runs the
-// heartbeat goroutine meanwhile, and then fails every pending call with a
-// network error (status 35, channel inactive). It closes the connection and
-// returns after the heartbeat goroutine ended.
+// close closes the connection; its reader then ends. Idempotent.
+func (cc *clientConn) close() {
+	cc.once.Do(func() { close(cc.quit) })
+	cc.transport.close()
+}
+
+// serve reads frames (or waits for the read token) until the connection
+// fails or is closed, runs the heartbeat goroutine meanwhile, and then
+// fails every pending call with a network error (status 35, channel
+// inactive). It closes the connection and returns after the heartbeat
+// goroutine ended.
 func (cc *clientConn) serve() error {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -104,6 +135,7 @@ func (cc *clientConn) serve() error {
 	cc.close()
 	close(stop)
 	wg.Wait()
+	cc.idleTimer.Stop()
 
 	cc.mu.Lock()
 	cc.closed = true
@@ -118,43 +150,59 @@ func (cc *clientConn) serve() error {
 	return err
 }
 
-func (cc *clientConn) read() error {
-	fr := NewFrameReader(cc.nc, cc.c.payload, cc.nc.LocalAddr().String()+" -> "+cc.nc.RemoteAddr().String())
-	strs := &strTable{}
-	for {
-		h, body, err := fr.ReadFrame()
-		if err != nil {
-			var perr *PayloadError
-			if errors.As(err, &perr) && !h.Request {
-				// An over-limit response fails its call; the stream goes on.
-				if cl := cc.take(h.ID); cl != nil {
-					cl.resp = Response{ID: h.ID, Status: StatusClientError, ErrorMessage: perr.Error()}
-					cl.done <- struct{}{}
-				}
-				continue
-			}
-			if errors.Is(err, io.EOF) {
-				err = errConnClosed
-			}
-			return err
+// handleFrame handles what one ReadFrame returned: it completes the call a
+// response answers (signalling its done channel, unless it is mine, whose
+// caller is the one reading), answers the provider's events, and returns
+// whether mine was completed, or the error that ends the connection.
+func (cc *clientConn) handleFrame(h Header, body []byte, err error, mine *call) (bool, error) {
+	if err != nil {
+		var perr *PayloadError
+		if errors.As(err, &perr) && !h.Request {
+			// An over-limit response fails its call; the stream goes on.
+			return cc.complete(h.ID, mine, func(r *Response) {
+				*r = Response{ID: h.ID, Status: StatusClientError, ErrorMessage: perr.Error()}
+			}), nil
 		}
-		cc.lastRead.Store(nanotime())
-		if h.Request {
-			cc.serverRequest(h, body)
-			continue
+		if errors.Is(err, io.EOF) {
+			err = errConnClosed
 		}
-		if h.Event {
-			continue // a heartbeat answer completes nothing
-		}
-		cl := cc.take(h.ID)
-		if cl == nil {
-			continue // timed out or cancelled meanwhile
-		}
-		if err := decodeResponse(h, body, &cl.resp, strs, true); err != nil {
-			cl.resp = Response{ID: h.ID, Status: StatusClientError, ErrorMessage: err.Error()}
-		}
-		cl.done <- struct{}{}
+		return false, err
 	}
+	cc.lastRead.Store(nanotime())
+	if h.Request {
+		cc.serverRequest(h, body)
+		return false, nil
+	}
+	if h.Event {
+		return false, nil // a heartbeat answer completes nothing
+	}
+	cl := cc.take(h.ID)
+	if cl == nil {
+		return false, nil // timed out or cancelled meanwhile
+	}
+	if err := decodeResponse(h, body, &cl.resp, cc.strs, true); err != nil {
+		cl.resp = Response{ID: h.ID, Status: StatusClientError, ErrorMessage: err.Error()}
+	}
+	if cl == mine {
+		return true, nil
+	}
+	cl.done <- struct{}{}
+	return false, nil
+}
+
+// complete takes the pending call id, sets its response with set and
+// signals it (unless it is mine); it reports whether it was mine.
+func (cc *clientConn) complete(id int64, mine *call, set func(*Response)) bool {
+	cl := cc.take(id)
+	if cl == nil {
+		return false
+	}
+	set(&cl.resp)
+	if cl == mine {
+		return true
+	}
+	cl.done <- struct{}{}
+	return false
 }
 
 // serverRequest handles a request the provider sent: a heartbeat (answered

@@ -320,3 +320,31 @@ func (b *readBudget) release(n int) {
 func (b *readBudget) free() int64 {
 	return max(0, b.max-b.used.Load())
 }
+
+// peekFrame waits until a whole frame is in the read buffer, so that
+// ReadFrame returns it without reading. It waits in Peek, which a read
+// deadline interrupts without losing bytes (ReadFrame would lose a frame
+// interrupted halfway). It returns false when the next frame cannot be had
+// that way: a body larger than the read buffer, or one being skipped. A
+// header ReadFrame rejects (bad magic, over the payload limit) counts as
+// ready: ReadFrame reports it without reading.
+func (f *FrameReader) peekFrame() (bool, error) {
+	if f.skip > 0 {
+		return false, nil
+	}
+	hdr, err := f.r.Peek(HeaderLen)
+	if err != nil {
+		return false, err
+	}
+	h, err := ParseHeader(hdr)
+	if err != nil || checkPayload(h.BodyLen, f.limit, f.channel) != nil {
+		return true, nil
+	}
+	if HeaderLen+h.BodyLen > f.r.Size() {
+		return false, nil
+	}
+	if _, err := f.r.Peek(HeaderLen + h.BodyLen); err != nil {
+		return false, err
+	}
+	return true, nil
+}

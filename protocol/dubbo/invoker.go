@@ -148,6 +148,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 
 	timer := getTimer(timeout)
 	defer putTimer(timer)
+	deadline := time.Now().Add(timeout)
 	c := i.clients[0]
 	if len(i.clients) > 1 {
 		c = i.clients[int(i.next.Add(1))%len(i.clients)]
@@ -186,21 +187,14 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		}
 		return i.fail(protocol.KindNetwork, method, "send request", err)
 	}
-	select {
-	case <-cl.done:
-	case <-timer.C:
-		if cc.remove(req.ID) {
-			cl.release()
-			return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
-				"Invoke remote method timeout. method: %s, provider: %s, cause: no response within %v", method, i.address, timeout), nil)
-		}
-		<-cl.done
-	case <-ctx.Done():
-		if cc.remove(req.ID) {
-			cl.release()
-			return i.fail(protocol.KindTimeout, method, "", ctx.Err())
-		}
-		<-cl.done
+	switch cc.await(ctx, req.ID, cl, timer, deadline) {
+	case timedOut:
+		cl.release()
+		return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
+			"Invoke remote method timeout. method: %s, provider: %s, cause: no response within %v", method, i.address, timeout), nil)
+	case cancelled:
+		cl.release()
+		return i.fail(protocol.KindTimeout, method, "", ctx.Err())
 	}
 	res := i.result(method, &cl.resp)
 	cl.release()

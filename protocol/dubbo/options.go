@@ -18,6 +18,8 @@ type options struct {
 	listen func(network, address string) (net.Listener, error)
 
 	readBudget int64
+	// idleRead overrides defaultIdleRead (tests).
+	idleRead time.Duration
 }
 
 // DefaultReadBudget is the default of WithReadBudget, 64 MiB.
