@@ -16,9 +16,23 @@
 // or by default one at the registry's address when the program imports a
 // config center of that scheme (configcenter/zookeeper, configcenter/nacos).
 //
+// Migration (migration.go) joins here too, as Java's MigrationInvoker and
+// MigrationRuleListener: a reference through an interface-level registry
+// (zookeeper://…, registry://…?registry=zookeeper) also uses the
+// application-level one at the same address
+// (service-discovery-registry://…?registry=zookeeper, when the program
+// imports registry/servicediscovery and it opens for that registry) under
+// a step of registry/migration: FORCE_INTERFACE, APPLICATION_FIRST (the
+// default) or FORCE_APPLICATION, from the config center's rule
+// <application>.migration (group DUBBO_SERVICEDISCOVERY_MIGRATION,
+// watched), else the reference's migration.step param. Refer through
+// service-discovery-registry:// is application-level only; Sides and Step
+// show a reference's levels to tools.
+//
 // It is the wiring layer above registry, directory and cluster. It is NOT a
 // registry implementation and is not registered as one: registry
 // implementations (registry/memory, registry/zookeeper, …) never import it.
-// It imports common, protocol, registry, directory, cluster, configcenter,
-// configurator and the routers.
+// It imports common, protocol, registry, registry/migration, directory,
+// cluster, configcenter, configurator and the routers; never a registry
+// implementation.
 package protocol

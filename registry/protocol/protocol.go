@@ -40,9 +40,10 @@ type Protocol struct {
 	opts   options // immutable
 	logger *slog.Logger
 
-	mu         sync.Mutex // guards registries, refs, exports, destroyed
+	mu         sync.Mutex // guards registries, refs, migrating, exports, destroyed
 	registries map[string]registry.Registry
 	refs       map[*directory.RegistryDirectory]rpc.Invoker
+	migrating  map[*migrationInvoker]struct{} // references using both discovery levels (migration.go)
 	exports    map[*exporter]struct{}
 	destroyed  bool
 
@@ -141,6 +142,56 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 		return nil, fmt.Errorf("refer through %s: %w", shown, err)
 	}
 	key := consumer.ServiceKey()
+	if appURL := p.applicationLevel(regURL, consumer); appURL != nil {
+		return p.referMigrating(ctx, regURL, appURL, consumer) // migration.go
+	}
+	s, err := p.referSide(ctx, regURL, consumer, nil)
+	if err != nil {
+		return nil, err
+	}
+	invoker := s.invoker
+
+	p.mu.Lock()
+	destroyed := p.destroyed
+	if !destroyed {
+		p.refs[s.dir] = invoker
+	}
+	p.mu.Unlock()
+	if destroyed {
+		invoker.Destroy()
+		return nil, fmt.Errorf("refer %s through %s: %w", key, shown, ErrDestroyed)
+	}
+
+	if consumer.ParamBool(common.CheckKey, true) && !s.dir.HasInvokers() {
+		invoker.Destroy()
+		return nil, noProviderError(consumer, shown)
+	}
+	return invoker, nil
+}
+
+// noProviderError is Refer's check=true failure, in Java's words.
+func noProviderError(consumer, shown *common.URL) error {
+	key := consumer.ServiceKey()
+	return rpc.NewError(rpc.KindNoProvider, key, "", "", fmt.Sprintf(
+		"Failed to check the status of the service %s. No provider available for the service %s from the url %s to the consumer %s use dubbo version %s",
+		consumer.ServiceInterface(), key, shown, consumer.Host(), consumer.ParamOr(common.DubboVersionKey, "")), nil)
+}
+
+// side is one directory of a reference, joined with its cluster.
+type side struct {
+	invoker rpc.Invoker                  // the cluster invoker over dir
+	dir     *directory.RegistryDirectory // immutable
+	url     *common.URL                  // the registry URL, for logs; immutable
+}
+
+// referSide registers the consumer in the registry regURL names,
+// subscribes a new directory to the service's providers, configurators
+// and routers and joins it with the consumer's cluster (Java's doRefer,
+// without the check). changed, when not nil, is called after each
+// notification the directory took.
+func (p *Protocol) referSide(ctx context.Context, regURL, consumer *common.URL, changed func()) (*side, error) {
+	shown := displayURL(regURL)
+	key := consumer.ServiceKey()
 	reg, err := p.registry(regURL)
 	if err != nil {
 		return nil, fmt.Errorf("refer %s through %s: %w", key, shown, err)
@@ -209,6 +260,9 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 		gov = newGovernance(cc, p.healthOf(cc), dir, consumer, p.logger)
 		listener = &governedListener{dir: dir, g: gov}
 	}
+	if changed != nil {
+		listener = &changeListener{next: listener, changed: changed}
+	}
 	if err := reg.Subscribe(ctx, subscribed, listener); err != nil {
 		dir.Destroy()
 		return nil, fmt.Errorf("refer %s: subscribe in %s: %w", key, shown, err)
@@ -217,26 +271,7 @@ func (p *Protocol) Refer(ctx context.Context, regURL *common.URL) (rpc.Invoker, 
 	if gov != nil {
 		gov.wait(ctx, p.opts.ruleWait)
 	}
-	invoker := cl.Join(dir)
-
-	p.mu.Lock()
-	destroyed := p.destroyed
-	if !destroyed {
-		p.refs[dir] = invoker
-	}
-	p.mu.Unlock()
-	if destroyed {
-		invoker.Destroy()
-		return nil, fmt.Errorf("refer %s through %s: %w", key, shown, ErrDestroyed)
-	}
-
-	if consumer.ParamBool(common.CheckKey, true) && !dir.HasInvokers() {
-		invoker.Destroy()
-		return nil, rpc.NewError(rpc.KindNoProvider, key, "", "", fmt.Sprintf(
-			"Failed to check the status of the service %s. No provider available for the service %s from the url %s to the consumer %s use dubbo version %s",
-			consumer.ServiceInterface(), key, shown, consumer.Host(), consumer.ParamOr(common.DubboVersionKey, "")), nil)
-	}
-	return invoker, nil
+	return &side{invoker: cl.Join(dir), dir: dir, url: shown}, nil
 }
 
 // cluster picks the strategy for a consumer.
@@ -277,7 +312,10 @@ func (p *Protocol) Destroy() {
 		return
 	}
 	p.destroyed = true
-	refs := make([]rpc.Invoker, 0, len(p.refs))
+	refs := make([]rpc.Invoker, 0, len(p.migrating)+len(p.refs))
+	for m := range p.migrating {
+		refs = append(refs, m)
+	}
 	for _, inv := range p.refs {
 		refs = append(refs, inv)
 	}
