@@ -159,6 +159,7 @@ func (u *URL) mergeParams(m map[string]string, overwrite bool) *URL {
 func (u *URL) withKVs(kvs []kv) *URL {
 	c := u.clone()
 	c.text, c.params = pack(kvs)
+	c.shared = nil
 	return c
 }
 
@@ -177,7 +178,7 @@ func (u *URL) withParamsFiltered(keep func(key, value string) bool) *URL {
 	c := u.clone()
 	c.params = ps
 	if len(ps) == 0 {
-		c.text, c.params = "", nil
+		c.text, c.params, c.shared = "", nil, nil
 	}
 	return c
 }
@@ -201,6 +202,7 @@ func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
 func (u *URL) ReplaceParams(kv map[string]string) *URL {
 	c := u.clone()
 	c.text, c.params = packMap(kv)
+	c.shared = nil
 	return c
 }
 

@@ -13,11 +13,22 @@ import (
 // Builders that only drop parameters keep the text; the others pack anew. A
 // URL's parameters may not exceed 4 GiB of text.
 
+// A URL built by WithOverlay also reads keys and values in its Overlay's
+// text (URL.shared), so that many URLs with one overlay laid over them share
+// it: a parameter whose k0 (v0) has the inShared bit set has its key
+// (value) at shared.text[k0&^inShared:k1]. Texts are then limited to 2 GiB.
+
 // param locates one parameter: key text[k0:k1], value text[v0:v1]. A key
 // that is its own value ("noValue") is stored once.
 type param struct {
 	k0, k1, v0, v1 uint32
 }
+
+// inShared marks an offset into the URL's overlay text.
+const inShared = 1 << 31
+
+func (p param) keyLen() int   { return int(p.k1 - p.k0&^inShared) }
+func (p param) valueLen() int { return int(p.v1 - p.v0&^inShared) }
 
 // kv is a parameter while a URL is being built.
 type kv struct {
@@ -26,11 +37,17 @@ type kv struct {
 
 func (u *URL) keyAt(i int) string {
 	p := u.params[i]
+	if p.k0&inShared != 0 {
+		return u.shared.text[p.k0&^inShared : p.k1]
+	}
 	return u.text[p.k0:p.k1]
 }
 
 func (u *URL) valueAt(i int) string {
 	p := u.params[i]
+	if p.v0&inShared != 0 {
+		return u.shared.text[p.v0&^inShared : p.v1]
+	}
 	return u.text[p.v0:p.v1]
 }
 

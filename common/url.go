@@ -26,10 +26,12 @@ type URL struct {
 	host     string
 	port     int
 	path     string
-	// text and params hold the parameters (see paramstore.go). Both are
+	// text and params hold the parameters (see paramstore.go), some of
+	// them possibly in shared, the overlay laid over the URL. All are
 	// shared between URLs derived from one another and never modified.
 	text   string
 	params []param
+	shared *Overlay
 }
 
 // NewURL returns a URL with the given parts and a copy of params. Leading
@@ -115,7 +117,7 @@ func (u *URL) render(withUser, withParams bool) string {
 		len(u.host) + 21 + 1 + len(u.path) + 1
 	if withParams {
 		for _, p := range u.params {
-			n += int(p.k1-p.k0) + int(p.v1-p.v0) + 2
+			n += p.keyLen() + p.valueLen() + 2
 		}
 	}
 	var b strings.Builder

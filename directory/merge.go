@@ -1,7 +1,6 @@
 package directory
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
@@ -33,13 +32,14 @@ var consumerDroppedKeys = [...]string{
 // configurators, which can neither set check (a condition key) nor touch
 // the path, so they are done here, in the same allocation.
 //
-// The common case takes a fast path: the provider's params minus its
-// provider-only keys, merged in key order with a consumer overlay prepared
-// once per combination of "provider has group / version / generic" and
-// provider application, written as text and parsed once (mergeText), or
-// through URL.WithParams when the text form could alter a param. Providers
-// whose reference.filter or invoker.listener must be joined take the
-// general path (mergeSlow); all three give equal URLs.
+// The common case takes a fast path: the provider URL minus its
+// provider-only keys with a consumer overlay laid over it
+// (common.URL.WithOverlay), the overlay prepared once per combination of
+// "provider has group / version / generic" and provider application. The
+// merged URL then shares the provider URL's parameter text and the
+// overlay's, and owns only its parameter index. Providers whose
+// reference.filter or invoker.listener must be joined take the general path
+// (mergeSlow); both give equal URLs.
 //
 // A merger is owned by the directory's update goroutine.
 type merger struct {
@@ -47,7 +47,6 @@ type merger struct {
 	path     string            // the path an empty dubbo path gets; immutable
 	overlays map[overlayKey]*overlay
 	scratch  map[string]string // reused by mergeSlow
-	text     []byte            // reused by mergeText
 }
 
 type overlayKey struct {
@@ -125,17 +124,7 @@ func (m *merger) merge(p *common.URL) *common.URL {
 	if len(m.consumer) == 0 {
 		key = overlayKey{}
 	}
-	ov := m.overlay(key)
-	if ov.textOK {
-		if u, ok := m.mergeText(p, ov, drop[:nDrop]); ok {
-			return m.fillPath(u)
-		}
-	}
-	u := p
-	if nDrop > 0 {
-		u = u.WithoutParams(drop[:nDrop]...)
-	}
-	return m.fillPath(u.WithParams(ov.params))
+	return m.fillPath(p.WithOverlay(m.overlay(key).shared, drop[:nDrop]...))
 }
 
 // isProviderOnly reports whether k is one of providerOnlyKeys.
@@ -153,9 +142,7 @@ func isProviderOnly(k string) bool {
 // overlayKey. Immutable once built.
 type overlay struct {
 	params map[string]string
-	keys   []string // params' keys in byte order
-	vals   []string // their values
-	textOK bool     // every entry can be written as query text (see safeParam)
+	shared *common.Overlay // params, packed once
 }
 
 // overlay returns the overlay for providers of key.
@@ -176,16 +163,7 @@ func (m *merger) overlay(key overlayKey) *overlay {
 		o[common.RemoteApplicationKey] = key.app
 	}
 	o[common.CheckKey] = "false"
-	ov := &overlay{params: o, keys: make([]string, 0, len(o)), textOK: true}
-	for k, v := range o {
-		ov.keys = append(ov.keys, k)
-		ov.textOK = ov.textOK && safeParam(k, v)
-	}
-	slices.Sort(ov.keys)
-	ov.vals = make([]string, len(ov.keys))
-	for i, k := range ov.keys {
-		ov.vals[i] = o[k]
-	}
+	ov := &overlay{params: o, shared: common.NewOverlay(o)}
 	if len(m.overlays) < maxOverlays {
 		m.overlays[key] = ov
 	}

@@ -93,8 +93,8 @@ func TestMergeURLIsJavasMergeURL(t *testing.T) {
 	require.Equal(t, "dubbo://h:1?application=p", got.String(), "no consumer params: provider-only keys dropped, path left empty")
 }
 
-// TestMergePathsAgree checks the text path of merge against the general
-// path on providers that stress the text form.
+// TestMergePathsAgree checks the fast path of merge (an overlay) against
+// the general path on providers that stress the text form.
 func TestMergePathsAgree(t *testing.T) {
 	providers := []*common.URL{
 		common.MustParse("dubbo://10.0.0.1:20880/org.a.Svc?application=p&timeout=5&threads=9&default.retries=3"),
@@ -130,12 +130,13 @@ func TestMergePathsAgree(t *testing.T) {
 	}
 }
 
-func TestMergeTextPathTakenForJavaProviders(t *testing.T) {
+func TestMergeSharesProviderText(t *testing.T) {
 	m := newMerger(benchConsumer().Params())
 	p := javaProvider(3)
-	ov := m.overlay(overlayKey{drop: 4, app: "demo-provider"})
-	require.True(t, ov.textOK)
-	u, ok := m.mergeText(p, ov, []string{"threads"})
-	require.True(t, ok)
+	u := m.merge(p)
 	require.True(t, u.Equal(m.mergeSlow(p)))
+	// The merged URL adds an index of its parameters only: its own
+	// allocations are the URL and that index, whatever the text's size.
+	allocs := testing.AllocsPerRun(50, func() { m.merge(p) })
+	require.LessOrEqual(t, allocs, 2.0)
 }
