@@ -41,6 +41,23 @@
 // Registry implements registry.Registry and registers itself for the
 // scheme service-discovery-registry (Java's name): the URL
 // service-discovery-registry://host:port?registry=zookeeper&… opens one
-// on the ZooKeeper at host:port. Registering provider URLs (the provider
-// side), the migration rules and Nacos are not part of this package yet.
+// on the ZooKeeper at host:port. The migration rules and Nacos are not
+// part of this package.
+//
+// The provider side: Register of a provider URL (it must name its
+// application) adds the service to the application's MetadataInfo and
+// recomputes the revision as Java Dubbo 3.2/3.3 does (Revision); adds the
+// application to /<group>/mapping/<interface> (read, append, write with
+// the version read, so other applications' names are kept); exports the
+// application's MetadataService (org.apache.dubbo.metadata.MetadataService,
+// group = the application, version 1.0.0, getMetadataInfo) on the port of
+// its first dubbo:// provider, through the dubbo protocol that exported
+// it (WithMetadataProtocol; default the registered one), so it shares
+// that server; and writes the ephemeral node /services/<app>/<host:port>
+// in Curator's JSON with the metadata dubbo.metadata.revision,
+// dubbo.metadata.storage-type (local), dubbo.endpoints,
+// dubbo.metadata-service.url-params and meta-v (1.0.0). Unregister removes
+// the service and rewrites the node, or deletes it with the application's
+// last service. A new session (after expiry) writes the nodes again.
+// Consumer URLs are not registered.
 package servicediscovery

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/fleetrpc/fleet/protocol"
 )
 
 // Dialer opens the TCP connection to one ensemble member. It has the
@@ -21,6 +23,7 @@ type options struct {
 	timeout time.Duration
 
 	subscribeWait time.Duration
+	metadataProto protocol.Protocol
 }
 
 // WithLogger sets the logger; nil means slog.Default().

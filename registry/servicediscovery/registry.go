@@ -78,6 +78,8 @@ type Registry struct {
 
 	sessionAt atomic.Int64 // when the last session event said connected, unix ns
 
+	pub publisher // the provider side (register.go)
+
 	mu     sync.Mutex // guards subs, closed
 	subs   []*subscription
 	closed bool
@@ -143,6 +145,7 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		r.subscribeWait = o.timeout
 	}
 	r.fetchCtx, r.fetchStop = context.WithCancel(context.Background())
+	r.pub.init(o.metadataProto)
 	if r.fetcher == nil {
 		r.proto = dubbo.New(dubbo.WithLogger(o.logger))
 		r.fetcher = &dubboFetcher{proto: r.proto, timeout: o.timeout}
@@ -189,21 +192,29 @@ func isConsumer(u *common.URL) bool {
 
 // Register implements registry.Registry. A consumer URL is accepted and
 // not written (Dubbo 3 does not register consumers per interface in
-// application-level mode); a provider URL is refused: the provider side is
-// not implemented.
-func (r *Registry) Register(_ context.Context, url *common.URL) error {
+// application-level mode). A provider URL (it must name its application)
+// joins its application's instance: see register.go and the package
+// documentation.
+func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 	if isConsumer(url) {
 		return nil
 	}
-	return fmt.Errorf("servicediscovery: register %s: %w", url, ErrUnsupported)
+	if err := r.register(ctx, url); err != nil {
+		return fmt.Errorf("servicediscovery: register %s: %w", url, err)
+	}
+	return nil
 }
 
-// Unregister implements registry.Registry; see Register.
-func (r *Registry) Unregister(_ context.Context, url *common.URL) error {
+// Unregister implements registry.Registry; see Register. A provider URL
+// that is not registered is no error.
+func (r *Registry) Unregister(ctx context.Context, url *common.URL) error {
 	if isConsumer(url) {
 		return nil
 	}
-	return fmt.Errorf("servicediscovery: unregister %s: %w", url, ErrUnsupported)
+	if err := r.unregister(ctx, url); err != nil {
+		return fmt.Errorf("servicediscovery: unregister %s: %w", url, err)
+	}
+	return nil
 }
 
 // Subscribe implements registry.Registry: listener is notified of the
@@ -329,6 +340,7 @@ func (r *Registry) Close() error {
 		}
 		r.fetchStop()
 		r.fetches.Wait()
+		r.closePublisher()
 		r.conn.Close()
 		<-r.lib
 		if r.proto != nil {
@@ -375,7 +387,8 @@ func (r *Registry) onEvent(ev zk.Event) {
 			return
 		}
 		r.sessionAt.Store(time.Now().UnixNano())
-		all = true // a session (new or resumed): re-read, changes may have been missed
+		r.pub.wake() // a new session has none of the old one's instance nodes
+		all = true   // a session (new or resumed): re-read, changes may have been missed
 	case ev.Path == "":
 		return
 	}

@@ -199,7 +199,7 @@ func TestRegistryContract(t *testing.T) {
 	require.NoError(t, r.Register(ctx, e.consumer("")))
 	require.NoError(t, r.Unregister(ctx, e.consumer("")))
 	err := r.Register(ctx, common.MustParse("dubbo://127.0.0.1:20880/"+e.iface+"?interface="+e.iface))
-	require.ErrorIs(t, err, ErrUnsupported)
+	require.ErrorIs(t, err, ErrInvalid, "a provider URL must name its application")
 	err = r.Subscribe(ctx, common.MustParse("consumer://127.0.0.1/*?interface=*"), &recorder{})
 	require.ErrorIs(t, err, ErrUnsupported)
 	require.Error(t, r.Subscribe(ctx, e.consumer(""), nil))

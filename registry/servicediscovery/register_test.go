@@ -1,0 +1,312 @@
+package servicediscovery
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/zktest"
+	rpc "github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/protocol/dubbo"
+	"github.com/fleetrpc/fleet/protocol/service"
+	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
+)
+
+// provider is a fleet provider of one greeter interface: served by its own
+// dubbo protocol on a free loopback port, with the URL config registers.
+type provider struct {
+	proto *dubbo.Protocol
+	url   *common.URL
+}
+
+// newProvider exports greeter{who} as iface for app on a new protocol (or
+// on proto, at its port, when given).
+func newProvider(t *testing.T, proto *dubbo.Protocol, port int, app, iface, who string) *provider {
+	t.Helper()
+	if proto == nil {
+		proto = dubbo.New(dubbo.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		t.Cleanup(proto.Destroy)
+	}
+	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello&side=provider&application=%s"+
+		"&anyhost=true&dynamic=true&deprecated=false&generic=false&dubbo=2.0.2&pid=4242&timestamp=1700000000000&timeout=3000",
+		port, iface, iface, app))
+	svc, err := service.New(u, greeter{who: who})
+	require.NoError(t, err)
+	exp, err := proto.Export(svc)
+	require.NoError(t, err)
+	t.Cleanup(exp.Unexport)
+	return &provider{proto: proto, url: exp.(interface{ URL() *common.URL }).URL()}
+}
+
+// nodeDoc reads an instance node: its bytes and owner.
+func (e *env) nodeDoc(p string) ([]byte, int64) {
+	e.t.Helper()
+	data, stat, err := e.conn.Get(p)
+	require.NoError(e.t, err)
+	return data, stat.EphemeralOwner
+}
+
+func (e *env) instancePath(app string, port int) string {
+	return e.services + "/" + app + "/127.0.0.1:" + strconv.Itoa(port)
+}
+
+// wantRevision is Java's revision of app exporting the provider URLs.
+func wantRevision(app string, urls ...*common.URL) string {
+	services := map[string]*ServiceInfo{}
+	for _, u := range urls {
+		si := newServiceInfo(u)
+		services[si.matchKey()] = si
+	}
+	return Revision(app, services)
+}
+
+// docShape is the Curator JSON of an instance with the metadata taken
+// out: everything else is fixed.
+var docShape = regexp.MustCompile(`^\{"name":"([^"]+)","id":"([^"]+)","address":"([^"]+)","port":(\d+),"sslPort":null,` +
+	`"payload":\{"@class":"org\.apache\.dubbo\.registry\.zookeeper\.ZookeeperInstance","id":"([^"]+)","name":"([^"]+)",` +
+	`"metadata":(\{.*\})\},"registrationTimeUTC":(\d{13}),"serviceType":"DYNAMIC","uriSpec":null\}$`)
+
+// Register writes the instance node as Java Dubbo's ZookeeperServiceDiscovery
+// does, adds the application to the mapping (keeping the others), and
+// each service added or removed changes the revision; the last one
+// removed deletes the node.
+func TestRegisterWritesInstanceAndMapping(t *testing.T) {
+	e := newEnv(t)
+	iface2 := e.iface + "Two"
+	t.Cleanup(func() { e.deleteTree("/" + e.group) })
+	p1 := newProvider(t, nil, 0, e.app, e.iface, "one")
+	port := p1.url.Port()
+	p2 := newProvider(t, p1.proto, port, e.app, iface2, "two")
+	r := e.open("", WithMetadataProtocol(p1.proto))
+	e.mapping("other-app")
+
+	require.NoError(t, r.Register(ctx, p1.url))
+	path := e.instancePath(e.app, port)
+	data, owner := e.nodeDoc(path)
+	require.Equal(t, r.conn.SessionID(), owner, "ephemeral, of the registry's session")
+	m := docShape.FindSubmatch(data)
+	require.NotNil(t, m, "node: %s", data)
+	id := "127.0.0.1:" + strconv.Itoa(port)
+	require.Equal(t, []string{e.app, id, "127.0.0.1", strconv.Itoa(port), id, e.app},
+		[]string{string(m[1]), string(m[2]), string(m[3]), string(m[4]), string(m[5]), string(m[6])})
+	var md map[string]string
+	require.NoError(t, json.Unmarshal(m[7], &md))
+	rev1 := wantRevision(e.app, p1.url)
+	require.Regexp(t, `^[0-9a-f]{32}$`, rev1)
+	require.Equal(t, map[string]string{
+		RevisionKey:              rev1,
+		StorageTypeKey:           "local",
+		EndpointsKey:             fmt.Sprintf(`[{"port":%d,"protocol":"dubbo"}]`, port),
+		MetadataServiceParamsKey: fmt.Sprintf(`{"connections":"1","dubbo":"2.0.2","port":"%d","protocol":"dubbo","side":"provider","version":"1.0.0"}`, port),
+		MetadataVersionKey:       "1.0.0",
+		"timestamp":              "1700000000000",
+	}, md)
+	mapping, _, err := e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	require.NoError(t, err)
+	require.Equal(t, "other-app,"+e.app, string(mapping))
+
+	// The instance parses as the consumer side reads instances.
+	in, err := parseInstance(e.app, data)
+	require.NoError(t, err)
+	require.Equal(t, rev1, in.Revision())
+
+	// A second service: a new revision, its own mapping.
+	require.NoError(t, r.Register(ctx, p2.url))
+	data, _ = e.nodeDoc(path)
+	in, err = parseInstance(e.app, data)
+	require.NoError(t, err)
+	rev2 := wantRevision(e.app, p1.url, p2.url)
+	require.NotEqual(t, rev1, rev2)
+	require.Equal(t, rev2, in.Revision())
+	mapping, _, err = e.conn.Get("/" + e.group + "/mapping/" + iface2)
+	require.NoError(t, err)
+	require.Equal(t, e.app, string(mapping))
+	// Registering again changes nothing, the mapping included.
+	require.NoError(t, r.Register(ctx, p1.url))
+	again, _ := e.nodeDoc(path)
+	require.Equal(t, string(data), string(again))
+	mapping, _, err = e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	require.NoError(t, err)
+	require.Equal(t, "other-app,"+e.app, string(mapping))
+
+	// Removing the first: the revision of the second alone.
+	require.NoError(t, r.Unregister(ctx, p1.url))
+	data, _ = e.nodeDoc(path)
+	in, err = parseInstance(e.app, data)
+	require.NoError(t, err)
+	require.Equal(t, wantRevision(e.app, p2.url), in.Revision())
+	// An unknown provider is no error and changes nothing.
+	require.NoError(t, r.Unregister(ctx, p1.url))
+	require.NoError(t, r.Unregister(ctx, p1.url.WithParam("application", "nobody")))
+
+	// Removing the last deletes the node; the mapping stays (as in Dubbo).
+	require.NoError(t, r.Unregister(ctx, p2.url))
+	ok, _, err := e.conn.Exists(path)
+	require.NoError(t, err)
+	require.False(t, ok)
+	mapping, _, err = e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	require.NoError(t, err)
+	require.Equal(t, "other-app,"+e.app, string(mapping))
+}
+
+// The MetadataService is served on the provider's own port and answers
+// getMetadataInfo with the application's services at the current
+// revision (and the previous one), null for others.
+func TestMetadataServiceServesRevisions(t *testing.T) {
+	e := newEnv(t)
+	p1 := newProvider(t, nil, 0, e.app, e.iface, "one")
+	port := p1.url.Port()
+	p2 := newProvider(t, p1.proto, port, e.app, e.iface+"Two", "two")
+	r := e.open("", WithMetadataProtocol(p1.proto))
+	require.NoError(t, r.Register(ctx, p1.url))
+	data, _ := e.nodeDoc(e.instancePath(e.app, port))
+	in, err := parseInstance(e.app, data)
+	require.NoError(t, err)
+	msURL, err := in.MetadataServiceURL()
+	require.NoError(t, err)
+	require.Equal(t, port, msURL.Port(), "the MetadataService shares the provider's port")
+
+	client := dubbo.New(dubbo.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(client.Destroy)
+	f := &dubboFetcher{proto: client, timeout: 3 * time.Second}
+	rev1 := in.Revision()
+	md, err := f.Fetch(ctx, in, rev1)
+	require.NoError(t, err)
+	si := newServiceInfo(p1.url)
+	require.Equal(t, &MetadataInfo{App: e.app, Revision: rev1, Services: map[string]*ServiceInfo{si.matchKey(): si}}, md)
+
+	require.NoError(t, r.Register(ctx, p2.url))
+	rev2 := wantRevision(e.app, p1.url, p2.url)
+	md, err = f.Fetch(ctx, in, rev2)
+	require.NoError(t, err)
+	require.Len(t, md.Services, 2)
+	require.Equal(t, rev2, md.Revision)
+	md, err = f.Fetch(ctx, in, rev1)
+	require.NoError(t, err, "the previous revision is still served")
+	require.Len(t, md.Services, 1)
+	_, err = f.Fetch(ctx, in, "no-such-revision")
+	require.ErrorContains(t, err, "null")
+
+	// Gone with the application's last service.
+	require.NoError(t, r.Unregister(ctx, p1.url))
+	require.NoError(t, r.Unregister(ctx, p2.url))
+	_, err = f.Fetch(ctx, in, rev2)
+	require.Error(t, err)
+}
+
+// A fleet consumer (this package's Subscribe, through the registry
+// protocol, the RegistryDirectory and a failover cluster) finds and calls
+// fleet providers registered through Register; they leave its list when
+// unregistered.
+func TestConsumerCallsRegisteredProvider(t *testing.T) {
+	e := newEnv(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := newProvider(t, nil, 0, e.app, e.iface, "a")
+	b := newProvider(t, nil, 0, e.app, e.iface, "b")
+	ra := e.open("", WithMetadataProtocol(a.proto))
+	rb := e.open("", WithMetadataProtocol(b.proto))
+	require.NoError(t, ra.Register(ctx, a.url))
+	require.NoError(t, rb.Register(ctx, b.url))
+
+	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
+	t.Cleanup(consumer.Destroy)
+	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
+	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
+		"&timeout=3000&session=8000&refer=" + common.Encode(refer))
+	ref, err := consumer.Refer(ctx, u)
+	require.NoError(t, err)
+	defer ref.Destroy()
+	seen := map[string]bool{}
+	for i := 0; i < 40 && len(seen) < 2; i++ {
+		res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
+		require.NoError(t, res.Error())
+		seen[res.Value().(string)] = true
+	}
+	require.Equal(t, map[string]bool{"hello world from a": true, "hello world from b": true}, seen)
+
+	// The subscriber's list follows Unregister.
+	rec := &recorder{}
+	sub := e.open("")
+	require.NoError(t, sub.Subscribe(ctx, e.consumer(""), rec))
+	want := []string{"dubbo://" + a.url.Address(), "dubbo://" + b.url.Address()}
+	slices.Sort(want) // the list's order
+	rec.waitAddrs(t, want...)
+	require.NoError(t, ra.Unregister(ctx, a.url))
+	rec.waitAddrs(t, "dubbo://"+b.url.Address())
+}
+
+// After the session expires the instance node is written again by the
+// new session, with the same metadata.
+func TestSessionExpiryRecreatesInstance(t *testing.T) {
+	e := newEnv(t)
+	p := newProvider(t, nil, 0, e.app, e.iface, "one")
+	g := &zktest.Gate{}
+	r := e.open("", WithDialer(g.Dial), WithMetadataProtocol(p.proto), WithRetryPeriod(100*time.Millisecond))
+	require.NoError(t, r.Register(ctx, p.url))
+	path := e.instancePath(e.app, p.url.Port())
+	before, owner := e.nodeDoc(path)
+
+	old := expire(t, g)
+	require.Equal(t, owner, old)
+	require.Eventually(t, func() bool {
+		_, stat, err := e.conn.Get(path)
+		return err == nil && stat.EphemeralOwner != old && stat.EphemeralOwner == r.conn.SessionID()
+	}, 15*time.Second, 20*time.Millisecond, "the instance node is re-created by the new session")
+	after, _ := e.nodeDoc(path)
+	require.Equal(t, string(before), string(after))
+}
+
+// Bad provider URLs are refused with a clear error and change nothing.
+func TestRegisterRefusesBadURLs(t *testing.T) {
+	e := newEnv(t)
+	p := newProvider(t, nil, 0, e.app, e.iface, "one")
+	r := e.open("", WithMetadataProtocol(p.proto))
+	require.NoError(t, r.Register(ctx, p.url))
+	path := e.instancePath(e.app, p.url.Port())
+	before, _ := e.nodeDoc(path)
+	for _, tc := range []struct {
+		name string
+		url  *common.URL
+		want error
+		msg  string
+	}{
+		{"no application", p.url.WithoutParams("application"), ErrInvalid, "no application param"},
+		{"any-host", p.url.WithHost("0.0.0.0"), ErrInvalid, "any-host"},
+		{"no port", p.url.WithPort(0), ErrInvalid, "no port"},
+		{"no interface", common.MustParse("dubbo://127.0.0.1:1/?application=x"), ErrInvalid, "no interface"},
+		{"first provider not dubbo", common.MustParse("tri://127.0.0.1:1/a.B?application=x-" + e.app), ErrUnsupported, "must be dubbo://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := r.Register(ctx, tc.url)
+			require.ErrorIs(t, err, tc.want)
+			require.ErrorContains(t, err, tc.msg)
+		})
+	}
+	after, _ := e.nodeDoc(path)
+	require.Equal(t, string(before), string(after))
+	ok, _, err := e.conn.Exists(e.services + "/x-" + e.app)
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	// Consumers register nothing.
+	require.NoError(t, r.Register(ctx, e.consumer("&application=fleet-consumer")))
+	children, _, err := e.conn.Children(e.services)
+	require.NoError(t, err)
+	require.Equal(t, []string{e.app}, children)
+
+	// After Close: refused.
+	require.NoError(t, r.Close())
+	require.ErrorIs(t, r.Register(ctx, p.url), ErrClosed)
+	_, _, err = e.conn.Get(path)
+	require.ErrorIs(t, err, zk.ErrNoNode, "the node went with the session")
+}
