@@ -55,6 +55,7 @@ func child(args []string) int {
 	fs.StringVar(&a.zk, "zk", "", "ZooKeeper host:port")
 	fs.StringVar(&a.group, "group", "", "service group")
 	fs.StringVar(&a.addr, "addr", "", "echo provider address")
+	fs.StringVar(&a.dispatcher, "dispatcher", "", "the fleet provider's dispatcher")
 	providerPID := fs.Int("provider-pid", 0, "the provider's process id")
 	var plan loadPlan
 	fs.IntVar(&plan.callers, "c", 32, "concurrent callers")

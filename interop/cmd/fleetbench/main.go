@@ -29,6 +29,7 @@ import (
 
 const usage = `Usage: fleetbench [-zk host:port] [-c 32[,1...]] [-d 5s | -n N] [-warmup 1s] [-payload 32]
                   [-rounds 1] [-pairs fleet-fleet,fleet-dubbogo,dubbogo-dubbogo,dubbogo-fleet,echo] [-json]
+                  [-dispatcher all|direct]
 
 Measures each pair (consumer-provider) in separate processes through the
 ZooKeeper at -zk (default $FLEET_ZK), interleaved, and prints a Markdown
@@ -60,10 +61,11 @@ func orchestrate(args []string, stdout, stderr io.Writer) int {
 	pairs := fs.String("pairs", "fleet-fleet,fleet-dubbogo,dubbogo-dubbogo,dubbogo-fleet,echo", "pairs to measure")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	dispatcher := fs.String("dispatcher", "", "the fleet providers' dispatcher param (all, direct); empty for the default")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg := benchConfig{zk: *zk, duration: *duration, calls: *calls, warmup: *warmup, payload: *payload, rounds: *rounds}
+	cfg := benchConfig{zk: *zk, duration: *duration, calls: *calls, warmup: *warmup, payload: *payload, rounds: *rounds, dispatcher: *dispatcher}
 	var err error
 	if cfg.pairs, err = parsePairs(*pairs); err == nil {
 		cfg.callers, err = parseCallers(*callers)

@@ -37,6 +37,8 @@ type roleArgs struct {
 	zk    string // host:port
 	group string // the run's service group: only this run's peers match
 	addr  string // the echo provider's address (the echo pair has no registry)
+	// dispatcher is the fleet provider's dispatcher param ("": default).
+	dispatcher string
 }
 
 // freePort returns a port nobody listened on a moment ago.
@@ -100,13 +102,13 @@ func fleetProvider(a roleArgs) (string, func(), error) {
     dubbo:
       name: dubbo
       ip: 127.0.0.1
-      port: %d
+      port: %d%s
   provider:
     services:
       Bench:
         interface: %s
         group: %s
-`, a.zk, port, interop.UserServiceName, a.group)
+`, a.zk, port, dispatcherParams(a.dispatcher), interop.UserServiceName, a.group)
 	cfg, err := fleetconfig.LoadBytes("fleetbench-provider.yml", []byte(yml), fleetconfig.WithLogger(discard))
 	if err != nil {
 		return "", nil, err
@@ -119,6 +121,15 @@ func fleetProvider(a roleArgs) (string, func(), error) {
 		return "", nil, fmt.Errorf("fleet provider through zookeeper://%s: %w", a.zk, err)
 	}
 	return "127.0.0.1:" + strconv.Itoa(port), rt.Close, nil
+}
+
+// dispatcherParams is the YAML of the fleet provider's protocol params
+// setting the dispatcher d, nothing for "".
+func dispatcherParams(d string) string {
+	if d == "" {
+		return ""
+	}
+	return "\n      params:\n        dispatcher: " + strconv.Quote(d)
 }
 
 func fleetConsumer(ctx context.Context, a roleArgs, payload string) (func(context.Context) error, func(), error) {

@@ -79,8 +79,11 @@ type benchConfig struct {
 	calls    int64
 	warmup   time.Duration
 	payload  int
-	self     string    // the executable re-executed as provider and consumer
-	progress io.Writer // one line per finished measurement; nil for none
+	// dispatcher is the fleet providers' dispatcher URL param; "" leaves
+	// the default.
+	dispatcher string
+	self       string    // the executable re-executed as provider and consumer
+	progress   io.Writer // one line per finished measurement; nil for none
 }
 
 // row is one measurement: one pair at one caller count in one round.
@@ -125,7 +128,8 @@ func run(ctx context.Context, cfg benchConfig) ([]row, error) {
 func measure(ctx context.Context, cfg benchConfig, p pair, callers int, group string) (childResult, error) {
 	var res childResult
 	zkArgs := []string{"-zk", cfg.zk, "-group", group}
-	prov, err := startChild(ctx, cfg.self, "provider", append([]string{"-impl", p.provider}, zkArgs...), true)
+	provArgs := append([]string{"-impl", p.provider, "-dispatcher", cfg.dispatcher}, zkArgs...)
+	prov, err := startChild(ctx, cfg.self, "provider", provArgs, true)
 	if err != nil {
 		return res, err
 	}
