@@ -3,6 +3,7 @@ package protocol
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/fleetrpc/fleet/common"
@@ -39,7 +40,7 @@ func (p *Protocol) Export(ctx context.Context, regURL *common.URL, invoker rpc.I
 	if err != nil {
 		return nil, fmt.Errorf("export %s through %s: %w", key, shown, err)
 	}
-	local, err := pr.Export(invoker)
+	local, err := p.exportLocal(pr, provider, invoker)
 	if err != nil {
 		return nil, fmt.Errorf("export %s at %s: %w", key, provider.Address(), err)
 	}
@@ -122,5 +123,74 @@ func (e *exporter) Unexport() {
 		e.proto.mu.Lock()
 		delete(e.proto.exports, e)
 		e.proto.mu.Unlock()
+	})
+}
+
+// localExport is an invoker exported by its protocol, shared by the
+// exports of it through several registries (Java's RegistryProtocol keeps
+// one per provider URL: register-mode all registers one service at both
+// discovery levels).
+type localExport struct {
+	exp     rpc.Exporter
+	invoker rpc.Invoker
+	refs    int // guarded by Protocol.localMu
+}
+
+// exportLocal exports invoker through pr, or shares the export of the same
+// invoker at the same protocol, address and service key.
+func (p *Protocol) exportLocal(pr rpc.Protocol, provider *common.URL, invoker rpc.Invoker) (rpc.Exporter, error) {
+	key := provider.Protocol() + "://" + provider.Address() + "/" + provider.ServiceKey()
+	p.localMu.Lock()
+	defer p.localMu.Unlock()
+	if l := p.locals[key]; l != nil && sameInvoker(l.invoker, invoker) {
+		l.refs++
+		return &sharedExport{p: p, key: key, l: l}, nil
+	}
+	exp, err := pr.Export(invoker)
+	if err != nil {
+		return nil, err
+	}
+	if p.locals == nil {
+		p.locals = map[string]*localExport{}
+	}
+	l := &localExport{exp: exp, invoker: invoker, refs: 1}
+	if p.locals[key] == nil {
+		p.locals[key] = l
+	}
+	return &sharedExport{p: p, key: key, l: l}, nil
+}
+
+// sameInvoker reports whether a and b are the same invoker value.
+func sameInvoker(a, b rpc.Invoker) bool {
+	if a == nil || b == nil || !reflect.TypeOf(a).Comparable() || !reflect.TypeOf(b).Comparable() {
+		return false
+	}
+	return a == b
+}
+
+// sharedExport is one user of a localExport: the last Unexport unexports.
+type sharedExport struct {
+	p    *Protocol
+	key  string
+	l    *localExport
+	once sync.Once
+}
+
+// Invoker implements protocol.Exporter.
+func (s *sharedExport) Invoker() rpc.Invoker { return s.l.exp.Invoker() }
+
+// Unexport implements protocol.Exporter. Idempotent.
+func (s *sharedExport) Unexport() {
+	s.once.Do(func() {
+		s.p.localMu.Lock()
+		s.l.refs--
+		last := s.l.refs == 0
+		if last && s.p.locals[s.key] == s.l {
+			delete(s.p.locals, s.key)
+		}
+		s.p.localMu.Unlock()
+		if last {
+			s.l.exp.Unexport()
+		}
 	})
 }

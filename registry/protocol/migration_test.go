@@ -329,3 +329,41 @@ func TestMigrationDestroy(t *testing.T) {
 		require.Equal(t, 2, r.unsubscribed)
 	}
 }
+
+// TestExportSharedByTwoLevels: one invoker exported through two registries
+// (register-mode all) is exported once by its protocol; it stays served
+// until both exports are withdrawn.
+func TestExportSharedByTwoLevels(t *testing.T) {
+	l := newLevels(t)
+	u := providerURL(7, nil)
+	svc, err := service.New(u, &greeter{name: "both"})
+	require.NoError(t, err)
+	p := New(WithProtocol(injvm.Name, l.jvm), WithLogger(quiet), WithRegistryOpener(l.open), WithoutConfigCenter())
+	defer p.Destroy()
+	e1, err := p.Export(ctx, common.MustParse("memory://"+l.store+"?export="+u.Encoded()), svc)
+	require.NoError(t, err)
+	e2, err := p.Export(ctx, common.MustParse(ServiceDiscoveryScheme+"://"+l.store+"?registry=memory&export="+u.Encoded()), svc)
+	require.NoError(t, err, "injvm refuses a second export at one address: the export is shared")
+
+	c := l.consumer(t)
+	ref, err := l.refer(c, map[string]string{common.CheckKey: "false"})
+	require.NoError(t, err)
+	defer ref.Destroy()
+	step, _, _ := Step(ref)
+	require.Equal(t, migration.ApplicationFirst, step)
+	require.Len(t, Sides(ref), 2)
+	s, err := call(ref)
+	require.NoError(t, err)
+	require.Equal(t, "both: hello bob", s)
+
+	e1.Unexport()
+	e1.Unexport()
+	s, err = call(Sides(ref)[1]) // the application level still calls it
+	require.NoError(t, err)
+	require.Equal(t, "both: hello bob", s)
+	_, err = l.jvm.Export(svc)
+	require.ErrorContains(t, err, "already exported")
+	e2.Unexport()
+	_, err = l.jvm.Export(svc) // the protocol no longer holds it
+	require.NoError(t, err)
+}

@@ -48,6 +48,9 @@ type Protocol struct {
 	destroyed  bool
 
 	centers centers // the config centers opened (governance.go)
+
+	localMu sync.Mutex              // guards locals
+	locals  map[string]*localExport // services exported locally, shared by registries (export.go)
 }
 
 // New returns a Protocol. It opens nothing until the first Refer or Export.
