@@ -75,23 +75,29 @@ func main() {
 }
 `
 
-// buildAppDiscoveryChild builds appDiscoveryChild in a temporary module
-// with this module's requirements (so the same dubbo-go v3.3.0, from the
-// module cache) and returns the binary.
+// buildAppDiscoveryChild builds appDiscoveryChild and returns the binary.
 func buildAppDiscoveryChild(t *testing.T) string {
+	t.Helper()
+	return buildGoChild(t, "appdiscoverychild", appDiscoveryChild)
+}
+
+// buildGoChild builds the main package src in a temporary module with
+// this module's requirements (so the same dubbo-go v3.3.0, from the module
+// cache) and returns the binary.
+func buildGoChild(t *testing.T, name, src string) string {
 	t.Helper()
 	dir := t.TempDir()
 	mod, err := os.ReadFile("go.mod")
 	require.NoError(t, err)
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
-	text := regexp.MustCompile(`(?m)^module .*$`).ReplaceAllString(string(mod), "module fleet.test/appdiscoverychild")
+	text := regexp.MustCompile(`(?m)^module .*$`).ReplaceAllString(string(mod), "module fleet.test/"+name)
 	text = strings.Replace(text, "=> ../", "=> "+root, 1)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(text), 0o644))
 	sum, err := os.ReadFile("go.sum")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(appDiscoveryChild), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644))
 	bin := filepath.Join(dir, "child")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -99,7 +105,7 @@ func buildAppDiscoveryChild(t *testing.T) string {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "building the dubbo-go provider: %s", out)
+	require.NoError(t, err, "building the dubbo-go program %s: %s", name, out)
 	return bin
 }
 
