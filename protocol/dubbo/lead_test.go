@@ -270,12 +270,15 @@ func TestLeaderBigAnswer(t *testing.T) {
 // Concurrent callers on one connection, some leading and some following,
 // each get the answer to their own call.
 func TestLeaderConcurrentCallers(t *testing.T) {
-	for _, idle := range []time.Duration{time.Hour, time.Millisecond} {
-		t.Run("idle="+idle.String(), func(t *testing.T) {
+	for _, tc := range []struct {
+		idle       time.Duration
+		dispatcher string
+	}{{time.Hour, "direct"}, {time.Millisecond, "direct"}, {time.Hour, "all"}, {time.Millisecond, "all"}} {
+		t.Run("idle="+tc.idle.String()+"/dispatcher="+tc.dispatcher, func(t *testing.T) {
 			server := newProto(t)
-			client := New(WithLogger(quietLogger()), withIdleRead(idle))
+			client := New(WithLogger(quietLogger()), withIdleRead(tc.idle))
 			t.Cleanup(client.Destroy)
-			inv := refer(t, client, provider(t, server, &userImpl{}, "&dispatcher=direct"))
+			inv := refer(t, client, provider(t, server, &userImpl{}, "&dispatcher="+tc.dispatcher))
 			require.NoError(t, invoke(inv, "ping", nil).Error())
 			cc := connOf(t, inv)
 
@@ -290,6 +293,13 @@ func TestLeaderConcurrentCallers(t *testing.T) {
 						a := int32(g*100_000 + i)
 						if g%2 == 1 && i%10 == 0 {
 							time.Sleep(time.Duration(i%3) * time.Millisecond) // let some calls run alone
+						}
+						if i%25 == g {
+							// A call slower than the provider's inline guard.
+							if res := invoke(inv, "sleep", []string{"int"}, int32(1)); res.Value() != "slept" {
+								errs <- fmt.Errorf("sleep(1) = %v, %v", res.Value(), res.Error())
+								return
+							}
 						}
 						res := invoke(inv, "add", []string{"int", "int"}, a, int32(7))
 						if res.Error() != nil {

@@ -36,6 +36,7 @@ type server struct {
 	payload int           // immutable
 	idle    time.Duration // immutable: Java's heartbeat timeout, 3 × heartbeat
 	direct  bool          // immutable: dispatcher=direct, calls run on the connection's reader
+	inlined atomic.Int64  // calls served inline by a reader (tests)
 	sem     chan struct{} // immutable: one token per running handler
 
 	ctx    context.Context    // immutable: cancelled by close after the grace period
@@ -120,7 +121,7 @@ func (s *server) accept() {
 			continue
 		}
 		s.conns[sc] = struct{}{}
-		s.readers.Add(1)
+		s.readers.Add(1) // done by the connection's last reader (end)
 		s.mu.Unlock()
 		go s.serve(sc)
 	}
@@ -128,21 +129,33 @@ func (s *server) accept() {
 
 // serve reads requests from one connection and dispatches them.
 func (s *server) serve(sc *serverConn) {
-	defer s.readers.Done()
-	defer func() {
-		sc.close()
-		s.mu.Lock()
-		delete(s.conns, sc)
-		s.mu.Unlock()
-	}()
 	fr := NewFrameReader(sc.nc, s.payload, sc.channel)
 	fr.budget = s.proto.budget
 	fr.dl = &deadlines{conn: sc.nc, idle: s.idle, header: min(s.idle, headerTimeout), body: s.idle}
 	if s.idle <= 0 {
 		fr.dl.header = headerTimeout
 	}
-	defer fr.release()
-	strs := &strTable{}
+	rd := &connReader{sc: sc, fr: fr, strs: &strTable{}}
+	rd.guard = time.AfterFunc(time.Hour, func() { s.takeOver(rd) })
+	rd.guard.Stop()
+	s.read(rd)
+}
+
+// end closes a connection whose reading ended; run by its last reader.
+func (s *server) end(rd *connReader) {
+	rd.guard.Stop()
+	rd.fr.release()
+	rd.sc.close()
+	s.mu.Lock()
+	delete(s.conns, rd.sc)
+	s.mu.Unlock()
+	s.readers.Done()
+}
+
+// read reads requests until the connection ends or another goroutine
+// took the reading over (see serveInline).
+func (s *server) read(rd *connReader) {
+	sc, fr := rd.sc, rd.fr
 	for {
 		if s.direct && !fr.frameBuffered() {
 			// Answers of the calls served on this reader go out together
@@ -154,6 +167,7 @@ func (s *server) serve(sc *serverConn) {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				s.logger().Debug("connection closed", "remote", sc.remote, "error", err)
 			}
+			s.end(rd)
 			return // an over-limit request, a bad magic or a read error ends the connection
 		}
 		sc.lastRead.Store(nanotime())
@@ -162,7 +176,7 @@ func (s *server) serve(sc *serverConn) {
 		}
 		c := new(serverCall)
 		req := &c.req
-		if err := decodeRequest(h, body, req, requestBufs{args: c.args[:0], atts: c.atts[:0], strs: strs, fast: true}); err != nil {
+		if err := decodeRequest(h, body, req, requestBufs{args: c.args[:0], atts: c.atts[:0], strs: rd.strs, fast: true}); err != nil {
 			if h.TwoWay && !h.Event {
 				s.respond(sc, &Response{ID: h.ID, Status: StatusBadRequest,
 					ErrorMessage: "Fail to decode request due to: " + err.Error()}, false)
@@ -176,12 +190,84 @@ func (s *server) serve(sc *serverConn) {
 			continue
 		}
 		sc.inflight.Add(1)
-		if s.direct {
+		switch {
+		case s.direct:
 			s.handleDirect(sc, c)
-			continue
+		case fr.frameBuffered():
+			s.dispatch(sc, c) // the reader goes on with the next
+		default:
+			if !s.serveInline(rd, c) {
+				return // another goroutine reads now
+			}
 		}
-		s.dispatch(sc, c)
 	}
+}
+
+// connReader is the read side of one provider connection. One goroutine
+// at a time reads it: the connection's reader, which may change while it
+// serves a call itself (see serveInline).
+type connReader struct {
+	sc    *serverConn  // immutable
+	fr    *FrameReader // the reader's
+	strs  *strTable    // the reader's
+	next  uint64       // the reader's: numbers the calls it serves itself
+	guard *time.Timer  // immutable: fires takeOver once a call served inline ran inlineGuard
+	// inline is the number of the call the reader is serving itself, 0
+	// when none: the reader and takeOver race for it by CompareAndSwap.
+	inline atomic.Uint64
+}
+
+// inlineGuard is how long the default dispatcher lets the reader serve a
+// call itself before another goroutine takes the reading over.
+const inlineGuard = 100 * time.Microsecond
+
+// serveInline serves the last request of a read on the reader (default
+// dispatcher): no hand-off to a worker, so a lone caller's call costs no
+// goroutine switch. It holds a worker slot as dispatch would (or dispatch
+// answers status 100). A call that runs longer than inlineGuard does not
+// hold up the connection: takeOver starts reading on another goroutine,
+// and this one ends once it answered. It reports whether this goroutine is
+// still the reader.
+func (s *server) serveInline(rd *connReader, c *serverCall) bool {
+	sc := rd.sc
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		s.dispatch(sc, c) // answers status 100
+		return true
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		<-s.sem
+		s.dispatch(sc, c) // answers that the provider is shutting down
+		return true
+	}
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	rd.next++
+	n := rd.next
+	rd.inline.Store(n)
+	rd.guard.Reset(inlineGuard)
+	s.inlined.Add(1)
+	s.handle(sc, c)
+	still := rd.inline.CompareAndSwap(n, 0)
+	if still {
+		rd.guard.Stop()
+	}
+	<-s.sem
+	s.handlers.Done()
+	return still
+}
+
+// takeOver makes the calling goroutine (the guard timer's) the
+// connection's reader when the reader is still serving a call itself.
+func (s *server) takeOver(rd *connReader) {
+	n := rd.inline.Load()
+	if n == 0 || !rd.inline.CompareAndSwap(n, 0) {
+		return
+	}
+	s.read(rd)
 }
 
 // handleDirect serves a call on the connection's reader (dispatcher=direct):
