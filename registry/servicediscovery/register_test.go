@@ -310,3 +310,54 @@ func TestRegisterRefusesBadURLs(t *testing.T) {
 	_, _, err = e.conn.Get(path)
 	require.ErrorIs(t, err, zk.ErrNoNode, "the node went with the session")
 }
+
+// Exported as config exports (registry/protocol's Export through a
+// service-discovery-registry URL, on the process's dubbo protocol), a
+// provider is registered per application with its MetadataService on the
+// same server, found and called by a consumer; Unexport deletes the node.
+func TestExportThroughRegistryProtocol(t *testing.T) {
+	e := newEnv(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	port := closedPort(t)
+	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello&side=provider&application=%s&pid=1",
+		port, e.iface, e.iface, e.app))
+	svc, err := service.New(u, greeter{who: "exported"})
+	require.NoError(t, err)
+	// No WithMetadataProtocol: the registry, opened by registry/protocol,
+	// exports the MetadataService through the registered dubbo protocol,
+	// which registry/protocol exported the service through.
+	reg := "registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
+		"&timeout=3000&session=8000"
+
+	provider := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
+	t.Cleanup(provider.Destroy)
+	exp, err := provider.Export(ctx, common.MustParse(reg), svc)
+	require.NoError(t, err)
+	unexported := false
+	t.Cleanup(func() {
+		if !unexported {
+			exp.Unexport()
+		}
+	})
+	path := e.instancePath(e.app, port)
+	data, _ := e.nodeDoc(path)
+	in, err := parseInstance(e.app, data)
+	require.NoError(t, err)
+	require.Equal(t, wantRevision(e.app, u), in.Revision())
+
+	consumer := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
+	t.Cleanup(consumer.Destroy)
+	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
+	ref, err := consumer.Refer(ctx, common.MustParse(reg+"&refer="+common.Encode(refer)))
+	require.NoError(t, err)
+	defer ref.Destroy()
+	res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
+	require.NoError(t, res.Error())
+	require.Equal(t, "hello world from exported", res.Value())
+
+	exp.Unexport()
+	unexported = true
+	ok, _, err := e.conn.Exists(path)
+	require.NoError(t, err)
+	require.False(t, ok, "the node goes with the application's last service")
+}
