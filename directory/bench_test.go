@@ -11,7 +11,9 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/router"
 	_ "github.com/fleetrpc/fleet/router/condition" // route://…?router=condition
+	"github.com/fleetrpc/fleet/router/tag"
 )
 
 // benchProtocol refers without bookkeeping, as a lazy wire protocol does.
@@ -224,10 +226,22 @@ func BenchmarkRetainedPerProvider(b *testing.B) {
 // 17's target: ≤ 5 ms): lists of 100,000 and 100,001 providers in turn, so
 // each op is one provider joining or leaving.
 func BenchmarkNotifyOneAdded(b *testing.B) {
+	b.Run("routers=none", func(b *testing.B) { benchOneAdded(b, benchDir(b)) })
+	b.Run("routers=mock,tag", func(b *testing.B) {
+		// The built-in routers registry/protocol gives every directory.
+		d, err := NewRegistry(benchConsumer(), WithProtocol("dubbo", benchProtocol{}), WithLogger(quiet),
+			WithRouters(router.Mock(), tag.Static()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchOneAdded(b, d)
+	})
+}
+
+func benchOneAdded(b *testing.B, d *RegistryDirectory) {
 	const n = 100000
 	a := javaProviders(0, n)
 	c := append(slices.Clip(a), javaProvider(n))
-	d := benchDir(b)
 	defer d.Destroy()
 	d.Notify(a)
 	d.Notify(c)

@@ -98,6 +98,7 @@ type methodSet struct {
 	has   map[string]struct{} // names as a set
 	id    int                 // index while building one map
 	count int                 // invokers with this set while building
+	live  int                 // live entries with this set
 }
 
 func newMethodSet(list string) *methodSet {
@@ -114,15 +115,19 @@ func newMethodSet(list string) *methodSet {
 	return s
 }
 
-// buildMethods builds the map of entries (sorted, enabled). group, when not
-// nil, groups each distinct list for a multi-group directory.
-func buildMethods(entries []*entry, group func([]protocol.Invoker) []protocol.Invoker) *methodMap {
+// buildMethods builds the map of entries (sorted, enabled), whose invokers
+// are invokers (nil: read from entries). single, when not nil, is the one
+// method set of every entry, so that no entry needs reading. group, when
+// not nil, groups each distinct list for a multi-group directory.
+func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodSet, group func([]protocol.Invoker) []protocol.Invoker) *methodMap {
 	if len(entries) == 0 {
 		return emptyMethods
 	}
-	invokers := make([]protocol.Invoker, len(entries))
-	for i, e := range entries {
-		invokers[i] = e.invoker
+	if invokers == nil {
+		invokers = make([]protocol.Invoker, len(entries))
+		for i, e := range entries {
+			invokers[i] = e.invoker
+		}
 	}
 	mk := func(list []protocol.Invoker) *candidates {
 		c := &candidates{invokers: list, grouped: list}
@@ -136,14 +141,19 @@ func buildMethods(entries []*entry, group func([]protocol.Invoker) []protocol.In
 
 	// The distinct method sets, and how many invokers have each.
 	var sets []*methodSet
-	for _, e := range entries {
-		s := e.methods
-		if s.id < 0 {
-			s.id = len(sets)
-			s.count = 0
-			sets = append(sets, s)
+	if single != nil {
+		single.id, single.count = 0, len(entries)
+		sets = append(sets, single)
+	} else {
+		for _, e := range entries {
+			s := e.methods
+			if s.id < 0 {
+				s.id = len(sets)
+				s.count = 0
+				sets = append(sets, s)
+			}
+			s.count++
 		}
-		s.count++
 	}
 	defer func() {
 		for _, s := range sets {

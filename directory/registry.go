@@ -64,6 +64,10 @@ type RegistryDirectory struct {
 	routers       []router.Router             // from the registry
 	dynRouters    []router.Router             // from a config center (SetDynamicRouters)
 	cached        []*common.URL               // the last non-empty providers list
+	cachedInfo    []*rawInfo                  // per position of cached: its rawInfo, nil when rejected; nil when not kept
+	fastOK        bool                        // the state fits an incremental refresh (refreshFast) under fastGen
+	fastGen       uint64
+	noFast        bool // tests: always refresh in full
 	byRaw         map[*common.URL]*rawInfo
 	byHash        map[uint64]*entry
 	current       []*entry // the entries of the published snapshot, sorted
@@ -222,12 +226,14 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 	if len(urls) > 1 {
 		providers = make([]*common.URL, 0, len(urls))
 	}
+	w := walker{old: d.cached}
 	for _, u := range urls {
 		if u == nil {
 			continue
 		}
-		if d.byRaw[u] != nil {
-			// A provider URL seen in the last push: classified then.
+		if w.find(u) >= 0 || d.byRaw[u] != nil {
+			// A provider URL seen in the last push: classified then. The
+			// walk finds most of them without a map lookup.
 			providers = append(providers, u)
 			continue
 		}
@@ -379,32 +385,39 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		if d.opts.emptyProtection && len(d.current) > 0 {
 			d.logger.Warn("empty providers push ignored: empty protection keeps the last list",
 				"providers", len(d.current))
-			d.publish(prev, prev.url, d.current, routersChanged)
+			d.publish(prev, prev.url, d.current, nil, routersChanged)
 			return nil
 		}
 		d.forbidden = true
-		d.cached = nil
+		d.cached, d.cachedInfo, d.fastOK = nil, nil, false
 		var doomed []protocol.Invoker
 		for _, e := range d.current {
 			e.dead = true
 			doomed = append(doomed, e.invoker)
 		}
+		for _, ms := range d.methodSets {
+			ms.live = 0
+		}
 		clear(d.byHash)
 		clear(d.byRaw)
 		d.current = nil
-		d.publish(prev, base, nil, routersChanged)
+		d.publish(prev, base, nil, nil, routersChanged)
 		return doomed
 	}
 	if len(providers) == 0 {
 		if len(d.cached) == 0 {
-			d.cached = nil
-			d.publish(prev, base, d.current, routersChanged)
+			d.cached, d.cachedInfo, d.fastOK = nil, nil, false
+			d.publish(prev, base, d.current, nil, routersChanged)
 			return nil
 		}
 		providers = d.cached
-	} else {
-		d.cached = providers
 	}
+	if d.fastOK && d.fastGen == d.gen && !d.forbidden && !d.noFast {
+		if doomed, ok := d.refreshFast(prev, providers, routersChanged, &bad); ok {
+			return doomed
+		}
+	}
+	d.cached, d.fastOK = providers, false
 	d.forbidden = false
 
 	if len(d.byRaw) == 0 && len(providers) > 64 {
@@ -419,7 +432,11 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	url := base
 	var added []*entry
 	accepted := 0
-	for _, u := range providers {
+	for _, ks := range d.keySets {
+		ks.count, ks.first = 0, nil
+	}
+	infos := make([]*rawInfo, len(providers))
+	for i, u := range providers {
 		ri := d.byRaw[u]
 		if ri == nil || ri.gen != d.gen {
 			final, ok := d.finalURL(u)
@@ -435,10 +452,15 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			*ri = rawInfo{gen: d.gen, url: final, hash: h, keys: d.internKeys(kh)}
 		}
 		ri.seen = epoch
+		infos[i] = ri
 		if ri.keys.seen != epoch {
 			ri.keys.seen = epoch
 			url = addAbsentParams(url, ri.url)
 		}
+		if ri.keys.count == 0 {
+			ri.keys.first = ri
+		}
+		ri.keys.count++
 		e := ri.entry
 		if e == nil || e.dead {
 			e = d.find(ri.hash, ri.url)
@@ -447,8 +469,10 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		if e != nil {
 			if e.seen != epoch {
 				e.seen = epoch
+				e.refs = 0
 				accepted++
 			}
+			e.refs++
 			continue
 		}
 		if !enabled(ri.url) {
@@ -460,10 +484,8 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			continue
 		}
 		bad.check(ri.url)
-		e = &entry{url: ri.url, hash: ri.hash, invoker: inv, methods: d.internMethods(ri.url), seen: epoch}
-		e.next = d.byHash[e.hash]
-		d.byHash[e.hash] = e
-		ri.entry = e
+		e = d.newEntry(ri, inv)
+		e.seen = epoch
 		added = append(added, e)
 		accepted++
 	}
@@ -478,7 +500,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	if accepted == 0 {
 		d.logger.Warn("every provider url was rejected, keeping the previous invokers",
 			"urls", len(providers), "invokers", 0, "list", providers)
-		d.publish(prev, url, d.current, routersChanged)
+		d.publish(prev, url, d.current, nil, routersChanged)
 		return nil
 	}
 
@@ -497,9 +519,21 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	if prev == nil || prev.url == nil || !prev.url.Equal(url) {
 		bad.check(url)
 	}
-	d.publish(prev, url, next, routersChanged)
+	d.publish(prev, url, next, nil, routersChanged)
 	d.pruneInterned()
+	d.cachedInfo, d.fastOK, d.fastGen = infos, true, d.gen
 	return doomed
+}
+
+// newEntry makes the entry of ri's final URL with invoker inv and links it
+// in: listed once, not yet seen.
+func (d *RegistryDirectory) newEntry(ri *rawInfo, inv protocol.Invoker) *entry {
+	e := &entry{url: ri.url, hash: ri.hash, invoker: inv, methods: d.internMethods(ri.url), refs: 1}
+	e.methods.live++
+	e.next = d.byHash[e.hash]
+	d.byHash[e.hash] = e
+	ri.entry = e
+	return e
 }
 
 // finalURL returns the URL an invoker of provider u is keyed and referred
@@ -567,6 +601,7 @@ func (d *RegistryDirectory) find(hash uint64, u *common.URL) *entry {
 
 func (d *RegistryDirectory) unlink(x *entry) {
 	x.dead = true
+	x.methods.live--
 	head := d.byHash[x.hash]
 	if head == x {
 		if x.next == nil {
@@ -658,6 +693,22 @@ func (d *RegistryDirectory) internMethods(u *common.URL) *methodSet {
 	return ms
 }
 
+// singleMethodSet returns the method set of every live entry when they all
+// have the same one and there are n of them; nil otherwise.
+func (d *RegistryDirectory) singleMethodSet(n int) *methodSet {
+	var single *methodSet
+	for _, ms := range d.methodSets {
+		if ms.live == 0 {
+			continue
+		}
+		if single != nil || ms.live != n {
+			return nil
+		}
+		single = ms
+	}
+	return single
+}
+
 // pruneInterned forgets interned sets no URL uses any more, when they have
 // piled up.
 func (d *RegistryDirectory) pruneInterned() {
@@ -685,10 +736,11 @@ func (d *RegistryDirectory) pruneInterned() {
 	}
 }
 
-// publish swaps in the snapshot of entries under url. When the entries did
-// not change, prev's lists are reused, and so is its chain unless the
-// routers or the URL changed.
-func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*entry, routersChanged bool) {
+// publish swaps in the snapshot of entries under url; invokers, when not
+// nil, are the entries' invokers. When the entries did not change, prev's
+// lists are reused, and so is its chain unless the routers or the URL
+// changed.
+func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*entry, invokers []protocol.Invoker, routersChanged bool) {
 	s := &snapshot{url: url, entries: entries}
 	if d.forbidden {
 		s.err = d.forbiddenErr
@@ -697,19 +749,16 @@ func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*
 	if sameEntries {
 		s.invokers, s.methods = prev.invokers, prev.methods
 	} else {
-		s.invokers = make([]protocol.Invoker, len(entries))
-		for i, e := range entries {
-			s.invokers[i] = e.invoker
-		}
 		var group func([]protocol.Invoker) []protocol.Invoker
 		if d.multiGroup && d.opts.groupCluster != nil {
 			join := d.opts.groupCluster
 			group = func(list []protocol.Invoker) []protocol.Invoker { return groupInvokers(list, join) }
 		}
-		s.methods = buildMethods(entries, group)
-		if len(entries) > 0 {
-			// Share the invokers slice with the map's "*" list.
-			s.invokers = s.methods.all.invokers
+		s.methods = buildMethods(entries, invokers, d.singleMethodSet(len(entries)), group)
+		// Share the invokers slice with the map's "*" list.
+		s.invokers = s.methods.all.invokers
+		if s.invokers == nil {
+			s.invokers = []protocol.Invoker{}
 		}
 	}
 	if sameEntries && !routersChanged && prev.url.Equal(url) {

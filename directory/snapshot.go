@@ -28,6 +28,7 @@ type entry struct {
 	methods *methodSet
 
 	seen uint64 // the refresh that last listed it
+	refs int    // positions of the providers list (cached) whose rawInfo has it as entry
 	next *entry // the next entry with the same hash
 	dead bool   // removed from the directory
 }
@@ -48,7 +49,9 @@ type rawInfo struct {
 // consumer URL of §10 needs, from the providers, only the first URL of
 // each distinct key set. Owned by the update goroutine.
 type keySet struct {
-	seen uint64
+	seen  uint64
+	count int      // positions of the providers list (cached) with this key set
+	first *rawInfo // the provider at the first of them: the one §10 reads
 }
 
 // compareEntries orders entries deterministically: by address, then

@@ -1,0 +1,244 @@
+package directory
+
+import (
+	"slices"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/protocol"
+)
+
+// walkWindow is how far ahead in the last providers list a walk looks for
+// the next provider of a new list: registries keep their order, so a few
+// additions and removals shift positions a little.
+const walkWindow = 8
+
+// walker finds the providers of a new list in the last one (cached) in
+// order, by identity: a registry hands back the same *common.URL for a
+// provider that did not change.
+type walker struct {
+	old []*common.URL
+	j   int // the next position of old to look at
+}
+
+// find returns the position of u in old at or after the cursor, within the
+// window, and moves the cursor past it; -1 when u is not there.
+func (w *walker) find(u *common.URL) int {
+	for p := w.j; p < len(w.old) && p < w.j+walkWindow; p++ {
+		if w.old[p] == u {
+			w.j = p + 1
+			return p
+		}
+	}
+	return -1
+}
+
+// addedProvider is a provider of the new list not in the last one, as
+// refreshFast prepares it before changing anything.
+type addedProvider struct {
+	at    int         // position in the new list
+	ri    *rawInfo    // its rawInfo when it is current (same configurators), else nil
+	final *common.URL // else: its final URL, nil when rejected
+	hash  uint64
+	keys  *keySet
+}
+
+// refreshFast applies a providers list that differs from the last one
+// (d.cached) in a few positions, kept in order: it looks at the providers
+// added and removed only, and edits the entries, the invokers and the
+// per-method lists in place of rebuilding them from every provider, so
+// that one provider joining 100,000 costs a walk over two lists of
+// pointers and copies, not a lookup per provider. The result is what the
+// full refresh gives; whenever it could differ — the configurators
+// changed, a new key set or the first provider of one (the directory URL
+// reads those, directory.md §10), too many changes or a reordering — it
+// changes nothing and reports false, and refresh applies the list in full.
+func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL, routersChanged bool, bad *badParams) ([]protocol.Invoker, bool) {
+	old, oldInfo := d.cached, d.cachedInfo
+	if len(old) == 0 || len(oldInfo) != len(old) || len(d.current) == 0 || prev == nil || prev.url == nil ||
+		len(prev.entries) != len(d.current) || len(prev.invokers) != len(d.current) ||
+		len(d.byRaw) > 2*len(providers)+64 {
+		return nil, false
+	}
+	limit := len(old)/16 + 8
+
+	// Which positions were added and removed.
+	infos := make([]*rawInfo, len(providers))
+	var addedAt, removedAt []int
+	w := walker{old: old}
+	for i, u := range providers {
+		from := w.j
+		k := w.find(u)
+		if k < 0 {
+			addedAt = append(addedAt, i)
+		} else {
+			for p := from; p < k; p++ {
+				removedAt = append(removedAt, p)
+			}
+			infos[i] = oldInfo[k]
+		}
+		if len(addedAt)+len(removedAt) > limit {
+			return nil, false
+		}
+	}
+	for p := w.j; p < len(old); p++ {
+		removedAt = append(removedAt, p)
+	}
+	if len(addedAt)+len(removedAt) > limit || len(removedAt) >= len(d.current) {
+		return nil, false
+	}
+
+	// Prepare the added providers, and check that the key sets' first
+	// providers stay first.
+	added := make([]addedProvider, len(addedAt))
+	for n, i := range addedAt {
+		u := providers[i]
+		a := addedProvider{at: i}
+		if ri := d.byRaw[u]; ri != nil && ri.gen == d.gen {
+			a.ri, a.keys = ri, ri.keys
+		} else if final, ok := d.finalURL(u); ok {
+			h, kh := d.hasher.hash(final)
+			a.final, a.hash, a.keys = final, h, d.keySets[kh]
+			if a.keys == nil {
+				return nil, false // a new key set
+			}
+		}
+		if a.keys != nil {
+			if a.keys.count == 0 || a.keys.first == nil {
+				return nil, false // a key set not listed
+			}
+			first := slices.Index(infos, a.keys.first)
+			if first < 0 || first > i {
+				return nil, false // it would come first in its key set
+			}
+		}
+		added[n] = a
+	}
+	for _, p := range removedAt {
+		if ri := oldInfo[p]; ri != nil && ri.keys.first == ri {
+			return nil, false // the first of its key set
+		}
+	}
+
+	// Apply: additions first, so that a provider that moved keeps its
+	// entry.
+	var fresh []*entry
+	for _, a := range added {
+		u := providers[a.at]
+		ri := a.ri
+		if ri == nil {
+			if a.final == nil {
+				delete(d.byRaw, u)
+				continue
+			}
+			if ri = d.byRaw[u]; ri == nil {
+				ri = &rawInfo{}
+				d.byRaw[u] = ri
+			}
+			*ri = rawInfo{gen: d.gen, url: a.final, hash: a.hash, keys: a.keys}
+		}
+		ri.seen = d.epoch
+		infos[a.at] = ri
+		ri.keys.count++
+		e := ri.entry
+		if e == nil || e.dead {
+			e = d.find(ri.hash, ri.url)
+			ri.entry = e
+		}
+		if e != nil {
+			e.refs++
+			continue
+		}
+		if !enabled(ri.url) {
+			continue
+		}
+		inv, err := d.refer(ri.url)
+		if err != nil {
+			d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
+			continue
+		}
+		bad.check(ri.url)
+		e = d.newEntry(ri, inv)
+		e.seen = d.epoch
+		fresh = append(fresh, e)
+	}
+	var gone []*entry // entries of d.current no provider lists any more
+	var doomed []protocol.Invoker
+	for _, p := range removedAt {
+		ri := oldInfo[p]
+		if ri == nil {
+			continue
+		}
+		ri.keys.count--
+		e := ri.entry
+		if e == nil || e.dead {
+			continue
+		}
+		if e.refs--; e.refs > 0 {
+			continue
+		}
+		doomed = append(doomed, e.invoker)
+		d.unlink(e)
+		if !slices.Contains(fresh, e) {
+			gone = append(gone, e)
+		}
+	}
+	fresh = slices.DeleteFunc(fresh, func(e *entry) bool { return e.dead })
+
+	d.cached, d.cachedInfo = providers, infos
+	next, invokers := d.current, prev.invokers
+	if len(fresh) > 0 || len(gone) > 0 {
+		next, invokers = editEntries(d.current, prev.invokers, gone, fresh)
+	}
+	d.current = next
+	if len(fresh) == 0 && len(gone) == 0 {
+		invokers = nil // the same entries: publish reuses prev's lists
+	}
+	d.publish(prev, prev.url, next, invokers, routersChanged)
+	d.pruneInterned()
+	return doomed, true
+}
+
+// editEntries returns cur (sorted entries, their invokers curInv) without
+// gone and with add, as new slices: the unchanged runs are copied whole.
+func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([]*entry, []protocol.Invoker) {
+	gonePos := make([]int, 0, len(gone))
+	for _, g := range gone {
+		p, _ := slices.BinarySearchFunc(cur, g, compareEntries)
+		for p < len(cur) && cur[p] != g {
+			p++ // entries that compare equal: find g itself
+		}
+		if p < len(cur) {
+			gonePos = append(gonePos, p)
+		}
+	}
+	slices.Sort(gonePos)
+	slices.SortFunc(add, compareEntries)
+	n := len(cur) - len(gonePos) + len(add)
+	out := make([]*entry, 0, n)
+	outInv := make([]protocol.Invoker, 0, n)
+	i, g := 0, 0
+	copyTo := func(upto int) {
+		for i < upto {
+			if g < len(gonePos) && gonePos[g] == i {
+				i++
+				g++
+				continue
+			}
+			end := upto
+			if g < len(gonePos) && gonePos[g] < end {
+				end = gonePos[g]
+			}
+			out = append(out, cur[i:end]...)
+			outInv = append(outInv, curInv[i:end]...)
+			i = end
+		}
+	}
+	for _, a := range add {
+		p, _ := slices.BinarySearchFunc(cur, a, compareEntries)
+		copyTo(p)
+		out = append(out, a)
+		outInv = append(outInv, a.invoker)
+	}
+	copyTo(len(cur))
+	return out, outInv
+}
