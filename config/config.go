@@ -38,6 +38,22 @@ type ApplicationConfig struct {
 	Owner        string `yaml:"owner"`
 	Environment  string `yaml:"environment"`
 	MetadataType string `yaml:"metadata-type"`
+	// RegisterMode is where exports are registered (Java's
+	// dubbo.application.register-mode): interface (fleet's default: the
+	// registry's interface-level URL, as before), instance (the
+	// application-level service-discovery-registry URL) or all (both).
+	// A registry's registry-type, when interface or service, wins.
+	RegisterMode string `yaml:"register-mode"`
+	// ServiceDiscovery holds Java's
+	// dubbo.application.service-discovery.migration: the migration step of
+	// references that set none (FORCE_INTERFACE, APPLICATION_FIRST — the
+	// default —, FORCE_APPLICATION).
+	ServiceDiscovery ServiceDiscoveryConfig `yaml:"service-discovery"`
+}
+
+// ServiceDiscoveryConfig is the application's discovery settings.
+type ServiceDiscoveryConfig struct {
+	Migration string `yaml:"migration"`
 }
 
 // RegistryConfig is one registry, in dubbo-go's form (protocol, address, …) or as
@@ -58,7 +74,7 @@ type RegistryConfig struct {
 	Weight       string            `yaml:"weight"`
 	Preferred    bool              `yaml:"preferred"`
 	Simplified   bool              `yaml:"simplified"`
-	RegistryType string            `yaml:"registry-type"` // dubbo-go: interface, service, all; fleet is interface-level
+	RegistryType string            `yaml:"registry-type"` // dubbo-go's: interface, service, all (url.go: ReferRegistryURLs, ExportRegistryURLs)
 	Params       map[string]string `yaml:"params"`
 	// URL is set when the registry was given as a URL string.
 	URL string `yaml:"-"`

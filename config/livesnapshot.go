@@ -8,24 +8,53 @@ import (
 	"github.com/fleetrpc/fleet/cluster"
 	"github.com/fleetrpc/fleet/directory"
 	"github.com/fleetrpc/fleet/protocol"
+	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
 	"github.com/fleetrpc/fleet/router"
 )
 
 // registryDirectories finds the running registry directories under a
 // reference's invoker, with the cluster invoker over each: one for a
-// reference through one registry; one per registry under the zone-aware
-// cluster that joins several; none for a reference with url set.
+// reference through one registry; one per discovery level a migrating
+// reference holds (registry/protocol.Sides: interface-level, then
+// application-level); one per registry under the zone-aware cluster that
+// joins several; none for a reference with url set.
 func registryDirectories(ctx context.Context, invoker protocol.Invoker) (dirs []*directory.RegistryDirectory, clusters []protocol.Invoker) {
+	return appendDirectories(ctx, invoker, nil, nil, true, 0)
+}
+
+// callDirectories is registryDirectories with, for a migrating reference,
+// only the directory its calls go to now: what metrics count, so that a
+// service's rules are not counted once per discovery level.
+func callDirectories(ctx context.Context, invoker protocol.Invoker) []*directory.RegistryDirectory {
+	dirs, _ := appendDirectories(ctx, invoker, nil, nil, false, 0)
+	return dirs
+}
+
+// maxDirectoryDepth bounds the nesting appendDirectories walks.
+const maxDirectoryDepth = 4
+
+func appendDirectories(ctx context.Context, invoker protocol.Invoker, dirs []*directory.RegistryDirectory, clusters []protocol.Invoker, sides bool, depth int) ([]*directory.RegistryDirectory, []protocol.Invoker) {
+	if depth > maxDirectoryDepth {
+		return dirs, clusters
+	}
+	if levels := regprotocol.Sides(invoker); sides && len(levels) > 0 {
+		for _, s := range levels {
+			dirs, clusters = appendDirectories(ctx, s, dirs, clusters, sides, depth+1)
+		}
+		return dirs, clusters
+	}
 	switch d := cluster.DirectoryOf(invoker).(type) {
 	case *directory.RegistryDirectory:
-		return []*directory.RegistryDirectory{d}, []protocol.Invoker{invoker}
+		return append(dirs, d), append(clusters, invoker)
 	case *directory.StaticDirectory: // several registries: one invoker each
 		list, err := d.List(ctx, protocol.NewInvocation(""))
 		if err != nil {
-			return nil, nil
+			return dirs, clusters
 		}
 		for _, inv := range list {
-			if rd, ok := cluster.DirectoryOf(inv).(*directory.RegistryDirectory); ok {
+			if sides && len(regprotocol.Sides(inv)) > 0 {
+				dirs, clusters = appendDirectories(ctx, inv, dirs, clusters, sides, depth+1)
+			} else if rd, ok := cluster.DirectoryOf(inv).(*directory.RegistryDirectory); ok {
 				dirs, clusters = append(dirs, rd), append(clusters, inv)
 			}
 		}

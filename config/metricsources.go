@@ -117,8 +117,7 @@ func connectionStates() []metrics.ConnectionState {
 func (rt *Runtime) ruleStates() []metrics.RuleState {
 	var out []metrics.RuleState
 	for _, ref := range rt.References() {
-		dirs, _ := registryDirectories(context.Background(), ref.Invoker())
-		for _, d := range dirs {
+		for _, d := range callDirectories(context.Background(), ref.Invoker()) {
 			cs, rs := d.Rules()
 			u := d.ConsumerURL()
 			out = append(out, metrics.RuleState{Interface: u.ParamOr(common.InterfaceKey, u.Path()),

@@ -249,7 +249,7 @@ func (rt *Runtime) referRegistries(ctx context.Context, rc *ReferenceConfig, par
 	if len(ids) == 0 {
 		ids = rt.cfg.Consumer.RegistryIDs
 	}
-	regURLs, err := rt.cfg.RegistryURLs(ids)
+	regURLs, err := rt.cfg.ReferRegistryURLs(ids) // discovery.go: registry-type
 	if err != nil {
 		return nil, err
 	}
@@ -301,14 +301,16 @@ func (rt *Runtime) Export(ctx context.Context, name string, impl any) error {
 	if len(ids) == 0 {
 		ids = rt.cfg.Provider.RegistryIDs
 	}
-	regURLs, err := rt.cfg.RegistryURLs(ids)
+	perRegistry, err := rt.cfg.ExportRegistryURLs(ids) // discovery.go: registry-type, register-mode
 	if err != nil {
 		return err
 	}
-	if len(regURLs) > 1 {
-		// Each export through the registry protocol also exports the
-		// service locally, so a second registry would export it twice.
-		return fmt.Errorf("config: service %s: exporting one service into %d registries is not supported yet; set registry-ids to one", name, len(regURLs))
+	if len(perRegistry) > 1 {
+		return fmt.Errorf("config: service %s: exporting one service into %d registries is not supported yet; set registry-ids to one", name, len(perRegistry))
+	}
+	var regURLs []*common.URL // one registry's interface- and/or application-level URLs
+	if len(perRegistry) == 1 {
+		regURLs = perRegistry[0]
 	}
 	record := &exported{name: name}
 	for _, pc := range protocols {

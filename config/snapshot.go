@@ -10,6 +10,7 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/directory"
 	"github.com/fleetrpc/fleet/protocol"
+	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
 	"github.com/fleetrpc/fleet/router"
 	"github.com/fleetrpc/fleet/router/tag"
 )
@@ -121,10 +122,11 @@ func (rt *Runtime) Snapshot(ctx context.Context, name, method string) (*Snapshot
 	if len(ids) == 0 {
 		ids = rt.cfg.Consumer.RegistryIDs
 	}
-	regURLs, err := rt.cfg.RegistryURLs(ids)
+	regURLs, err := rt.cfg.ReferRegistryURLs(ids)
 	if err != nil {
 		return nil, err
 	}
+	regURLs = rt.withApplicationLevel(regURLs)
 	query := consumer.WithParam(common.CategoryKey, common.ProvidersCategory+","+common.ConfiguratorsCategory+","+common.RoutersCategory)
 	for _, regURL := range regURLs {
 		reg := rt.trackedFor(regURL)
@@ -141,6 +143,23 @@ func (rt *Runtime) Snapshot(ctx context.Context, name, method string) (*Snapshot
 		snap.Views = append(snap.Views, explainView(shown, consumer, found, inv))
 	}
 	return snap, nil
+}
+
+// withApplicationLevel adds, after each interface-level registry URL, its
+// application-level one when the runtime opened it (a migrating
+// reference's second level).
+func (rt *Runtime) withApplicationLevel(urls []*common.URL) []*common.URL {
+	out := make([]*common.URL, 0, len(urls))
+	for _, u := range urls {
+		out = append(out, u)
+		if u.Protocol() == regprotocol.ServiceDiscoveryScheme || u.ParamOr(regprotocol.RegistryTypeKey, "") == RegistryTypeInterface {
+			continue
+		}
+		if app := applicationLevel(u); rt.trackedFor(app) != nil {
+			out = append(out, app)
+		}
+	}
+	return out
 }
 
 // trackedFor returns the registry the runtime opened for regURL.

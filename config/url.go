@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/registry/migration"
 )
 
 // Release is the release param fleet's consumer and provider URLs carry.
@@ -143,6 +144,9 @@ func (c *Config) ConsumerParams(r *ReferenceConfig, methods []string) map[string
 	}
 	for k, v := range r.Params {
 		p[k] = v
+	}
+	if s := strings.TrimSpace(c.Application.ServiceDiscovery.Migration); s != "" && p[migration.StepKey] == "" {
+		p[migration.StepKey] = s // the application's default step, below the reference's own
 	}
 	return p
 }

@@ -45,6 +45,12 @@ func (c *Config) validate() error {
 		if err := c.Registries[id].validate("dubbo.registries." + id); err != nil {
 			return err
 		}
+		if err := c.Registries[id].validateRegistryType("dubbo.registries." + id); err != nil {
+			return err
+		}
+	}
+	if err := c.validateDiscovery(); err != nil {
+		return err
 	}
 	if err := c.checkIDs("dubbo.consumer.registry-ids", c.Consumer.RegistryIDs); err != nil {
 		return err
