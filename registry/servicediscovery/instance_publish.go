@@ -98,12 +98,23 @@ func instanceDoc(a *appInstance, urls []*common.URL, info *MetadataInfo) []byte 
 
 // writeInstance writes a's instance node for urls at revision info: created
 // ephemeral when missing, replaced when another session owns it (one that
-// expired, its node not yet gone), else overwritten.
+// expired, its node not yet gone), else overwritten. A node written before
+// is overwritten at once (republish, on every new session, checks the
+// owner).
 func (r *Registry) writeInstance(ctx context.Context, a *appInstance, urls []*common.URL, info *MetadataInfo) error {
 	if err := r.waitSession(ctx); err != nil {
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
 	data := instanceDoc(a, urls, info)
+	if a.info != nil { // written before: update it in one round trip
+		_, err := r.conn.Set(a.path, data, -1)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, zk.ErrNoNode) {
+			return fmt.Errorf("update %s: %w", a.path, err)
+		}
+	}
 	if err := r.ensureParents(a.path); err != nil {
 		return err
 	}

@@ -33,36 +33,61 @@ func Revision(app string, services map[string]*ServiceInfo) string {
 		}
 	}
 	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(app)
+	size := len(app)
 	for _, k := range keys {
-		services[k].writeDesc(&b)
+		size += services[k].descSize()
 	}
-	sum := md5.Sum([]byte(b.String()))
+	buf := make([]byte, 0, size)
+	buf = append(buf, app...)
+	for _, k := range keys {
+		buf = services[k].appendDesc(buf)
+	}
+	sum := md5.Sum(buf)
 	return hex.EncodeToString(sum[:])
 }
 
-// writeDesc writes Java's ServiceInfo.toDescString: match key, port, path
-// and the params in key order, as a TreeMap prints.
-func (s *ServiceInfo) writeDesc(b *strings.Builder) {
-	b.WriteString(s.matchKey())
-	b.WriteString(strconv.Itoa(s.Port))
-	b.WriteString(s.Path)
+// descSize is about the length of s's desc string (never less).
+func (s *ServiceInfo) descSize() int {
+	n := len(s.Group) + len(s.Name) + len(s.Version) + len(s.Protocol) + len(s.Path) + 16
+	for k, v := range s.Params {
+		n += len(k) + len(v) + 3
+	}
+	return n
+}
+
+// appendDesc appends Java's ServiceInfo.toDescString: match key, port,
+// path and the params in key order, as a TreeMap prints.
+func (s *ServiceInfo) appendDesc(b []byte) []byte {
+	if s.Group != "" {
+		b = append(b, s.Group...)
+		b = append(b, '/')
+	}
+	b = append(b, s.Name...)
+	if s.Version != "" {
+		b = append(b, ':')
+		b = append(b, s.Version...)
+	}
+	if s.Protocol != "" {
+		b = append(b, ':')
+		b = append(b, s.Protocol...)
+	}
+	b = strconv.AppendInt(b, int64(s.Port), 10)
+	b = append(b, s.Path...)
 	keys := make([]string, 0, len(s.Params))
 	for k := range s.Params {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	b.WriteByte('{')
+	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(s.Params[k])
+		b = append(b, k...)
+		b = append(b, '=')
+		b = append(b, s.Params[k]...)
 	}
-	b.WriteByte('}')
+	return append(b, '}')
 }
 
 // excludedServiceParams are the provider URL params Java's

@@ -1,7 +1,6 @@
 package servicediscovery
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -44,10 +43,17 @@ func TestRevision(t *testing.T) {
 
 // The desc string is Java's toDescString, params as a TreeMap prints.
 func TestServiceInfoDesc(t *testing.T) {
-	var b strings.Builder
-	(&ServiceInfo{Name: "com.foo.Bar", Version: "1.0.0", Protocol: "dubbo", Port: 20880, Path: "com.foo.Bar",
-		Params: map[string]string{"weight": "100", "timeout": "3000"}}).writeDesc(&b)
-	require.Equal(t, "com.foo.Bar:1.0.0:dubbo20880com.foo.Bar{timeout=3000, weight=100}", b.String())
+	for _, tc := range []struct {
+		si   *ServiceInfo
+		want string
+	}{
+		{&ServiceInfo{Name: "com.foo.Bar", Version: "1.0.0", Protocol: "dubbo", Port: 20880, Path: "com.foo.Bar",
+			Params: map[string]string{"weight": "100", "timeout": "3000"}}, "com.foo.Bar:1.0.0:dubbo20880com.foo.Bar{timeout=3000, weight=100}"},
+		{&ServiceInfo{Name: "a.B", Group: "g", Port: 1, Path: "p"}, "g/a.B1p{}"},
+	} {
+		require.Equal(t, tc.want, string(tc.si.appendDesc(nil)))
+		require.Equal(t, tc.si.matchKey(), string(tc.si.appendDesc(nil))[:len(tc.si.matchKey())])
+	}
 }
 
 // A provider URL becomes the ServiceInfo Java's addService makes: its
