@@ -5,15 +5,19 @@
 // check.go), parameter descriptors (descriptor.go), status codes
 // (status.go), Java exceptions (exception.go), generic invocation
 // (generic.go), the connections' coalescing writer (writer.go), the
-// consumer side (invoker.go, client.go, conn.go) and the provider side
-// (export.go, server.go, invocation.go, callctx.go).
+// consumer side (invoker.go, client.go, conn.go, lead.go) and the provider
+// side (export.go, server.go, invocation.go, callctx.go).
 //
 // A connection is shared by every call to its address. Frames of
 // concurrent calls are gathered into one write(2) (a lone call is written
 // at once), frames arriving together are read with one read(2), and a call
 // allocates little: the common bodies (strings, numbers, string
 // attachments) are encoded and decoded by this package, the rest by the
-// Hessian library.
+// Hessian library. A lone call costs no goroutine hand-off at either end:
+// on the consumer, a caller that finds nobody reading the connection reads
+// its own answer (lead.go); on the provider, the reader serves the last
+// request of a read itself and hands the reading to another goroutine if
+// that call runs longer than 100 µs.
 //
 // A call's Result carries the value as Hessian decodes it: a POJO
 // registered with hessian.RegisterPOJO as its Go type, other objects as
@@ -39,6 +43,8 @@
 // at a time, writing the answers of requests that arrived together in one
 // write — no hand-off to a worker, so less latency and CPU for short
 // methods, but a slow method holds up the calls behind it on that
-// connection; anything else uses the worker pool), serialization
+// connection; anything else — "all", Java's default — runs calls on the
+// worker pool, but the last request of a read on the reader, as above, so a
+// slow method never holds up the others for long), serialization
 // (hessian2 only), sendtimeout (true: the timeout attachment is sent).
 package dubbo

@@ -30,7 +30,9 @@ const (
 	ThreadsKey          = "threads"
 	// DispatcherKey: "direct" runs a provider's calls on the connection's
 	// reader, one at a time per connection, without the worker pool (Java's
-	// direct dispatcher); anything else uses the pool.
+	// direct dispatcher); anything else uses the pool, except for the last
+	// request of a read, which the reader serves itself, handing the
+	// reading to another goroutine once that call ran 100 µs.
 	DispatcherKey    = "dispatcher"
 	SerializationKey = "serialization"
 	ReturnKey        = "return"

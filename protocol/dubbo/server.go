@@ -211,15 +211,17 @@ type connReader struct {
 	fr    *FrameReader // the reader's
 	strs  *strTable    // the reader's
 	next  uint64       // the reader's: numbers the calls it serves itself
-	guard *time.Timer  // immutable: fires takeOver once a call served inline ran inlineGuard
+	guard *time.Timer  // immutable: runs takeOver
 	// inline is the number of the call the reader is serving itself, 0
 	// when none: the reader and takeOver race for it by CompareAndSwap.
 	inline atomic.Uint64
+	since  atomic.Int64 // nanotime the reader started serving its call
+	armed  atomic.Bool  // guard is pending
 }
 
 // inlineGuard is how long the default dispatcher lets the reader serve a
 // call itself before another goroutine takes the reading over.
-const inlineGuard = 100 * time.Microsecond
+const inlineGuard = time.Millisecond
 
 // serveInline serves the last request of a read on the reader (default
 // dispatcher): no hand-off to a worker, so a lone caller's call costs no
@@ -228,6 +230,13 @@ const inlineGuard = 100 * time.Microsecond
 // hold up the connection: takeOver starts reading on another goroutine,
 // and this one ends once it answered. It reports whether this goroutine is
 // still the reader.
+//
+// The guard timer is not set and stopped for every call (each is a change
+// to the runtime's timers that may wake its network poller, a system call
+// or two): it is armed when a call starts and it is not pending, and when
+// it fires it checks the call being served then, arming itself again for
+// the rest of that call's inlineGuard. So while calls keep coming it fires
+// about once per inlineGuard, whatever their rate.
 func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	sc := rd.sc
 	select {
@@ -247,25 +256,37 @@ func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	s.mu.Unlock()
 	rd.next++
 	n := rd.next
+	rd.since.Store(nanotime())
 	rd.inline.Store(n)
-	rd.guard.Reset(inlineGuard)
+	if rd.armed.CompareAndSwap(false, true) {
+		rd.guard.Reset(inlineGuard)
+	}
 	s.inlined.Add(1)
 	s.handle(sc, c)
 	still := rd.inline.CompareAndSwap(n, 0)
-	if still {
-		rd.guard.Stop()
-	}
 	<-s.sem
 	s.handlers.Done()
 	return still
 }
 
-// takeOver makes the calling goroutine (the guard timer's) the
-// connection's reader when the reader is still serving a call itself.
+// takeOver runs when the guard timer fires: when the reader has been
+// serving one call for inlineGuard it makes the calling goroutine (the
+// timer's) the connection's reader; when it serves a younger call it arms
+// the guard again for the rest of that call's time.
 func (s *server) takeOver(rd *connReader) {
+	rd.armed.Store(false)
 	n := rd.inline.Load()
-	if n == 0 || !rd.inline.CompareAndSwap(n, 0) {
+	if n == 0 {
+		return // the reader reads: the next call it serves arms the guard
+	}
+	if ran := time.Duration(nanotime() - rd.since.Load()); ran < inlineGuard {
+		if rd.armed.CompareAndSwap(false, true) {
+			rd.guard.Reset(inlineGuard - ran)
+		}
 		return
+	}
+	if !rd.inline.CompareAndSwap(n, 0) {
+		return // that call ended; the reader armed the guard for the next
 	}
 	s.read(rd)
 }
