@@ -17,7 +17,7 @@
 // on the consumer, a caller that finds nobody reading the connection reads
 // its own answer (lead.go); on the provider, the reader serves the last
 // request of a read itself and hands the reading to another goroutine if
-// that call runs longer than 100 µs.
+// that call runs longer than 1 ms.
 //
 // A call's Result carries the value as Hessian decodes it: a POJO
 // registered with hessian.RegisterPOJO as its Go type, other objects as

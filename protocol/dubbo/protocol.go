@@ -32,7 +32,7 @@ const (
 	// reader, one at a time per connection, without the worker pool (Java's
 	// direct dispatcher); anything else uses the pool, except for the last
 	// request of a read, which the reader serves itself, handing the
-	// reading to another goroutine once that call ran 100 µs.
+	// reading to another goroutine once that call ran 1 ms.
 	DispatcherKey    = "dispatcher"
 	SerializationKey = "serialization"
 	ReturnKey        = "return"
