@@ -98,15 +98,14 @@ func instanceDoc(a *appInstance, urls []*common.URL, info *MetadataInfo) []byte 
 
 // writeInstance writes a's instance node for urls at revision info: created
 // ephemeral when missing, replaced when another session owns it (one that
-// expired, its node not yet gone), else overwritten. A node written before
-// is overwritten at once (republish, on every new session, checks the
-// owner).
-func (r *Registry) writeInstance(ctx context.Context, a *appInstance, urls []*common.URL, info *MetadataInfo) error {
+// expired, its node not yet gone), else overwritten. With update (the
+// node was written by this session) it is overwritten at once.
+func (r *Registry) writeInstance(ctx context.Context, a *appInstance, urls []*common.URL, info *MetadataInfo, update bool) error {
 	if err := r.waitSession(ctx); err != nil {
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
 	data := instanceDoc(a, urls, info)
-	if a.info != nil { // written before: update it in one round trip
+	if update { // written before by this session: update it in one round trip
 		_, err := r.conn.Set(a.path, data, -1)
 		if err == nil {
 			return nil
@@ -157,13 +156,14 @@ func (r *Registry) ensureInstance(ctx context.Context, a *appInstance) error {
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
 	data, stat, err := r.conn.Get(a.path)
-	if err == nil && stat.EphemeralOwner == r.conn.SessionID() && sameInstance(data, instanceDoc(a, a.urls, a.info)) {
-		return nil
-	}
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return fmt.Errorf("read %s: %w", a.path, err)
 	}
-	return r.writeInstance(ctx, a, a.urls, a.info)
+	ours := err == nil && stat.EphemeralOwner == r.conn.SessionID()
+	if ours && sameInstance(data, instanceDoc(a, a.urls, a.info)) {
+		return nil
+	}
+	return r.writeInstance(ctx, a, a.urls, a.info, ours)
 }
 
 // sameInstance reports whether two node documents are the same.

@@ -133,7 +133,7 @@ func (r *Registry) register(ctx context.Context, u *common.URL) error {
 	}
 	before := a.ms.served.Load()
 	a.ms.set(info)
-	if err := r.writeInstance(ctx, a, urls, info); err != nil {
+	if err := r.writeInstance(ctx, a, urls, info, !fresh); err != nil {
 		a.ms.restore(before)
 		if fresh {
 			a.exp.Unexport()
@@ -177,7 +177,7 @@ func (r *Registry) unregister(ctx context.Context, u *common.URL) error {
 	}
 	a.info = metadataOf(a.app, a.urls)
 	a.ms.set(a.info)
-	if err := r.writeInstance(ctx, a, a.urls, a.info); err != nil {
+	if err := r.writeInstance(ctx, a, a.urls, a.info, true); err != nil {
 		p.wake()
 		return err
 	}

@@ -361,3 +361,32 @@ func TestExportThroughRegistryProtocol(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "the node goes with the application's last service")
 }
+
+// Cut off from ZooKeeper: a Register fails and changes nothing; an
+// Unregister fails but stands, and its node write happens once the
+// registry is back.
+func TestRegisterWhileCutOff(t *testing.T) {
+	e := newEnv(t)
+	p1 := newProvider(t, nil, 0, e.app, e.iface, "one")
+	p2 := newProvider(t, p1.proto, p1.url.Port(), e.app, e.iface+"Two", "two")
+	p3 := newProvider(t, p1.proto, p1.url.Port(), e.app, e.iface+"Three", "three")
+	g := &zktest.Gate{}
+	r := e.open("&timeout=500", WithDialer(g.Dial), WithMetadataProtocol(p1.proto), WithRetryPeriod(100*time.Millisecond))
+	require.NoError(t, r.Register(ctx, p1.url))
+	require.NoError(t, r.Register(ctx, p2.url))
+	path := e.instancePath(e.app, p1.url.Port())
+
+	g.SetDown(true)
+	require.Error(t, r.Register(ctx, p3.url))
+	require.Error(t, r.Unregister(ctx, p2.url))
+	g.SetDown(false)
+	want := wantRevision(e.app, p1.url)
+	require.Eventually(t, func() bool {
+		data, _, err := e.conn.Get(path)
+		if err != nil {
+			return false
+		}
+		in, err := parseInstance(e.app, data)
+		return err == nil && in.Revision() == want
+	}, 15*time.Second, 20*time.Millisecond, "the node lists the first service alone: not the one refused, not the one removed")
+}
