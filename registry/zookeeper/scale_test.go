@@ -29,6 +29,7 @@ import (
 	"github.com/fleetrpc/fleet/protocol/service"
 	"github.com/fleetrpc/fleet/registry"
 	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
+	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
 // The scale test (issue 17): n providers of one service in ZooKeeper, one
@@ -71,6 +72,8 @@ type scaleResult struct {
 	goroutines       int           // goroutines the reference added
 	addedEndToEnd    time.Duration // node created → the directory lists it
 	addedCPU         time.Duration // the process's CPU time over the same span
+	addedRead        time.Duration // node created → the registry has read the new child list (ZooKeeper and go-zookeeper)
+	addedApplied     time.Duration // the new child list read → the directory lists it (fleet)
 	dialled          map[string]int
 	realAddr         string
 	invokersAfterAdd int
@@ -148,6 +151,38 @@ func (c *recordingCluster) directory() *directory.RegistryDirectory {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.dir
+}
+
+// readTimes is a slog handler that keeps the times the ZooKeeper registry
+// logged reading a changed category (at Debug) and discards the rest.
+type readTimes struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (h *readTimes) Enabled(context.Context, slog.Level) bool { return true }
+func (h *readTimes) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == zookeeper.CategoryReadMsg {
+		h.mu.Lock()
+		h.times = append(h.times, r.Time)
+		h.mu.Unlock()
+	}
+	return nil
+}
+func (h *readTimes) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *readTimes) WithGroup(string) slog.Handler      { return h }
+
+// lastAfter is the last time recorded after t, zero when none.
+func (h *readTimes) lastAfter(t time.Time) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var last time.Time
+	for _, x := range h.times {
+		if x.After(t) {
+			last = x
+		}
+	}
+	return last
 }
 
 // processCPU is the user and system CPU time the process used so far.
@@ -278,6 +313,13 @@ func runScale(t *testing.T, n int) scaleResult {
 		runtime.MemProfileRate = 4096
 	}
 
+	// The registry logs through slog.Default: its Debug record of each
+	// changed category read times the added provider.
+	reads := &readTimes{}
+	prevLogger := slog.Default()
+	slog.SetDefault(slog.New(reads))
+	t.Cleanup(func() { slog.SetDefault(prevLogger) })
+
 	heap0 := heapAfterGC()
 	g0 := runtime.NumGoroutine()
 	refCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -342,8 +384,12 @@ func runScale(t *testing.T, n int) scaleResult {
 	for len(d.Invokers()) != n+1 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Microsecond)
 	}
-	res.addedEndToEnd = time.Since(t0)
+	listed := time.Now()
+	res.addedEndToEnd = listed.Sub(t0)
 	res.addedCPU = processCPU() - cpu0
+	if read := reads.lastAfter(t0); !read.IsZero() {
+		res.addedRead, res.addedApplied = read.Sub(t0), listed.Sub(read)
+	}
 	res.invokersAfterAdd = len(d.Invokers())
 
 	// More calls: still only the real provider is dialled.
@@ -362,6 +408,7 @@ func (r scaleResult) check(t *testing.T) {
 	require.Equal(t, map[string]int{r.realAddr: 1}, r.dialled,
 		"one connection, to the real provider; none to the %d providers never picked", r.n-1)
 	require.Less(t, r.goroutines, 100, "no goroutine per provider")
+	require.Positive(t, r.addedApplied, "the registry read the changed list before the directory listed it")
 }
 
 func (r scaleResult) log(t *testing.T) {
@@ -375,6 +422,8 @@ func (r scaleResult) log(t *testing.T) {
 	t.Logf("goroutines added: %d", r.goroutines)
 	t.Logf("one added provider, node created → listed: %v (CPU %v)", r.addedEndToEnd.Round(100*time.Microsecond),
 		r.addedCPU.Round(100*time.Microsecond))
+	t.Logf("  of which node created → new child list read (ZooKeeper, go-zookeeper): %v; list read → listed (fleet): %v",
+		r.addedRead.Round(100*time.Microsecond), r.addedApplied.Round(100*time.Microsecond))
 	t.Logf("connections: %v", r.dialled)
 }
 

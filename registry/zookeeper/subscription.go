@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,10 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/registry"
 )
+
+// categoryReadMsg is the Debug message logged when a changed category's
+// children have been read, before they are converted and delivered.
+const categoryReadMsg = "category read after a change"
 
 // subscription is one Subscribe call: a listener and the services and
 // categories it watches.
@@ -316,6 +321,9 @@ func (r *Registry) pathChanged(path string) bool {
 	if err != nil {
 		r.log.Error("reading a category after a change failed", "path", path, "err", err)
 		return false
+	}
+	if r.log.Enabled(context.Background(), slog.LevelDebug) {
+		r.log.Debug(categoryReadMsg, "path", path, "children", len(children))
 	}
 	for _, t := range targets {
 		t.s.mu.Lock()

@@ -1,0 +1,4 @@
+package zookeeper
+
+// CategoryReadMsg is categoryReadMsg, for the scale test's timing.
+const CategoryReadMsg = categoryReadMsg
