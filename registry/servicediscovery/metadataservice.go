@@ -3,7 +3,10 @@ package servicediscovery
 import (
 	"context"
 	"fmt"
+	"net"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/fleetrpc/fleet/common"
@@ -27,12 +30,10 @@ func WithMetadataProtocol(p protocol.Protocol) Option {
 	return func(o *options) { o.metadataProto = p }
 }
 
-// localMetadataService is one application's org.apache.dubbo.metadata.MetadataService
-// (group = the application, version 1.0.0): getMetadataInfo(revision)
-// answers the application's MetadataInfo at that revision, as Java's
-// MetadataServiceDelegation does. It knows the current revision and the
-// one before it (consumers that read the instance node just before a
-// change may still ask for that one).
+// localMetadataService is what one Registry's MetadataService answers
+// for one application: the current MetadataInfo and the one before it
+// (consumers that read the instance node just before a change may still
+// ask for that one).
 type localMetadataService struct {
 	served atomic.Pointer[servedMetadata]
 }
@@ -42,19 +43,18 @@ type servedMetadata struct {
 	cur, prev *MetadataInfo
 }
 
-// GetMetadataInfo is called by consumers as getMetadataInfo(String). An
-// unknown or empty revision answers null, as Java's does.
-func (m *localMetadataService) GetMetadataInfo(_ context.Context, revision string) (any, error) {
+// lookup is the metadata at revision, nil when unknown.
+func (m *localMetadataService) lookup(revision string) *MetadataInfo {
 	s := m.served.Load()
 	switch {
 	case s == nil || revision == "":
-		return nil, nil
+		return nil
 	case s.cur != nil && s.cur.Revision == revision:
-		return s.cur, nil
+		return s.cur
 	case s.prev != nil && s.prev.Revision == revision:
-		return s.prev, nil
+		return s.prev
 	}
-	return nil, nil
+	return nil
 }
 
 // set makes md the current metadata; the current one becomes the previous
@@ -74,6 +74,88 @@ func (m *localMetadataService) set(md *MetadataInfo) {
 // restore puts back what was served before a failed change.
 func (m *localMetadataService) restore(s *servedMetadata) { m.served.Store(s) }
 
+// sharedMetadataService is an application's
+// org.apache.dubbo.metadata.MetadataService (group = the application,
+// version 1.0.0) as exported at one address through one protocol. Java
+// exports one per application however many registries it registers in;
+// here every Registry of the process registering the application there
+// shares it, and getMetadataInfo(revision) answers from any of them (as
+// Java's MetadataServiceDelegation searches the MetadataInfo of every
+// registry).
+type sharedMetadataService struct {
+	exp     protocol.Exporter                       // immutable
+	sources atomic.Pointer[[]*localMetadataService] // copy on write under sharedServices.mu
+}
+
+// GetMetadataInfo is called by consumers as getMetadataInfo(String). An
+// unknown or empty revision answers null, as Java's does.
+func (s *sharedMetadataService) GetMetadataInfo(_ context.Context, revision string) (any, error) {
+	if srcs := s.sources.Load(); srcs != nil {
+		for _, src := range *srcs {
+			if md := src.lookup(revision); md != nil {
+				return md, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// msKey names a sharedMetadataService.
+type msKey struct {
+	proto     protocol.Protocol
+	app, addr string
+}
+
+// sharedServices are the MetadataServices this process exports.
+var sharedServices = struct {
+	mu sync.Mutex
+	m  map[msKey]*sharedMetadataService
+}{m: map[msKey]*sharedMetadataService{}}
+
+// acquireMetadataService makes src answer in app's MetadataService at
+// host:port through p, exporting it when it is the first source there.
+// release withdraws src, unexporting the service after its last source.
+func acquireMetadataService(p protocol.Protocol, app, host string, port int, src *localMetadataService) (release func(), err error) {
+	k := msKey{proto: p, app: app, addr: net.JoinHostPort(host, strconv.Itoa(port))}
+	sharedServices.mu.Lock()
+	defer sharedServices.mu.Unlock()
+	s := sharedServices.m[k]
+	if s == nil {
+		s = &sharedMetadataService{}
+		u := metadataServiceURL(app, host, port)
+		inv, err := service.New(u, s)
+		if err != nil {
+			return nil, fmt.Errorf("metadata service of %s: %w", app, err)
+		}
+		if s.exp, err = p.Export(inv); err != nil {
+			return nil, fmt.Errorf("export the metadata service of %s at %s: %w", app, u.Address(), err)
+		}
+		sharedServices.m[k] = s
+	}
+	var srcs []*localMetadataService
+	if old := s.sources.Load(); old != nil {
+		srcs = slices.Clone(*old)
+	}
+	srcs = append(srcs, src)
+	s.sources.Store(&srcs)
+	var once sync.Once
+	return func() { once.Do(func() { releaseMetadataService(k, s, src) }) }, nil
+}
+
+func releaseMetadataService(k msKey, s *sharedMetadataService, src *localMetadataService) {
+	sharedServices.mu.Lock()
+	srcs := slices.DeleteFunc(slices.Clone(*s.sources.Load()), func(x *localMetadataService) bool { return x == src })
+	s.sources.Store(&srcs)
+	last := len(srcs) == 0
+	if last {
+		delete(sharedServices.m, k)
+	}
+	sharedServices.mu.Unlock()
+	if last {
+		s.exp.Unexport()
+	}
+}
+
 // metadataServiceURL is the URL app's MetadataService is exported under
 // at host:port.
 func metadataServiceURL(app, host string, port int) *common.URL {
@@ -86,20 +168,6 @@ func metadataServiceURL(app, host string, port int) *common.URL {
 		common.ApplicationKey: app,
 		"dubbo":               "2.0.2",
 	})
-}
-
-// exportLocalMetadataService exports ms for app at host:port through p.
-func exportLocalMetadataService(p protocol.Protocol, app, host string, port int, ms *localMetadataService) (protocol.Exporter, error) {
-	u := metadataServiceURL(app, host, port)
-	inv, err := service.New(u, ms)
-	if err != nil {
-		return nil, fmt.Errorf("metadata service of %s: %w", app, err)
-	}
-	exp, err := p.Export(inv)
-	if err != nil {
-		return nil, fmt.Errorf("export the metadata service of %s at %s: %w", app, u.Address(), err)
-	}
-	return exp, nil
 }
 
 // metadataServiceParams is the instance metadata

@@ -46,7 +46,7 @@ type appInstance struct {
 	urls    []*common.URL // the registered providers, in order
 	info    *MetadataInfo // what the node advertises (immutable)
 	ms      *localMetadataService
-	exp     protocol.Exporter // ms, exported
+	release func() // withdraws ms from the exported MetadataService
 }
 
 func (p *publisher) init(proto protocol.Protocol) {
@@ -120,14 +120,14 @@ func (r *Registry) register(ctx context.Context, u *common.URL) error {
 	}
 	urls := withURL(a.urls, u)
 	info := metadataOf(app, urls)
-	if a.exp == nil {
+	if a.release == nil {
 		proto := p.proto
 		if proto == nil {
 			if proto, err = protocol.Get("dubbo"); err != nil {
 				return fmt.Errorf("metadata service of %s: %w", app, err)
 			}
 		}
-		if a.exp, err = exportLocalMetadataService(proto, app, a.host, a.port, a.ms); err != nil {
+		if a.release, err = acquireMetadataService(proto, app, a.host, a.port, a.ms); err != nil {
 			return err
 		}
 	}
@@ -136,7 +136,7 @@ func (r *Registry) register(ctx context.Context, u *common.URL) error {
 	if err := r.writeInstance(ctx, a, urls, info, !fresh); err != nil {
 		a.ms.restore(before)
 		if fresh {
-			a.exp.Unexport()
+			a.release()
 		}
 		return err
 	}
@@ -167,7 +167,7 @@ func (r *Registry) unregister(ctx context.Context, u *common.URL) error {
 	a.urls = slices.Delete(slices.Clone(a.urls), i, i+1)
 	if len(a.urls) == 0 {
 		delete(p.apps, a.app)
-		a.exp.Unexport()
+		a.release()
 		if err := r.deleteInstance(ctx, a.path); err != nil {
 			p.stale[a.path] = true
 			p.wake()
@@ -278,6 +278,6 @@ func (r *Registry) closePublisher() {
 		<-p.done
 	}
 	for _, a := range apps {
-		a.exp.Unexport()
+		a.release()
 	}
 }

@@ -53,6 +53,7 @@ func BenchmarkRegister(b *testing.B) {
 
 	b.Run("add-remove-100th", func(b *testing.B) {
 		r := e.open("", WithMetadataProtocol(p))
+		defer r.Close() // the function runs more than once
 		urls := benchProviderURLs(e.app, port, 100)
 		for _, u := range urls[:99] {
 			require.NoError(b, r.Register(ctx, u))

@@ -390,3 +390,41 @@ func TestRegisterWhileCutOff(t *testing.T) {
 		return err == nil && in.Revision() == want
 	}, 15*time.Second, 20*time.Millisecond, "the node lists the first service alone: not the one refused, not the one removed")
 }
+
+// Two registries of one process (two registry centres) registering one
+// application at one address share its MetadataService, as Java exports
+// one per application: it answers either's revision, and goes with the
+// last of them.
+func TestRegistriesShareMetadataService(t *testing.T) {
+	e1, e2 := newEnv(t), newEnv(t)
+	p1 := newProvider(t, nil, 0, e1.app, e1.iface, "one")
+	p2 := newProvider(t, p1.proto, p1.url.Port(), e1.app, e1.iface+"Two", "two")
+	r1 := e1.open("", WithMetadataProtocol(p1.proto))
+	r2 := e2.open("", WithMetadataProtocol(p1.proto))
+	require.NoError(t, r1.Register(ctx, p1.url))
+	require.NoError(t, r2.Register(ctx, p1.url))
+	require.NoError(t, r2.Register(ctx, p2.url))
+	data, _ := e1.nodeDoc(e1.instancePath(e1.app, p1.url.Port()))
+	in, err := parseInstance(e1.app, data)
+	require.NoError(t, err)
+
+	client := dubbo.New(dubbo.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(client.Destroy)
+	f := &dubboFetcher{proto: client, timeout: 3 * time.Second}
+	rev1, rev2 := wantRevision(e1.app, p1.url), wantRevision(e1.app, p1.url, p2.url)
+	for rev, n := range map[string]int{rev1: 1, rev2: 2} {
+		md, err := f.Fetch(ctx, in, rev)
+		require.NoError(t, err)
+		require.Len(t, md.Services, n)
+	}
+	require.NoError(t, r2.Close())
+	_, err = f.Fetch(ctx, in, rev2)
+	require.ErrorContains(t, err, "null", "the closed registry's revision is no longer served")
+	md, err := f.Fetch(ctx, in, rev1)
+	require.NoError(t, err)
+	require.Equal(t, rev1, md.Revision)
+	require.NoError(t, r1.Close())
+	_, err = f.Fetch(ctx, in, rev1)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "null", "unexported: not found, not null")
+}
