@@ -202,10 +202,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 var errClientClosed = errors.New("client closed")
 
 // conn returns the current connection, dialling when there is none and
-// no backoff window is open, and waiting for the dial up to wait (a timer
-// channel) or ctx. Inside a backoff window it fails at once with the
-// reason of the last failure.
-func (c *client) conn(ctx context.Context, wait <-chan time.Time) (*clientConn, error) {
+// no backoff window is open, and waiting for the dial up to deadline or
+// ctx. Inside a backoff window it fails at once with the reason of the
+// last failure.
+func (c *client) conn(ctx context.Context, deadline time.Time) (*clientConn, error) {
+	var wait <-chan time.Time // made when it must wait
 	for {
 		c.mu.Lock()
 		switch c.state {
@@ -231,6 +232,11 @@ func (c *client) conn(ctx context.Context, wait <-chan time.Time) (*clientConn, 
 		}
 		ch := c.changed
 		c.mu.Unlock()
+		if wait == nil {
+			t := getTimer(time.Until(deadline))
+			defer putTimer(t)
+			wait = t.C
+		}
 		select {
 		case <-ch:
 		case <-ctx.Done():

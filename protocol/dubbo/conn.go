@@ -52,6 +52,9 @@ type clientConn struct {
 	grant     chan struct{} // immutable, capacity 1: hands the held token to the background reader
 	idleTimer *time.Timer   // immutable: hands the free token to the background reader after idleRead
 	idleRead  time.Duration // immutable: see defaultIdleRead
+	idleArmed atomic.Bool   // idleTimer is pending
+	freedAt   atomic.Int64  // nanotime the read token was last freed
+	rdl       time.Time     // the read deadline a leader set; the token holder's
 	quit      chan struct{} // immutable: closed by close
 	once      sync.Once     // closes quit
 	led       atomic.Int64  // answers read by their own callers (tests)

@@ -146,14 +146,12 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		}
 	}()
 
-	timer := getTimer(timeout)
-	defer putTimer(timer)
 	deadline := time.Now().Add(timeout)
 	c := i.clients[0]
 	if len(i.clients) > 1 {
 		c = i.clients[int(i.next.Add(1))%len(i.clients)]
 	}
-	cc, err := c.conn(ctx, timer.C)
+	cc, err := c.conn(ctx, deadline)
 	if err != nil {
 		cl.release()
 		switch {
@@ -187,7 +185,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		}
 		return i.fail(protocol.KindNetwork, method, "send request", err)
 	}
-	switch cc.await(ctx, req.ID, cl, timer, deadline) {
+	switch cc.await(ctx, req.ID, cl, deadline) {
 	case timedOut:
 		cl.release()
 		return i.fail(protocol.KindTimeout, method, fmt.Sprintf(

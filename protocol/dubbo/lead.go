@@ -77,8 +77,7 @@ func (cc *clientConn) readFrames() error {
 		}
 		cc.mu.Lock()
 		if len(cc.pending) == 0 {
-			cc.reading.Store(false)
-			cc.idleTimer.Reset(cc.idleRead)
+			cc.freeLocked()
 			cc.mu.Unlock()
 			return nil
 		}
@@ -95,8 +94,8 @@ func (cc *clientConn) awaitToken() error {
 		select {
 		case <-cc.grant:
 		case <-cc.idleTimer.C:
-			if !cc.reading.CompareAndSwap(false, true) {
-				continue // a caller reads
+			if !cc.idleFired() {
+				continue
 			}
 		case <-cc.quit:
 			return errConnClosed
@@ -108,8 +107,38 @@ func (cc *clientConn) awaitToken() error {
 			return err
 		}
 		_ = cc.nc.SetReadDeadline(time.Time{}) // a caller's
+		cc.rdl = time.Time{}
 		return nil
 	}
+}
+
+// freeLocked frees the read token and makes sure the idle timer will
+// fire; cc.mu is held. The timer is not set for every call (each is a
+// change to the runtime's timers, which may wake its network poller): it
+// is armed when it is not pending, and when it fires (idleFired) it arms
+// itself again for what is left of the token's idleRead.
+func (cc *clientConn) freeLocked() {
+	cc.freedAt.Store(nanotime())
+	cc.reading.Store(false)
+	if cc.idleArmed.CompareAndSwap(false, true) {
+		cc.idleTimer.Reset(cc.idleRead)
+	}
+}
+
+// idleFired handles the idle timer on the background reader: true when it
+// took the read token, free for idleRead.
+func (cc *clientConn) idleFired() bool {
+	cc.idleArmed.Store(false)
+	if cc.reading.Load() {
+		return false // a caller reads; its release arms the timer again
+	}
+	if left := cc.idleRead - time.Duration(nanotime()-cc.freedAt.Load()); left > 0 {
+		if cc.idleArmed.CompareAndSwap(false, true) {
+			cc.idleTimer.Reset(left)
+		}
+		return false
+	}
+	return cc.reading.CompareAndSwap(false, true)
 }
 
 // waitOutcome is how waiting for an answer ended.
@@ -123,13 +152,15 @@ const (
 
 // await waits for the answer of the pending call cl (id), whose request
 // was written: reading it itself when the read token is free, else on
-// cl.done, until timer fires (deadline) or ctx ends.
-func (cc *clientConn) await(ctx context.Context, id int64, cl *call, timer *time.Timer, deadline time.Time) waitOutcome {
+// cl.done, until deadline or ctx ends.
+func (cc *clientConn) await(ctx context.Context, id int64, cl *call, deadline time.Time) waitOutcome {
 	if cc.reading.CompareAndSwap(false, true) {
 		if out, ok := cc.readOwn(ctx, id, cl, deadline); ok {
 			return out
 		}
 	}
+	timer := getTimer(time.Until(deadline))
+	defer putTimer(timer)
 	select {
 	case <-cl.done:
 	case <-timer.C:
@@ -165,7 +196,7 @@ func (cc *clientConn) readOwn(ctx context.Context, id int64, cl *call, deadline 
 		stop := context.AfterFunc(ctx, func() { cc.kick(cl) })
 		defer stop()
 	}
-	_ = cc.nc.SetReadDeadline(deadline)
+	cc.leaderDeadline(deadline, false)
 	for {
 		ready, err := cc.fr.peekFrame()
 		if err != nil {
@@ -182,7 +213,7 @@ func (cc *clientConn) readOwn(ctx context.Context, id int64, cl *call, deadline 
 			case !time.Now().Before(deadline):
 				return cc.giveUp(id, cl, timedOut), true
 			}
-			_ = cc.nc.SetReadDeadline(deadline) // another caller's stale kick
+			cc.leaderDeadline(deadline, true) // an earlier leader's deadline, or a stale kick
 			continue
 		}
 		if !ready {
@@ -201,6 +232,20 @@ func (cc *clientConn) readOwn(ctx context.Context, id int64, cl *call, deadline 
 			return answered, true
 		}
 	}
+}
+
+// leaderDeadline puts a read deadline no later than dl on the connection
+// for a leader (force: dl itself). A deadline still ahead and not later
+// than dl, set by an earlier leader, is kept: it wakes this leader early at
+// worst, which then sets its own (force). So while calls with the same
+// timeout follow each other, the deadline is set about once per timeout,
+// not once per call (each is a change to the runtime's timers).
+func (cc *clientConn) leaderDeadline(dl time.Time, force bool) {
+	if !force && !cc.rdl.IsZero() && !cc.rdl.After(dl) && cc.rdl.After(time.Now()) {
+		return
+	}
+	cc.rdl = dl
+	_ = cc.nc.SetReadDeadline(dl)
 }
 
 // giveUp withdraws cl, whose caller holds the read token and stops
@@ -223,8 +268,7 @@ func (cc *clientConn) release() {
 	cc.mu.Lock()
 	cc.leader = nil
 	if len(cc.pending) == 0 && cc.readErr == nil && !cc.closed {
-		cc.reading.Store(false)
-		cc.idleTimer.Reset(cc.idleRead)
+		cc.freeLocked()
 		cc.mu.Unlock()
 		return
 	}
