@@ -28,6 +28,11 @@ const (
 	// prepareCombos: Prepare fills every result when there are at most this
 	// many combinations, and leaves them to the first calls otherwise.
 	prepareCombos = 64
+	// prepareSlots bounds the work of one Prepare: the combinations times
+	// the invokers of the lists it fills. Beyond it (a few combinations of
+	// 100,000 providers) the results are left to the first calls, which
+	// compute only the combinations calls take, each once per chain.
+	prepareSlots = 1 << 18
 )
 
 // Chain routes the calls of one directory snapshot through its routers, in
@@ -306,20 +311,23 @@ func (c *Chain) Route(candidates []protocol.Invoker, inv protocol.Invocation) []
 
 // Prepare computes, ahead of calls, what Route needs for each of lists (the
 // snapshot's per-method lists): their positions, and their results when the
-// routers have few combinations of outcomes. It is optional; Route does the
-// same on first use. Lists follow Route's contract.
+// routers have few combinations of outcomes and the lists are not too long
+// for all of them (prepareSlots). It is optional; Route does the same on
+// first use. Lists follow Route's contract.
 func (c *Chain) Prepare(lists ...[]protocol.Invoker) {
 	if c.combos == 0 {
 		return
 	}
+	budget := uint64(prepareSlots)
 	for _, l := range lists {
 		if len(l) == 0 {
 			continue
 		}
 		e := c.lookup(l)
-		if e == nil || !c.dense || c.combos > prepareCombos {
+		if e == nil || !c.dense || c.combos > prepareCombos || c.combos*uint64(len(l)) > budget {
 			continue
 		}
+		budget -= c.combos * uint64(len(l))
 		for k := uint64(0); k < c.combos; k++ {
 			if e.res.load(k) == nil {
 				c.fill(e, k)

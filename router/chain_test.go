@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -541,4 +542,42 @@ func TestChainMockRouterLogsNoForcedEmptyResult(t *testing.T) {
 	c.Prepare(list)
 	require.Len(t, c.Route(list, nil), 6)
 	require.NotContains(t, logs.String(), "force execute")
+}
+
+// mallocs counts the heap allocations of one call of fn.
+func mallocs(fn func()) uint64 {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	fn()
+	runtime.ReadMemStats(&m1)
+	return m1.Mallocs - m0.Mallocs
+}
+
+// TestChainPrepareBounded: Prepare computes every result of a short list
+// ahead of calls, but leaves those of a list too long for all its
+// combinations (2 × 135,000 invokers) to the first call that takes each;
+// either way the result is the sequential one and then cached.
+func TestChainPrepareBounded(t *testing.T) {
+	rs := []router.Router{cond(t, "method = getFoo => zone = z0,z3", "")}
+	for _, tc := range []struct {
+		n        int
+		prepared bool
+	}{{1000, true}, {135000, false}} {
+		t.Run(fmt.Sprintf("providers=%d", tc.n), func(t *testing.T) {
+			list := providers(t, tc.n)
+			c := router.NewChain(rs, list, mustURL(t, consumerURL), nil)
+			c.Prepare(list)
+			for _, inv := range []protocol.Invocation{protocol.NewInvocation("getFoo", "x"), protocol.NewInvocation("setFoo", "x")} {
+				var got []protocol.Invoker
+				first := mallocs(func() { got = c.Route(list, inv) })
+				if tc.prepared {
+					require.Zero(t, first, "%s: prepared", inv.MethodName())
+				} else {
+					require.NotZero(t, first, "%s: computed by the first call", inv.MethodName())
+				}
+				require.Equal(t, hosts(sequential(t, c, list, inv)), hosts(got))
+				require.Zero(t, testing.AllocsPerRun(10, func() { c.Route(list, inv) }), "%s: cached", inv.MethodName())
+			}
+		})
+	}
 }
