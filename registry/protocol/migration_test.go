@@ -34,7 +34,7 @@ type levels struct {
 
 var storeSeq atomic.Int64
 
-func newLevels(t *testing.T) *levels {
+func newLevels(t testing.TB) *levels {
 	t.Helper()
 	l := &levels{store: fmt.Sprintf("mig-%d", storeSeq.Add(1)), jvm: injvm.New()}
 	t.Cleanup(l.jvm.Destroy)
@@ -62,7 +62,7 @@ func (l *levels) openedCount(scheme string) int64 {
 
 // export exports a provider named name on port into the interface level
 // (app=false) or the application level.
-func (l *levels) export(t *testing.T, name string, port int, app bool) rpc.Exporter {
+func (l *levels) export(t testing.TB, name string, port int, app bool) rpc.Exporter {
 	t.Helper()
 	u := providerURL(port, map[string]string{common.ApplicationKey: "demo-provider"})
 	svc, err := service.New(u, &greeter{name: name})
@@ -89,10 +89,15 @@ func (l *levels) refer(p *Protocol, extra map[string]string) (rpc.Invoker, error
 		common.InterfaceKey: iface, common.ApplicationKey: "demo-consumer", common.MethodsKey: "sayHello",
 		common.SideKey: common.ConsumerSide, common.RegisterIPKey: "10.0.0.9",
 	}
+	reg := referURL(l.store, nil)
 	for k, v := range extra {
+		if k == RegistryTypeKey { // a registry param
+			reg = reg.WithParam(k, v)
+			continue
+		}
 		q[k] = v
 	}
-	return p.Refer(ctx, referURL(l.store, q))
+	return p.Refer(ctx, reg.WithParam(common.ReferKey, common.ToQueryString(q)))
 }
 
 // who is the set of providers answering 20 calls.
