@@ -53,9 +53,10 @@ func Open(url *common.URL) (registry.Registry, error) {
 }
 
 // Registry is application-level discovery on one ZooKeeper session. It
-// implements registry.Registry for the consumer side: Subscribe notifies
-// interface-level provider URLs built from application instances and
-// their metadata. Its methods are safe for concurrent use.
+// implements registry.Registry: Subscribe notifies interface-level
+// provider URLs built from application instances and their metadata;
+// Register publishes a provider's application instance (register.go).
+// Its methods are safe for concurrent use.
 type Registry struct {
 	url          *common.URL  // immutable
 	log          *slog.Logger // immutable
