@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"time"
 )
@@ -144,11 +145,13 @@ type deadlines struct {
 	conn         interface{ SetReadDeadline(time.Time) error }
 	idle, header time.Duration
 	body         time.Duration
-	armed        bool // a deadline is set
+	armed        bool      // a deadline is set
+	idleUntil    time.Time // the deadline set is this idle one (zero: another or none)
 }
 
 // set puts a deadline timeout from now on the next reads; zero clears it.
 func (d *deadlines) set(timeout time.Duration) {
+	d.idleUntil = time.Time{}
 	switch {
 	case timeout > 0:
 		_ = d.conn.SetReadDeadline(time.Now().Add(timeout))
@@ -157,6 +160,39 @@ func (d *deadlines) set(timeout time.Duration) {
 		_ = d.conn.SetReadDeadline(time.Time{})
 		d.armed = false
 	}
+}
+
+// awaitFirstByte waits in r.Peek(1) for the first byte of a frame, up to
+// the idle timeout. An idle deadline set for an earlier wait is kept while
+// at least half the idle timeout is left of it (so that a busy connection
+// does not change the runtime's timers for every request); if it fires
+// before this wait lasted the idle timeout, the deadline is moved and the
+// wait goes on. Peek loses no bytes to a deadline.
+func (d *deadlines) awaitFirstByte(r *bufio.Reader) error {
+	if d.idle <= 0 {
+		d.set(0)
+		_, err := r.Peek(1)
+		return err
+	}
+	start := time.Now()
+	if d.idleUntil.Sub(start) < d.idle/2 {
+		d.setIdle(start.Add(d.idle))
+	}
+	for {
+		_, err := r.Peek(1)
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		if time.Since(start) >= d.idle {
+			return err
+		}
+		d.setIdle(start.Add(d.idle))
+	}
+}
+
+func (d *deadlines) setIdle(until time.Time) {
+	_ = d.conn.SetReadDeadline(until)
+	d.armed, d.idleUntil = true, until
 }
 
 // NewFrameReader returns a reader of frames from r with a payload limit
@@ -190,8 +226,7 @@ func (f *FrameReader) ReadFrame() (Header, []byte, error) {
 	}
 	if f.r.Buffered() < HeaderLen && f.dl != nil {
 		if f.r.Buffered() == 0 {
-			f.dl.set(f.dl.idle)
-			if _, err := f.r.Peek(1); err != nil {
+			if err := f.dl.awaitFirstByte(f.r); err != nil {
 				return Header{}, nil, err
 			}
 		}

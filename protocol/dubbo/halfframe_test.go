@@ -184,3 +184,27 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestIdleDeadlineKeptAcrossRequests: the provider keeps an idle deadline
+// set for an earlier request while half of it is left; when it fires
+// before the connection was silent for 3 × heartbeat, the connection stays.
+func TestIdleDeadlineKeptAcrossRequests(t *testing.T) {
+	server := newProto(t)
+	u := provider(t, server, &userImpl{}, "&heartbeat=200") // idle: 600 ms
+	live := dialHolding(t, u.Address(), 1, nil)[0]
+	hb, err := EncodeRequest(nil, &Request{ID: 7, TwoWay: true, Event: true}, 0, "")
+	require.NoError(t, err)
+	fr := NewFrameReader(live, 0, "test")
+	// After a 250 ms gap the deadline (set 250 ms earlier) is kept; the 450
+	// ms gap then outlasts it, and the provider moves it instead of closing.
+	for _, gap := range []time.Duration{0, 250 * time.Millisecond, 450 * time.Millisecond, 250 * time.Millisecond, 450 * time.Millisecond} {
+		time.Sleep(gap)
+		_, err := live.Write(hb)
+		require.NoError(t, err)
+		_ = live.SetReadDeadline(time.Now().Add(testutil.DefaultTimeout))
+		h, _, err := fr.ReadFrame()
+		require.NoError(t, err, "a connection silent for less than 3 × heartbeat is kept")
+		require.True(t, h.Event)
+	}
+	require.True(t, waitClosed(live), "and dropped once silent for 3 × heartbeat")
+}
