@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -60,6 +62,62 @@ func TestConvertMergesLikeASort(t *testing.T) {
 	}
 }
 
+// TestConvertWalksStableOrder: children read in a mostly stable order, as
+// ZooKeeper lists them (names joining and leaving at random places, now
+// and then a reshuffle), each read a fresh copy of the names: convert's
+// list equals parsing and sorting afresh, and it keeps exactly the names
+// of the last read.
+func TestConvertWalksStableOrder(t *testing.T) {
+	r := &Registry{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc := common.MustParse("consumer://10.0.0.9/com.foo.Svc?interface=com.foo.Svc&category=providers")
+	s := newSubscription(svc, nil)
+	const path = "/dubbo/com.foo.Svc/providers"
+	name := func(i int) string {
+		iface := "com.foo.Svc"
+		if i%9 == 0 {
+			iface = "com.foo.Other" // does not match
+		}
+		return common.MustParse(fmt.Sprintf("dubbo://10.1.%d.%d:20880/%s?interface=%s&weight=%d", i/200, i%200, iface, iface, i%13)).Encoded()
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var order []string
+	next := 0
+	for range 300 {
+		order = append(order, name(next))
+		next++
+	}
+	order = append(order, "not-a-url")
+	for step := range 300 {
+		switch k := rng.IntN(30); {
+		case k == 0:
+			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		case k == 1:
+			order = order[:len(order)/2] // a block leaves
+		default:
+			for range rng.IntN(4) {
+				if len(order) > 1 {
+					at := rng.IntN(len(order))
+					order = slices.Delete(order, at, at+1)
+				}
+			}
+			for range rng.IntN(4) {
+				order = slices.Insert(order, rng.IntN(len(order)+1), name(next))
+				next++
+			}
+		}
+		children := make([]string, len(order))
+		for i, c := range order {
+			children[i] = strings.Clone(c) // a read decodes fresh strings
+		}
+		got := r.convert(s, svc, path, children)
+		want := toURLs(svc, children, r.log)
+		require.Equal(t, strs(want), strs(got), "step %d", step)
+		pp := s.parsed[path]
+		require.Len(t, pp.nodes, len(children), "step %d: the names of the last read only", step)
+		require.Len(t, pp.order, len(children), "step %d", step)
+	}
+}
+
 func strs(us []*common.URL) []string {
 	out := make([]string, len(us))
 	for i, u := range us {
@@ -86,6 +144,9 @@ func BenchmarkConvertOneAdded(b *testing.B) {
 		a[i] = name(i)
 	}
 	c := append(a[:n:n], name(n))
+	for i := range c {
+		c[i] = strings.Clone(c[i]) // each read decodes fresh strings
+	}
 	const path = "/dubbo/com.foo.Svc/providers"
 	r.convert(s, svc, path, a)
 	b.ReportAllocs()

@@ -43,9 +43,15 @@ type subscription struct {
 type parsedPath struct {
 	svc    *common.URL            // the URL the matches were decided for
 	nodes  map[string]*parsedNode // by child name
+	order  []*parsedNode          // every node, in the order of the last read
 	sorted []*parsedNode          // the matching nodes, by key
 	gen    uint64                 // the generation of the last read
 }
+
+// walkWindow is how far ahead in the last read's order convert looks for
+// the next child name: ZooKeeper lists a node's children in the same order
+// from one read to the next (its hash set's), give or take the changes.
+const walkWindow = 8
 
 // parsedNode is one child name: the name (also the map key, so the same
 // string; the sort key), its URL (nil when the name is not one), whether it
@@ -140,7 +146,11 @@ func (r *Registry) notify(s *subscription, urls []*common.URL) {
 
 // convert is toURLs with s's cache of parsed names for path: only new
 // names are parsed and matched, and the sorted list is the last one without
-// the names that left, merged with the new ones. s.mu is held.
+// the names that left and with the new ones. The names are found by
+// walking the last read's order, which ZooKeeper mostly keeps, and looked
+// up in the map only when the walk misses; so a read that adds or removes
+// a few of n names costs a pass of string comparisons, a few binary
+// searches and the copies of the lists. s.mu is held.
 func (r *Registry) convert(s *subscription, svc *common.URL, path string, children []string) []*common.URL {
 	pp := s.parsed[path]
 	if pp == nil || pp.svc != svc {
@@ -149,54 +159,100 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	}
 	pp.gen++
 	gen := pp.gen
-	var fresh []*parsedNode
-	for _, name := range children {
-		if n, ok := pp.nodes[name]; ok {
-			n.seen = gen
-			continue
+	var fresh, skipped []*parsedNode
+	order := make([]*parsedNode, len(children))
+	w := 0 // the walk's position in pp.order
+	for i, name := range children {
+		var n *parsedNode
+		for p := w; p < len(pp.order) && p < w+walkWindow; p++ {
+			if pp.order[p].name == name {
+				n = pp.order[p]
+				skipped = append(skipped, pp.order[w:p]...)
+				w = p + 1
+				break
+			}
 		}
-		n := &parsedNode{name: name, seen: gen}
-		pp.nodes[name] = n
-		if !strings.Contains(name, encodedScheme) {
-			continue
+		if n == nil {
+			n = pp.nodes[name]
 		}
-		u, err := common.ParseEncoded(name)
-		if err != nil {
-			r.log.Warn("skipping a registry node that is not a URL", "node", name, "err", err)
-			continue
+		if n == nil {
+			n = &parsedNode{name: name}
+			pp.nodes[name] = n
+			if strings.Contains(name, encodedScheme) {
+				u, err := common.ParseEncoded(name)
+				if err != nil {
+					r.log.Warn("skipping a registry node that is not a URL", "node", name, "err", err)
+				} else {
+					n.u, n.match = u, common.IsMatch(svc, u)
+					if n.match {
+						fresh = append(fresh, n)
+					}
+				}
+			}
 		}
-		n.u, n.match = u, common.IsMatch(svc, u)
-		if n.match {
-			fresh = append(fresh, n)
-		}
+		n.seen = gen
+		order[i] = n
 	}
-	if len(pp.nodes) > len(children) { // some names left
-		for name, n := range pp.nodes {
-			if n.seen != gen {
-				delete(pp.nodes, name)
+	skipped = append(skipped, pp.order[w:]...)
+	pp.order = order
+	// The names that left are among those the walk skipped.
+	var left []*parsedNode
+	for _, n := range skipped {
+		if n.seen != gen {
+			if pp.nodes[n.name] == n {
+				delete(pp.nodes, n.name)
+			}
+			if n.match {
+				left = append(left, n)
 			}
 		}
 	}
-	slices.SortFunc(fresh, func(a, b *parsedNode) int { return strings.Compare(a.name, b.name) })
-	merged := make([]*parsedNode, 0, len(pp.sorted)+len(fresh))
-	urls := make([]*common.URL, 0, cap(merged))
-	old := pp.sorted
-	for len(old) > 0 || len(fresh) > 0 {
-		var n *parsedNode
-		switch {
-		case len(old) > 0 && old[0].seen != gen:
-			old = old[1:]
-			continue
-		case len(fresh) == 0 || len(old) > 0 && old[0].name <= fresh[0].name:
-			n, old = old[0], old[1:]
-		default:
-			n, fresh = fresh[0], fresh[1:]
-		}
-		merged = append(merged, n)
-		urls = append(urls, n.u)
+	if len(left) > 0 || len(fresh) > 0 {
+		pp.sorted = editSorted(pp.sorted, left, fresh)
 	}
-	pp.sorted = merged
+	urls := make([]*common.URL, len(pp.sorted))
+	for i, n := range pp.sorted {
+		urls[i] = n.u
+	}
 	return urls
+}
+
+// editSorted returns sorted (nodes by name) without left and with fresh,
+// as a new slice: the unchanged runs are copied whole.
+func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
+	byName := func(a, b *parsedNode) int { return strings.Compare(a.name, b.name) }
+	gone := make([]int, 0, len(left))
+	for _, n := range left {
+		if p, ok := slices.BinarySearchFunc(sorted, n, byName); ok && sorted[p] == n {
+			gone = append(gone, p)
+		}
+	}
+	slices.Sort(gone)
+	slices.SortFunc(fresh, byName)
+	out := make([]*parsedNode, 0, len(sorted)-len(gone)+len(fresh))
+	i, g := 0, 0
+	copyTo := func(upto int) {
+		for i < upto {
+			if g < len(gone) && gone[g] == i {
+				i++
+				g++
+				continue
+			}
+			end := upto
+			if g < len(gone) && gone[g] < end {
+				end = gone[g]
+			}
+			out = append(out, sorted[i:end]...)
+			i = end
+		}
+	}
+	for _, n := range fresh {
+		p, _ := slices.BinarySearchFunc(sorted, n, byName)
+		copyTo(p)
+		out = append(out, n)
+	}
+	copyTo(len(sorted))
+	return out
 }
 
 // readCategory reads the children of a category path and arms a child
