@@ -192,7 +192,7 @@ func checkBounded(key, v string) (err error) {
 // warmup and forks, URL-level or method-level (sayHello.timeout=-1): the
 // problems a reader of u should log once, when u first arrives.
 func (u *URL) CheckBoundedParams(report func(error)) {
-	for i := range u.params {
+	for i := range u.numParams() {
 		k, v := u.keyAt(i), u.valueAt(i)
 		base := k
 		if j := strings.IndexByte(k, '.'); j >= 0 {

@@ -159,26 +159,44 @@ func (u *URL) mergeParams(m map[string]string, overwrite bool) *URL {
 func (u *URL) withKVs(kvs []kv) *URL {
 	c := u.clone()
 	c.text, c.params = pack(kvs)
-	c.shared = nil
+	c.sel, c.shared = nil, nil
 	return c
 }
 
 // withParamsFiltered returns u with the parameters for which keep is true.
 // They stay in u's text.
 func (u *URL) withParamsFiltered(keep func(key, value string) bool) *URL {
-	ps := make([]param, 0, len(u.params))
+	n := u.numParams()
+	if u.sel != nil {
+		sel := make([]uint8, 0, n)
+		for i, s := range u.sel {
+			if keep(u.keyAt(i), u.valueAt(i)) {
+				sel = append(sel, s)
+			}
+		}
+		if len(sel) == n {
+			return u
+		}
+		c := u.clone()
+		c.sel = sel
+		if len(sel) == 0 {
+			c.text, c.params, c.sel, c.shared = "", nil, nil, nil
+		}
+		return c
+	}
+	ps := make([]param, 0, n)
 	for i, p := range u.params {
 		if keep(u.keyAt(i), u.valueAt(i)) {
 			ps = append(ps, p)
 		}
 	}
-	if len(ps) == len(u.params) {
+	if len(ps) == n {
 		return u
 	}
 	c := u.clone()
 	c.params = ps
 	if len(ps) == 0 {
-		c.text, c.params, c.shared = "", nil, nil
+		c.text, c.params = "", nil
 	}
 	return c
 }
@@ -202,7 +220,7 @@ func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
 func (u *URL) ReplaceParams(kv map[string]string) *URL {
 	c := u.clone()
 	c.text, c.params = packMap(kv)
-	c.shared = nil
+	c.sel, c.shared = nil, nil
 	return c
 }
 

@@ -32,7 +32,7 @@ func (u *URL) MethodParamStrict(method, key string) (string, bool) {
 		// faster path.
 		return u.Param(method + "." + key)
 	}
-	lo, hi := 0, len(u.params)
+	lo, hi := 0, u.numParams()
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		switch c := compareJoined(u.keyAt(m), method, key); {
@@ -138,7 +138,7 @@ func (u *URL) Methods() []string {
 			}
 		}
 	} else {
-		for i := range u.params {
+		for i := range u.numParams() {
 			k := u.keyAt(i)
 			if j := strings.IndexByte(k, '.'); j > 0 {
 				names = append(names, k[:j])
@@ -151,7 +151,7 @@ func (u *URL) Methods() []string {
 // hasMethodKeys reports whether some key starts with m+".".
 func (u *URL) hasMethodKeys(m string) bool {
 	if !utf8.ValidString(m) {
-		for i := range u.params {
+		for i := range u.numParams() {
 			if strings.HasPrefix(u.keyAt(i), m+".") {
 				return true
 			}
@@ -159,7 +159,7 @@ func (u *URL) hasMethodKeys(m string) bool {
 		return false
 	}
 	// The keys starting with m+"." follow m+"." itself in the order.
-	lo, hi := 0, len(u.params)
+	lo, hi := 0, u.numParams()
 	for lo < hi {
 		i := int(uint(lo+hi) >> 1)
 		if compareJoined(u.keyAt(i), m, "") < 0 {
@@ -168,7 +168,7 @@ func (u *URL) hasMethodKeys(m string) bool {
 			hi = i
 		}
 	}
-	if lo == len(u.params) {
+	if lo == u.numParams() {
 		return false
 	}
 	rest, ok := cutPrefix(u.keyAt(lo), m)

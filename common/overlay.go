@@ -3,9 +3,10 @@ package common
 import "slices"
 
 // Overlay is a set of parameters packed once, to be laid over many URLs
-// with [URL.WithOverlay]: the URLs built that way keep their own
+// with [URL.WithOverlay]: the URLs built that way keep their base's
 // parameters where they were and read the overlay's in the overlay itself,
-// so N URLs cost N small parameter indexes, not N copies of the text. A
+// so N URLs cost N lists of a byte per parameter, not N copies of the text
+// and its offsets. A
 // RegistryDirectory lays the consumer's parameters over every provider URL
 // this way. An Overlay is immutable and safe for concurrent use.
 type Overlay struct {
@@ -45,18 +46,18 @@ func (o *Overlay) valueAt(i int) string {
 // WithOverlay returns u without the parameters named in drop and with
 // those of o set, overwriting u's: the URL u.WithoutParams(drop...)
 // .WithParams(params) for the params o was built from, equal to it in
-// every respect. The result keeps u's parameter text and shares o's; only
-// its parameter index is new. When u already shares another overlay's
-// text, the result is packed anew (the same URL, sharing nothing). A nil
-// or empty o only drops.
+// every respect. The result shares u's parameter text and offsets and o's,
+// and lists its parameters in a byte each. When u is itself overlaid, or
+// either has more than 127 parameters, the result is packed anew (the same
+// URL, sharing nothing). A nil o only drops.
 func (u *URL) WithOverlay(o *Overlay, drop ...string) *URL {
 	if o == nil {
-		o = &Overlay{}
+		return u.WithoutParams(drop...)
 	}
-	if u.shared != nil && u.shared != o && len(o.params) > 0 {
+	if u.sel != nil || len(u.params) >= fromOverlay || len(o.params) >= fromOverlay {
 		return u.WithoutParams(drop...).withOverlayPacked(o)
 	}
-	ps := make([]param, 0, len(u.params)+len(o.params))
+	sel := make([]uint8, 0, len(u.params)+len(o.params))
 	changed := false
 	i, j := 0, 0
 	for i < len(u.params) || j < len(o.params) {
@@ -74,21 +75,19 @@ func (u *URL) WithOverlay(o *Overlay, drop ...string) *URL {
 		}
 		switch {
 		case c < 0:
-			ps = append(ps, u.params[i])
+			sel = append(sel, uint8(i))
 			i++
 		case c > 0:
-			p := o.params[j]
-			ps = append(ps, param{p.k0 | inShared, p.k1, p.v0 | inShared, p.v1})
+			sel = append(sel, fromOverlay|uint8(j))
 			changed = true
 			j++
 		default:
-			p := u.params[i]
 			if u.valueAt(i) != o.valueAt(j) {
-				q := o.params[j]
-				p.v0, p.v1 = q.v0|inShared, q.v1
+				sel = append(sel, fromOverlay|uint8(j))
 				changed = true
+			} else {
+				sel = append(sel, uint8(i))
 			}
-			ps = append(ps, p)
 			i++
 			j++
 		}
@@ -97,13 +96,11 @@ func (u *URL) WithOverlay(o *Overlay, drop ...string) *URL {
 		return u
 	}
 	c := u.clone()
-	c.params = ps
-	if len(o.params) > 0 {
-		c.shared = o
+	if len(sel) == 0 {
+		c.text, c.params = "", nil
+		return c
 	}
-	if len(ps) == 0 {
-		c.text, c.params, c.shared = "", nil, nil
-	}
+	c.sel, c.shared = slices.Clip(sel), o
 	return c
 }
 

@@ -58,8 +58,8 @@ func (u *URL) RawParam(key string) string {
 
 // Params returns a fresh copy of the parameters; the caller owns it.
 func (u *URL) Params() map[string]string {
-	m := make(map[string]string, len(u.params))
-	for i := range u.params {
+	m := make(map[string]string, u.numParams())
+	for i := range u.numParams() {
 		m[u.keyAt(i)] = u.valueAt(i)
 	}
 	return m
@@ -68,7 +68,7 @@ func (u *URL) Params() map[string]string {
 // RangeParams calls fn for each parameter in key order (Java String order)
 // until fn returns false.
 func (u *URL) RangeParams(fn func(key, value string) bool) {
-	for i := range u.params {
+	for i := range u.numParams() {
 		if !fn(u.keyAt(i), u.valueAt(i)) {
 			return
 		}
@@ -76,7 +76,7 @@ func (u *URL) RangeParams(fn func(key, value string) bool) {
 }
 
 // NumParams returns the number of parameters.
-func (u *URL) NumParams() int { return len(u.params) }
+func (u *URL) NumParams() int { return u.numParams() }
 
 // ParamBool returns def when parameter key is absent or empty, else whether
 // it is "true" in any case (Java's Boolean.parseBoolean: "yes" and "1" are

@@ -13,10 +13,11 @@ import (
 // Builders that only drop parameters keep the text; the others pack anew. A
 // URL's parameters may not exceed 4 GiB of text.
 
-// A URL built by WithOverlay also reads keys and values in its Overlay's
-// text (URL.shared), so that many URLs with one overlay laid over them share
-// it: a parameter whose k0 (v0) has the inShared bit set has its key
-// (value) at shared.text[k0&^inShared:k1]. Texts are then limited to 2 GiB.
+// A URL built by WithOverlay keeps its base URL's text and params as they
+// are and lists its own parameters in sel, one byte each: the index of a
+// base parameter, or fromOverlay plus the index of a parameter of its
+// Overlay (shared), so that many URLs with one overlay laid over them cost
+// a byte per parameter, not a copy of the text and the offsets.
 
 // param locates one parameter: key text[k0:k1], value text[v0:v1]. A key
 // that is its own value ("noValue") is stored once.
@@ -24,11 +25,16 @@ type param struct {
 	k0, k1, v0, v1 uint32
 }
 
-// inShared marks an offset into the URL's overlay text.
-const inShared = 1 << 31
+// fromOverlay marks a sel entry that indexes the overlay's parameters.
+const fromOverlay = 0x80
 
-func (p param) keyLen() int   { return int(p.k1 - p.k0&^inShared) }
-func (p param) valueLen() int { return int(p.v1 - p.v0&^inShared) }
+// numParams is the number of parameters of u.
+func (u *URL) numParams() int {
+	if u.sel != nil {
+		return len(u.sel)
+	}
+	return len(u.params)
+}
 
 // kv is a parameter while a URL is being built.
 type kv struct {
@@ -36,25 +42,52 @@ type kv struct {
 }
 
 func (u *URL) keyAt(i int) string {
-	p := u.params[i]
-	if p.k0&inShared != 0 {
-		return u.shared.text[p.k0&^inShared : p.k1]
+	if u.sel == nil {
+		p := u.params[i]
+		return u.text[p.k0:p.k1]
 	}
-	return u.text[p.k0:p.k1]
+	if s := u.sel[i]; s&fromOverlay != 0 {
+		return u.shared.keyAt(int(s &^ fromOverlay))
+	} else {
+		p := u.params[s]
+		return u.text[p.k0:p.k1]
+	}
 }
 
 func (u *URL) valueAt(i int) string {
-	p := u.params[i]
-	if p.v0&inShared != 0 {
-		return u.shared.text[p.v0&^inShared : p.v1]
+	if u.sel == nil {
+		p := u.params[i]
+		return u.text[p.v0:p.v1]
 	}
-	return u.text[p.v0:p.v1]
+	if s := u.sel[i]; s&fromOverlay != 0 {
+		return u.shared.valueAt(int(s &^ fromOverlay))
+	} else {
+		p := u.params[s]
+		return u.text[p.v0:p.v1]
+	}
 }
 
 // search returns the index of key and true, or the index where key would
 // be inserted and false. It does not allocate.
 func (u *URL) search(key string) (int, bool) {
-	lo, hi := 0, len(u.params)
+	if u.sel == nil {
+		// The common case, without keyAt's test per step.
+		lo, hi := 0, len(u.params)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			p := u.params[m]
+			switch c := compareKeys(u.text[p.k0:p.k1], key); {
+			case c == 0:
+				return m, true
+			case c < 0:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+		return lo, false
+	}
+	lo, hi := 0, u.numParams()
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		switch c := compareKeys(u.keyAt(m), key); {
@@ -72,8 +105,9 @@ func (u *URL) search(key string) (int, bool) {
 // kvs returns the parameters of u as pairs, in order, with room for extra
 // more.
 func (u *URL) kvs(extra int) []kv {
-	out := make([]kv, len(u.params), len(u.params)+extra)
-	for i := range u.params {
+	n := u.numParams()
+	out := make([]kv, n, n+extra)
+	for i := range n {
 		out[i] = kv{u.keyAt(i), u.valueAt(i)}
 	}
 	return out

@@ -190,7 +190,7 @@ func parse(op, input, s string, checkUTF8 bool) (*URL, error) {
 	}
 	u.host = cleanHost(body)
 	if u.protocol == "" && u.username == "" && u.password == "" && u.host == "" &&
-		u.port == 0 && u.path == "" && len(u.params) == 0 {
+		u.port == 0 && u.path == "" && u.numParams() == 0 {
 		return fail("empty url")
 	}
 	return u, nil

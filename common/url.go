@@ -26,11 +26,13 @@ type URL struct {
 	host     string
 	port     int
 	path     string
-	// text and params hold the parameters (see paramstore.go), some of
-	// them possibly in shared, the overlay laid over the URL. All are
-	// shared between URLs derived from one another and never modified.
+	// text and params hold the parameters (see paramstore.go); when sel
+	// is set they are a base URL's, and sel lists this URL's parameters
+	// among them and shared's, the overlay laid over it. All are shared
+	// between URLs derived from one another and never modified.
 	text   string
 	params []param
+	sel    []uint8
 	shared *Overlay
 }
 
@@ -116,8 +118,8 @@ func (u *URL) render(withUser, withParams bool) string {
 	n := len(u.protocol) + 3 + len(u.username) + 1 + len(u.password) + 1 +
 		len(u.host) + 21 + 1 + len(u.path) + 1
 	if withParams {
-		for _, p := range u.params {
-			n += p.keyLen() + p.valueLen() + 2
+		for i := range u.numParams() {
+			n += len(u.keyAt(i)) + len(u.valueAt(i)) + 2
 		}
 	}
 	var b strings.Builder
@@ -145,7 +147,7 @@ func (u *URL) render(withUser, withParams bool) string {
 		b.WriteString(u.path)
 	}
 	if withParams {
-		for i := range u.params {
+		for i := range u.numParams() {
 			if i == 0 {
 				b.WriteByte('?')
 			} else {
@@ -180,10 +182,10 @@ func (u *URL) Equal(o *URL) bool {
 		return true
 	}
 	if u.protocol != o.protocol || u.username != o.username || u.password != o.password ||
-		u.host != o.host || u.port != o.port || u.path != o.path || len(u.params) != len(o.params) {
+		u.host != o.host || u.port != o.port || u.path != o.path || u.numParams() != o.numParams() {
 		return false
 	}
-	for i := range u.params {
+	for i := range u.numParams() {
 		k := u.keyAt(i)
 		if k != o.keyAt(i) || (k != TimestampKey && u.valueAt(i) != o.valueAt(i)) {
 			return false
@@ -203,7 +205,7 @@ func (u *URL) Hash() uint64 {
 	h = fnvString(h, u.host)
 	h = fnvUint(h, uint64(u.port))
 	h = fnvString(h, u.path)
-	for i := range u.params {
+	for i := range u.numParams() {
 		k := u.keyAt(i)
 		h = fnvString(h, k)
 		if k != TimestampKey {
