@@ -84,7 +84,7 @@ func instanceMetadata(a *appInstance, urls []*common.URL, info *MetadataInfo) ma
 func instanceDoc(a *appInstance, urls []*common.URL, info *MetadataInfo) []byte {
 	id := path.Base(a.path)
 	doc := curatorDoc{
-		Name: a.app, ID: id, Address: a.host, Port: a.port,
+		Name: a.app, ID: id, Address: bareHost(a.host), Port: a.port,
 		Payload: curatorPayload{
 			Class: ZookeeperInstanceClass, ID: id, Name: a.app,
 			Metadata: instanceMetadata(a, urls, info),

@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ type publisher struct {
 // for it and what was published of them. Guarded by publisher.mu.
 type appInstance struct {
 	app     string
-	host    string // the instance's address and port: its first dubbo provider's
+	host    string // the instance's host (as the URL has it) and port: its first dubbo provider's
 	port    int
 	path    string        // /services/<app>/<host:port>
 	regTime int64         // registrationTimeUTC, ms
@@ -110,7 +111,7 @@ func (r *Registry) register(ctx context.Context, u *common.URL) error {
 		}
 		a = &appInstance{
 			app: app, host: u.Host(), port: u.Port(),
-			path:    r.servicesRoot + "/" + app + "/" + net.JoinHostPort(u.Host(), strconv.Itoa(u.Port())),
+			path:    r.servicesRoot + "/" + app + "/" + net.JoinHostPort(bareHost(u.Host()), strconv.Itoa(u.Port())),
 			regTime: time.Now().UnixMilli(),
 			ms:      &localMetadataService{},
 		}
@@ -183,6 +184,9 @@ func (r *Registry) unregister(ctx context.Context, u *common.URL) error {
 	}
 	return nil
 }
+
+// bareHost is host without the brackets of an IPv6 address.
+func bareHost(host string) string { return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]") }
 
 // withURL is urls with u added, in place of an equal one.
 func withURL(urls []*common.URL, u *common.URL) []*common.URL {

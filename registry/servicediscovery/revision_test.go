@@ -1,6 +1,7 @@
 package servicediscovery
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -71,4 +72,23 @@ func TestNewServiceInfo(t *testing.T) {
 		},
 	}, si)
 	require.Equal(t, "g/com.foo.Bar:1.0.0:dubbo", si.matchKey())
+}
+
+// An IPv6 provider: the node is named and addressed as Curator's are
+// ([::1]:20880, ::1), the brackets of the URL's host dropped.
+func TestInstanceDocIPv6(t *testing.T) {
+	u := common.MustParse("dubbo://[::1]:20880/a.B?interface=a.B&application=app")
+	a := &appInstance{app: "app", host: u.Host(), port: u.Port(), path: "/services/app/" + "[::1]:20880", regTime: 1700000000000}
+	info := metadataOf("app", []*common.URL{u})
+	var doc struct {
+		ID      string `json:"id"`
+		Address string `json:"address"`
+		Port    int    `json:"port"`
+	}
+	require.NoError(t, json.Unmarshal(instanceDoc(a, []*common.URL{u}, info), &doc))
+	require.Equal(t, "[::1]:20880", doc.ID)
+	require.Equal(t, "::1", doc.Address)
+	require.Equal(t, 20880, doc.Port)
+	require.Equal(t, "::1", bareHost("[::1]"))
+	require.Equal(t, "10.0.0.1", bareHost("10.0.0.1"))
 }
