@@ -328,7 +328,11 @@ func (m *migrationInvoker) migrate(ctx context.Context, d migration.Decision, in
 				m.dropNew(cur, next)
 				return err
 			}
-			m.log.Debug("application-level discovery unavailable; interface-level only", "error", err)
+			if oe := (*openError)(nil); errors.As(err, &oe) {
+				m.log.Debug("application-level discovery unavailable; interface-level only", "error", err)
+			} else {
+				m.log.Warn("application-level side not referred; interface-level only", "error", err)
+			}
 		}
 	}
 	var leaving []*migrationSide

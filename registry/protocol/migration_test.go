@@ -1,7 +1,10 @@
 package protocol
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -371,4 +374,54 @@ func TestExportSharedByTwoLevels(t *testing.T) {
 	e2.Unexport()
 	_, err = l.jvm.Export(svc) // the protocol no longer holds it
 	require.NoError(t, err)
+}
+
+// failingSubscribe is a registry whose Subscribe fails.
+type failingSubscribe struct{ registry.Registry }
+
+func (failingSubscribe) Subscribe(context.Context, *common.URL, registry.NotifyListener) error {
+	return errors.New("session lost")
+}
+
+// TestApplicationLevelFailureLogged: an application level that cannot be
+// opened is a debug line (the registry does not support it); one that
+// fails is a warning; both leave the reference interface-level.
+func TestApplicationLevelFailureLogged(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		open    func(u *common.URL) (registry.Registry, error)
+		level   string
+		message string
+	}{
+		{"unsupported", func(*common.URL) (registry.Registry, error) { return nil, errors.ErrUnsupported },
+			"level=DEBUG", "application-level discovery unavailable"},
+		{"failing", func(u *common.URL) (registry.Registry, error) {
+			return failingSubscribe{memory.Open(common.MustParse("memory://app-" + u.Host()))}, nil
+		}, "level=WARN", "application-level side not referred"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLevels(t)
+			l.export(t, "iface", 1, false)
+			logs := &logBuffer{}
+			p := l.consumer(t, WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+				WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
+					if u.Protocol() == ServiceDiscoveryScheme {
+						return tt.open(u)
+					}
+					return l.open(u)
+				}))
+			ref, err := l.refer(p, nil)
+			require.NoError(t, err)
+			defer ref.Destroy()
+			require.Equal(t, "iface", who(t, ref))
+			require.Len(t, Sides(ref), 1)
+			var line string
+			for _, s := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(s, tt.message) {
+					line = s
+				}
+			}
+			require.Contains(t, line, tt.level, logs.String())
+		})
+	}
 }

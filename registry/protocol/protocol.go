@@ -180,6 +180,13 @@ func noProviderError(consumer, shown *common.URL) error {
 		consumer.ServiceInterface(), key, shown, consumer.Host(), consumer.ParamOr(common.DubboVersionKey, "")), nil)
 }
 
+// openError is a registry that could not be opened (unknown scheme, a
+// registry the scheme does not support), as opposed to one that failed.
+type openError struct{ err error }
+
+func (e *openError) Error() string { return e.err.Error() }
+func (e *openError) Unwrap() error { return e.err }
+
 // side is one directory of a reference, joined with its cluster.
 type side struct {
 	invoker rpc.Invoker                  // the cluster invoker over dir
@@ -197,7 +204,7 @@ func (p *Protocol) referSide(ctx context.Context, regURL, consumer *common.URL, 
 	key := consumer.ServiceKey()
 	reg, err := p.registry(regURL)
 	if err != nil {
-		return nil, fmt.Errorf("refer %s through %s: %w", key, shown, err)
+		return nil, fmt.Errorf("refer %s through %s: %w", key, shown, &openError{err})
 	}
 	cl, err := p.cluster(consumer)
 	if err != nil {
