@@ -60,7 +60,8 @@ func Open(url *common.URL) (registry.Registry, error) {
 type Registry struct {
 	url          *common.URL  // immutable
 	log          *slog.Logger // immutable
-	conn         *zk.Conn     // immutable after New
+	src          source       // immutable after New: ZooKeeper or Nacos
+	conn         *zk.Conn     // immutable after New; nil on Nacos
 	mappingRoot  string       // /<group>/mapping
 	metadataRoot string       // /<group>/metadata
 	servicesRoot string       // /services
@@ -174,6 +175,7 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		return nil, fmt.Errorf("servicediscovery: connect %s: %w", url.Address(), err)
 	}
 	r.conn = conn
+	r.src = zkSource{r}
 	go func() { // the client closes events when its goroutines are done
 		for range events {
 		}
@@ -342,8 +344,7 @@ func (r *Registry) Close() error {
 		r.fetchStop()
 		r.fetches.Wait()
 		r.closePublisher()
-		r.conn.Close()
-		<-r.lib
+		r.src.close()
 		if r.proto != nil {
 			r.proto.Destroy()
 		}

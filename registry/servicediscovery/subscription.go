@@ -2,13 +2,10 @@ package servicediscovery
 
 import (
 	"context"
-	"errors"
-	"path"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fleetrpc/fleet/common"
@@ -73,10 +70,6 @@ func (r *Registry) newSubscription(url *common.URL, l registry.NotifyListener, w
 	return s
 }
 
-func (s *subscription) mappingPath() string { return s.r.mappingRoot + "/" + s.iface }
-
-func (s *subscription) appPath(app string) string { return s.r.servicesRoot + "/" + app }
-
 // wake makes the loop refresh soon.
 func (s *subscription) wake() {
 	select {
@@ -101,32 +94,24 @@ func (s *subscription) markAll() {
 	s.wake()
 }
 
-// mark marks the node at p dirty when this subscription reads it.
-func (s *subscription) mark(p string) {
+// markMapping marks the mapping dirty.
+func (s *subscription) markMapping() {
 	s.dmu.Lock()
-	hit := true
-	switch {
-	case p == s.mappingPath():
-		s.pending.mapping = true
-	case strings.HasPrefix(p, s.r.servicesRoot+"/"):
-		rest := p[len(s.r.servicesRoot)+1:]
-		app, _, child := strings.Cut(rest, "/")
-		switch {
-		case !s.appSet[app]:
-			hit = false
-		case !child:
-			if s.pending.apps == nil {
-				s.pending.apps = map[string]bool{}
-			}
-			s.pending.apps[app] = true
-		default:
-			if s.pending.nodes == nil {
-				s.pending.nodes = map[string]bool{}
-			}
-			s.pending.nodes[p] = true
+	s.pending.mapping = true
+	s.dmu.Unlock()
+	s.wake()
+}
+
+// markApp marks the instances of app dirty when this subscription reads
+// them.
+func (s *subscription) markApp(app string) {
+	s.dmu.Lock()
+	hit := s.appSet[app]
+	if hit {
+		if s.pending.apps == nil {
+			s.pending.apps = map[string]bool{}
 		}
-	default:
-		hit = false
+		s.pending.apps[app] = true
 	}
 	s.dmu.Unlock()
 	if hit {
@@ -151,6 +136,9 @@ func (s *subscription) stop() {
 	s.runMu.Lock()
 	s.listener = nil
 	s.runMu.Unlock()
+	if s.watch {
+		s.r.src.release(s, nil)
+	}
 }
 
 // loop refreshes whenever something is dirty, and after the retry period
@@ -203,7 +191,7 @@ func (s *subscription) loop() {
 // read error nothing is notified and everything stays dirty. The caller
 // holds runMu.
 func (s *subscription) refresh(ctx context.Context, wait time.Duration) (again bool, err error) {
-	if err := s.r.waitSession(ctx); err != nil {
+	if err := s.r.src.ready(ctx); err != nil {
 		s.markAll()
 		return false, err
 	}
@@ -237,11 +225,11 @@ func (s *subscription) refresh(ctx context.Context, wait time.Duration) (again b
 	return again, nil
 }
 
-// readTopology brings apps and instances up to date with ZooKeeper for
+// readTopology brings apps and instances up to date with the source for
 // what d marks dirty, arming watches when the subscription watches.
 func (s *subscription) readTopology(ctx context.Context, d dirty) error {
 	r := s.r
-	if err := r.waitSession(ctx); err != nil {
+	if err := r.src.ready(ctx); err != nil {
 		return err
 	}
 	apps := s.apps
@@ -249,11 +237,10 @@ func (s *subscription) readTopology(ctx context.Context, d dirty) error {
 	case s.providedBy != nil:
 		apps = s.providedBy
 	case d.all || d.mapping || s.apps == nil:
-		data, _, err := r.readData(s.mappingPath(), s.watch, true)
-		if err != nil {
+		var err error
+		if apps, err = r.src.mapping(ctx, s); err != nil {
 			return err
 		}
-		apps = parseMapping(string(data))
 	}
 	newSet := make(map[string]bool, len(apps))
 	for _, a := range apps {
@@ -267,121 +254,19 @@ func (s *subscription) readTopology(ctx context.Context, d dirty) error {
 			delete(s.instances, app)
 		}
 	}
+	if s.watch {
+		r.src.release(s, newSet)
+	}
 	s.apps = apps
 
 	for _, app := range apps {
-		old, known := s.instances[app]
-		if known && !d.all && !d.apps[app] {
-			// Only data changes of known nodes.
-			for name := range old {
-				p := s.appPath(app) + "/" + name
-				if !d.nodes[p] {
-					continue
-				}
-				nin, err := s.readInstance(app, p)
-				if err != nil {
-					return err
-				}
-				if nin == nil {
-					delete(old, name)
-				} else {
-					old[name] = nin
-				}
-			}
-			continue
-		}
-		children, err := r.readChildren(s.appPath(app), s.watch)
+		cur, err := r.src.instances(ctx, s, app, s.instances[app], d)
 		if err != nil {
 			return err
-		}
-		cur := make(map[string]*Instance, len(children))
-		var toRead []string
-		for _, name := range children {
-			p := s.appPath(app) + "/" + name
-			if in, ok := old[name]; ok && !d.all && !d.nodes[p] {
-				cur[name] = in
-				continue
-			}
-			toRead = append(toRead, name)
-		}
-		read, err := s.readInstances(app, toRead)
-		if err != nil {
-			return err
-		}
-		for i, name := range toRead {
-			if read[i] != nil {
-				cur[name] = read[i]
-			}
 		}
 		s.instances[app] = cur
 	}
 	return nil
-}
-
-// maxParallelReads bounds the instance nodes read at once (the requests
-// are pipelined on the one session).
-const maxParallelReads = 32
-
-// readInstances reads the named instance nodes of app concurrently; the
-// result holds nil for a node gone or unreadable.
-func (s *subscription) readInstances(app string, names []string) ([]*Instance, error) {
-	out := make([]*Instance, len(names))
-	if len(names) == 1 {
-		in, err := s.readInstance(app, s.appPath(app)+"/"+names[0])
-		out[0] = in
-		return out, err
-	}
-	errs := make([]error, len(names))
-	var failed atomic.Bool
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(maxParallelReads, len(names)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if failed.Load() { // no more requests once the connection failed
-					errs[i] = errReadAborted
-					continue
-				}
-				out[i], errs[i] = s.readInstance(app, s.appPath(app)+"/"+names[i])
-				if errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	for i := range names {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && err != errReadAborted {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// readInstance reads and parses one instance node: nil when it is gone or
-// unreadable (logged), an error only when ZooKeeper failed.
-func (s *subscription) readInstance(app, p string) (*Instance, error) {
-	data, ok, err := s.r.readData(p, s.watch, false)
-	if err != nil || !ok {
-		return nil, err
-	}
-	in, err := parseInstance(app, data)
-	if err != nil {
-		s.r.log.Warn("application-level discovery: instance skipped: bad node",
-			"app", app, "node", path.Base(p), "err", err)
-		return nil, nil
-	}
-	if in.Revision() == "" {
-		s.r.log.Warn("application-level discovery: instance skipped: no metadata revision",
-			"app", app, "instance", in.ID)
-	}
-	return in, nil
 }
 
 // build starts fetching the metadata the instances need, waits for it up
@@ -525,11 +410,7 @@ type instanceURLs struct {
 // after the other (at most maxTriesPerRevision), each failure logged.
 func (r *Registry) fetchRevision(ctx context.Context, k revKey, insts []*Instance) (*MetadataInfo, error) {
 	if insts[0].StorageType() == StorageRemote {
-		p := r.metadataRoot + "/" + k.app + "/" + k.revision
-		data, ok, err := r.readData(p, false, false)
-		if err == nil && !ok {
-			err = errNoNode(p)
-		}
+		data, err := r.src.report(ctx, k.app, k.revision)
 		if err == nil {
 			var md *MetadataInfo
 			if md, err = parseRemoteMetadata(data); err == nil {
@@ -558,13 +439,6 @@ func (r *Registry) fetchRevision(ctx context.Context, k revKey, insts []*Instanc
 	}
 	return nil, err
 }
-
-// errReadAborted marks reads not issued after another one failed.
-var errReadAborted = errors.New("read aborted")
-
-type errNoNode string
-
-func (e errNoNode) Error() string { return "no node " + string(e) }
 
 // parseMapping reads a mapping node: a comma list of applications.
 func parseMapping(s string) []string { return dedupe(strings.Split(s, ",")) }
