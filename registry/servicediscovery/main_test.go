@@ -3,7 +3,9 @@ package servicediscovery
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The Nacos client's transport may finish a reconnect back-off after
+// Close: nacostest's check waits for it.
+func TestMain(m *testing.M) { nacostest.VerifyTestMain(m) }

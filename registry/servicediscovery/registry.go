@@ -19,7 +19,7 @@ import (
 )
 
 // Scheme is Java's scheme of a service-discovery registry URL; its registry
-// param names the registry underneath (only zookeeper here).
+// param names the registry underneath (zookeeper or nacos).
 const Scheme = "service-discovery-registry"
 
 // Registry URL parameters read by this package, beyond timeout.
@@ -44,19 +44,25 @@ var (
 func init() { registry.Register(Scheme, Open) }
 
 // Open is the factory of the service-discovery-registry scheme. The URL's
-// registry param must be zookeeper (the default).
+// registry param names the registry underneath: zookeeper (the default,
+// New) or nacos (NewNacos).
 func Open(url *common.URL) (registry.Registry, error) {
-	if r := url.ParamOr("registry", "zookeeper"); r != "zookeeper" {
+	switch r := url.ParamOr("registry", "zookeeper"); r {
+	case "zookeeper":
+		return New(url)
+	case "nacos":
+		return NewNacos(url)
+	default:
 		return nil, fmt.Errorf("servicediscovery: %s: registry %q: %w", url, r, ErrUnsupported)
 	}
-	return New(url)
 }
 
-// Registry is application-level discovery on one ZooKeeper session. It
-// implements registry.Registry: Subscribe notifies interface-level
-// provider URLs built from application instances and their metadata;
-// Register publishes a provider's application instance (register.go).
-// Its methods are safe for concurrent use.
+// Registry is application-level discovery on one ZooKeeper session (New)
+// or one Nacos client (NewNacos). It implements registry.Registry:
+// Subscribe notifies interface-level provider URLs built from application
+// instances and their metadata; Register publishes a provider's
+// application instance (register.go; ZooKeeper only). Its methods are safe
+// for concurrent use.
 type Registry struct {
 	url          *common.URL  // immutable
 	log          *slog.Logger // immutable
@@ -95,63 +101,28 @@ type Registry struct {
 // session, retry.period and metadata.timeout params). It connects in the
 // background.
 func New(url *common.URL, opts ...Option) (*Registry, error) {
-	if url.Host() == "" || url.IsAnyHost() {
-		return nil, fmt.Errorf("servicediscovery: %s: registry address is empty or any-host", url)
-	}
-	o := options{}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.logger == nil {
-		o.logger = slog.Default()
-	}
-	timeout, err := url.ParamDuration(common.TimeoutKey, 5*time.Second)
+	r, o, err := newRegistry(url, opts)
 	if err != nil {
+		return nil, err
+	}
+	if r.timeout, err = url.ParamDuration(common.TimeoutKey, 5*time.Second); err != nil {
+		r.abort()
 		return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
 	}
 	session, err := url.ParamDuration(SessionKey, 60*time.Second)
 	if err != nil {
+		r.abort()
 		return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
-	}
-	if o.retry <= 0 {
-		if o.retry, err = url.ParamDuration(RetryPeriodKey, 5*time.Second); err != nil {
-			return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
-		}
-	}
-	if o.timeout <= 0 {
-		if o.timeout, err = url.ParamDuration(MetadataTimeoutKey, 3*time.Second); err != nil {
-			return nil, fmt.Errorf("servicediscovery: %s: %w", url, err)
-		}
 	}
 	group := strings.Trim(url.ParamOr(common.GroupKey, "dubbo"), "/")
 	root := "/" + group
 	if group == "" {
 		root = ""
 	}
-	services := "/" + strings.Trim(url.ParamOr(RootPathKey, "/services"), "/")
-	r := &Registry{
-		url:          url,
-		log:          o.logger.With("component", "registry/servicediscovery", "registry", url.Address()),
-		mappingRoot:  root + "/mapping",
-		metadataRoot: root + "/metadata",
-		servicesRoot: services,
-		timeout:      timeout,
-		retry:        o.retry,
-		fetcher:      o.fetcher,
-		cache:        newRevisionCache(o.retry),
-		lib:          make(chan struct{}),
-		fetchSem:     make(chan struct{}, maxParallelFetches),
-	}
-	r.subscribeWait = o.subscribeWait
-	if r.subscribeWait <= 0 {
-		r.subscribeWait = o.timeout
-	}
-	r.fetchCtx, r.fetchStop = context.WithCancel(context.Background())
-	r.pub.init(o.metadataProto)
-	if r.fetcher == nil {
-		r.proto = dubbo.New(dubbo.WithLogger(o.logger))
-		r.fetcher = &dubboFetcher{proto: r.proto, timeout: o.timeout}
-	}
+	r.mappingRoot = root + "/mapping"
+	r.metadataRoot = root + "/metadata"
+	r.servicesRoot = "/" + strings.Trim(url.ParamOr(RootPathKey, "/services"), "/")
+	r.lib = make(chan struct{})
 	var servers []string
 	for _, s := range strings.Split(url.BackupAddress(2181), ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -168,10 +139,7 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		zk.WithEventCallback(r.onEvent),
 	)
 	if err != nil {
-		r.fetchStop()
-		if r.proto != nil {
-			r.proto.Destroy()
-		}
+		r.abort()
 		return nil, fmt.Errorf("servicediscovery: connect %s: %w", url.Address(), err)
 	}
 	r.conn = conn
@@ -182,6 +150,60 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		close(r.lib)
 	}()
 	return r, nil
+}
+
+// newRegistry is the part of a Registry every source shares: options,
+// retry period, metadata timeout, revision cache and fetcher. The caller
+// sets the source, or calls abort.
+func newRegistry(url *common.URL, opts []Option) (*Registry, options, error) {
+	o := options{}
+	if url.Host() == "" || url.IsAnyHost() {
+		return nil, o, fmt.Errorf("servicediscovery: %s: registry address is empty or any-host", url)
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	var err error
+	if o.retry <= 0 {
+		if o.retry, err = url.ParamDuration(RetryPeriodKey, 5*time.Second); err != nil {
+			return nil, o, fmt.Errorf("servicediscovery: %s: %w", url, err)
+		}
+	}
+	if o.timeout <= 0 {
+		if o.timeout, err = url.ParamDuration(MetadataTimeoutKey, 3*time.Second); err != nil {
+			return nil, o, fmt.Errorf("servicediscovery: %s: %w", url, err)
+		}
+	}
+	r := &Registry{
+		url:      url,
+		log:      o.logger.With("component", "registry/servicediscovery", "registry", url.Address()),
+		retry:    o.retry,
+		fetcher:  o.fetcher,
+		cache:    newRevisionCache(o.retry),
+		fetchSem: make(chan struct{}, maxParallelFetches),
+	}
+	r.subscribeWait = o.subscribeWait
+	if r.subscribeWait <= 0 {
+		r.subscribeWait = o.timeout
+	}
+	r.fetchCtx, r.fetchStop = context.WithCancel(context.Background())
+	r.pub.init(o.metadataProto)
+	if r.fetcher == nil {
+		r.proto = dubbo.New(dubbo.WithLogger(o.logger))
+		r.fetcher = &dubboFetcher{proto: r.proto, timeout: o.timeout}
+	}
+	return r, o, nil
+}
+
+// abort releases what newRegistry made, for a registry New gives up on.
+func (r *Registry) abort() {
+	r.fetchStop()
+	if r.proto != nil {
+		r.proto.Destroy()
+	}
 }
 
 // URL implements registry.Registry.
@@ -202,6 +224,9 @@ func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 	if isConsumer(url) {
 		return nil
 	}
+	if r.conn == nil {
+		return fmt.Errorf("servicediscovery: register %s: the provider side on Nacos: %w", url, ErrUnsupported)
+	}
 	if err := r.register(ctx, url); err != nil {
 		return fmt.Errorf("servicediscovery: register %s: %w", url, err)
 	}
@@ -211,7 +236,7 @@ func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 // Unregister implements registry.Registry; see Register. A provider URL
 // that is not registered is no error.
 func (r *Registry) Unregister(ctx context.Context, url *common.URL) error {
-	if isConsumer(url) {
+	if isConsumer(url) || r.conn == nil { // nothing is registered on Nacos
 		return nil
 	}
 	if err := r.unregister(ctx, url); err != nil {

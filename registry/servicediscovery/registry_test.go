@@ -204,7 +204,7 @@ func TestRegistryContract(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnsupported)
 	require.Error(t, r.Subscribe(ctx, e.consumer(""), nil))
 
-	_, err = registry.Open(common.MustParse("service-discovery-registry://127.0.0.1:2181?registry=nacos"))
+	_, err = registry.Open(common.MustParse("service-discovery-registry://127.0.0.1:2181?registry=etcd"))
 	require.ErrorIs(t, err, ErrUnsupported)
 	o, err := registry.Open(common.MustParse("service-discovery-registry://" + zktest.Addr(t) + "?registry=zookeeper"))
 	require.NoError(t, err)

@@ -1,0 +1,406 @@
+package servicediscovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	inacos "github.com/fleetrpc/fleet/internal/nacos"
+	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
+	"github.com/fleetrpc/fleet/internal/testutil"
+	rpc "github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/protocol/dubbo"
+	"github.com/fleetrpc/fleet/protocol/service"
+	"github.com/fleetrpc/fleet/registry"
+	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
+)
+
+// nacosEnv is one test's namespace on the Nacos server: a plain client
+// writing instances and configs as Dubbo 3 providers write them, and
+// names.
+type nacosEnv struct {
+	t      testing.TB
+	addr   string
+	ns     string
+	writer *inacos.NamingClient
+	app    string
+	iface  string
+	logs   *syncBuffer
+}
+
+func newNacosEnv(t testing.TB) *nacosEnv {
+	addr := nacostest.Addr(t)
+	ns := nacostest.Unique(t)
+	cfg, err := inacos.ParseURL(common.MustParse("nacos://" + addr + "?namespace=" + ns + "&timeout=10000"))
+	require.NoError(t, err)
+	w, err := inacos.NewNamingClient(cfg, inacos.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, w.Close()) })
+	id := randHex()
+	return &nacosEnv{t: t, addr: addr, ns: ns, writer: w, app: "app-" + id, iface: "org.fleet.test.Greeter" + id, logs: &syncBuffer{}}
+}
+
+// retry runs a write until the server takes it: a loaded server may answer
+// after the request's deadline.
+func (e *nacosEnv) retry(what string, fn func() error) {
+	e.t.Helper()
+	var err error
+	require.Eventually(e.t, func() bool { err = fn(); return err == nil },
+		3*testutil.DefaultTimeout, 200*time.Millisecond, "%s: %v", what, &err)
+}
+
+// mapping publishes the mapping config of the env's interface and waits
+// until the server answers reads with it (polaris serves configs from a
+// cache refreshed every second or so).
+func (e *nacosEnv) mapping(apps ...string) {
+	e.t.Helper()
+	e.config(e.iface, MappingGroup, strings.Join(apps, ","))
+}
+
+// nacosInstanceMetadata is the metadata a Dubbo 3 provider of revision
+// serving dubbo on port, its MetadataService on msPort, registers.
+func nacosInstanceMetadata(port int, revision, storage string, msPort int) map[string]string {
+	return map[string]string{
+		RevisionKey:              revision,
+		StorageTypeKey:           storage,
+		EndpointsKey:             fmt.Sprintf(`[{"port":%d,"protocol":"dubbo"}]`, port),
+		MetadataServiceParamsKey: fmt.Sprintf(`{"version":"1.0.0","dubbo":"2.0.2","release":"3.3.0","port":"%d","protocol":"dubbo"}`, msPort),
+		"id":                     fmt.Sprintf("127.0.0.1:%d", port),
+	}
+}
+
+// instance registers 127.0.0.1:port in the Nacos service app.
+func (e *nacosEnv) instance(app string, port int, md map[string]string) {
+	e.t.Helper()
+	inst := model.Instance{Ip: "127.0.0.1", Port: uint64(port), Weight: 1, Enable: true, Healthy: true, Metadata: md}
+	e.retry("register", func() error { return e.writer.Register(ctx, app, inacos.DefaultGroup, inst) })
+	e.retry("registered", func() error { // the server lists it with this metadata
+		svc, err := e.writer.Query(ctx, app, inacos.DefaultGroup)
+		if err != nil {
+			return err
+		}
+		for _, h := range svc.Hosts {
+			if h.Port == uint64(port) && h.Metadata[RevisionKey] == md[RevisionKey] {
+				return nil
+			}
+		}
+		return fmt.Errorf("127.0.0.1:%d not listed yet", port)
+	})
+}
+
+// config publishes a config and waits until the server answers reads with
+// it.
+func (e *nacosEnv) config(dataID, group, content string) {
+	e.t.Helper()
+	e.retry("publish", func() error { return e.writer.PublishConfig(ctx, dataID, group, content) })
+	e.retry("read", func() error {
+		got, err := e.writer.GetConfig(ctx, dataID, group)
+		if err == nil && got != content {
+			err = fmt.Errorf("%s in %s reads %q", dataID, group, got)
+		}
+		return err
+	})
+}
+
+// deregister removes 127.0.0.1:port from the Nacos service app and waits
+// until the server no longer lists it. The client forgets an instance
+// before its request is answered, so a request that timed out is sent
+// again by registering the instance and removing it once more.
+func (e *nacosEnv) deregister(app string, port int) {
+	e.t.Helper()
+	e.retry("deregister", func() error {
+		if err := e.writer.Deregister(ctx, app, inacos.DefaultGroup, "127.0.0.1", uint64(port)); err != nil {
+			_ = e.writer.Register(ctx, app, inacos.DefaultGroup, model.Instance{Ip: "127.0.0.1", Port: uint64(port), Weight: 1, Enable: true, Healthy: true})
+			return err
+		}
+		return nil
+	})
+	e.retry("deregistered", func() error {
+		svc, err := e.writer.Query(ctx, app, inacos.DefaultGroup)
+		for _, h := range svc.Hosts {
+			if err == nil && h.Port == uint64(port) {
+				err = fmt.Errorf("127.0.0.1:%d still listed", port)
+			}
+		}
+		return err
+	})
+}
+
+func (e *nacosEnv) url(extra string) *common.URL {
+	return common.MustParse("service-discovery-registry://" + e.addr + "?registry=nacos&namespace=" + e.ns +
+		"&timeout=10000&nacos.poll=500ms&mapping.poll=100ms" + extra)
+}
+
+// open opens the registry of this env, closed at cleanup.
+func (e *nacosEnv) open(extra string, opts ...Option) *Registry {
+	e.t.Helper()
+	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(e.logs, nil)))}, opts...)
+	r, err := NewNacos(e.url(extra), opts...)
+	require.NoError(e.t, err)
+	e.t.Cleanup(func() { require.NoError(e.t, r.Close()) })
+	return r
+}
+
+func (e *nacosEnv) consumer(extra string) *common.URL {
+	return common.MustParse("consumer://127.0.0.1/" + e.iface + "?interface=" + e.iface + "&side=consumer" + extra)
+}
+
+func (e *nacosEnv) metadata(app, revision string, params map[string]string) *MetadataInfo {
+	si := &ServiceInfo{Name: e.iface, Protocol: "dubbo", Path: e.iface, Params: params}
+	return &MetadataInfo{App: app, Revision: revision, Services: map[string]*ServiceInfo{si.matchKey(): si}}
+}
+
+// Instances registered in Nacos with Dubbo's metadata are found through
+// the mapping config and one getMetadataInfo call per revision, and
+// followed as they come, go and change revision.
+func TestNacosSubscribeFindsInstances(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", map[string]string{"methods": "sayHello", "timeout": "3000"}))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	var want []string
+	for port := 30001; port <= 30003; port++ {
+		e.instance(e.app, port, nacosInstanceMetadata(port, "r1", StorageLocal, msPort))
+		want = append(want, fmt.Sprintf("dubbo://127.0.0.1:%d", port))
+	}
+	r := e.open("")
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	rec.waitAddrs(t, want...)
+	require.Equal(t, int64(1), ms.calls.Load(), "three instances sharing a revision cost one call")
+	require.Equal(t, "dubbo://127.0.0.1:30001/"+e.iface+"?application="+e.app+"&interface="+e.iface+
+		"&methods=sayHello&side=provider&timeout=3000", rec.last()[0])
+
+	// An instance added, one removed: no metadata call.
+	e.instance(e.app, 30004, nacosInstanceMetadata(30004, "r1", StorageLocal, msPort))
+	rec.waitAddrs(t, append(append([]string(nil), want...), "dubbo://127.0.0.1:30004")...)
+	e.deregister(e.app, 30001)
+	rec.waitAddrs(t, append(want[1:], "dubbo://127.0.0.1:30004")...)
+	require.Equal(t, int64(1), ms.calls.Load())
+
+	// A revision change is fetched once.
+	ms.set(e.metadata(e.app, "r2", map[string]string{"methods": "sayHello", "timeout": "5000"}))
+	e.instance(e.app, 30002, nacosInstanceMetadata(30002, "r2", StorageLocal, msPort))
+	require.Eventually(t, func() bool {
+		return strings.Contains(strings.Join(rec.last(), " "), ":30002/"+e.iface+"?application="+e.app+"&interface="+e.iface+"&methods=sayHello&side=provider&timeout=5000")
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, int64(2), ms.calls.Load())
+
+	// Lookup reads the same without watching.
+	got, err := r.Lookup(ctx, e.consumer(""))
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+
+	// Every instance gone: one empty:// providers URL; the cache is emptied.
+	for _, port := range []int{30002, 30003, 30004} {
+		e.deregister(e.app, port)
+	}
+	rec.waitAddrs(t, "empty")
+	require.Equal(t, 0, r.cache.len(), "revisions no instance carries are dropped")
+}
+
+// The mapping config is watched: it appears, changes, and an empty or
+// removed mapping keeps the applications it had (Java ignores an empty
+// mapping). provided-by overrides it.
+func TestNacosMappingWatched(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.instance(e.app, 33001, nacosInstanceMetadata(33001, "r1", StorageLocal, msPort))
+	other := e.app + "-b"
+	ms.set(e.metadata(other, "r1", nil))
+	msOther := exportMetadataService(t, other, ms)
+	e.instance(other, 33002, nacosInstanceMetadata(33002, "r1", StorageLocal, msOther))
+	r := e.open("")
+
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	require.Equal(t, []string{"empty"}, rec.addrs(), "no mapping yet")
+	e.mapping("nobody", e.app)
+	rec.waitAddrs(t, "dubbo://127.0.0.1:33001")
+	e.mapping(other)
+	rec.waitAddrs(t, "dubbo://127.0.0.1:33002")
+
+	// Removed: the applications stay. A later mapping is still followed.
+	n := rec.count()
+	e.retry("remove mapping", func() error { return e.writer.RemoveConfig(ctx, e.iface, MappingGroup) })
+	require.Eventually(t, func() bool {
+		got, err := r.Lookup(ctx, e.consumer(""))
+		return err == nil && len(got) == 0
+	}, 10*time.Second, 50*time.Millisecond, "the mapping is gone from the server")
+	time.Sleep(300 * time.Millisecond) // three mapping polls: the list must not empty meanwhile
+	require.Equal(t, []string{"dubbo://127.0.0.1:33002"}, rec.addrs())
+	e.mapping(e.app, other)
+	rec.waitAddrs(t, "dubbo://127.0.0.1:33001", "dubbo://127.0.0.1:33002")
+	rec.mu.Lock()
+	for _, l := range rec.lists[n:] {
+		require.NotEqual(t, common.EmptyProtocol, l[0].Protocol(), "the removed mapping emptied the list")
+	}
+	rec.mu.Unlock()
+
+	// provided-by overrides the mapping.
+	pb := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer("&provided-by="+other), pb))
+	require.Equal(t, []string{"dubbo://127.0.0.1:33002"}, pb.addrs())
+	require.NoError(t, r.Unsubscribe(ctx, e.consumer("&provided-by="+other), pb))
+}
+
+// An instance whose MetadataService is unreachable is skipped with a log
+// line and retried; the others are listed.
+func TestNacosUnreachableMetadataServiceIsSkipped(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "good", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.instance(e.app, 31001, nacosInstanceMetadata(31001, "good", StorageLocal, msPort))
+	e.instance(e.app, 31002, nacosInstanceMetadata(31002, "bad", StorageLocal, closedPort(t)))
+	r := e.open("", WithRetryPeriod(100*time.Millisecond))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	rec.waitAddrs(t, "dubbo://127.0.0.1:31001")
+	require.Eventually(t, func() bool {
+		return strings.Count(e.logs.String(), "metadata service unreachable, instance skipped") >= 2
+	}, 10*time.Second, 10*time.Millisecond, "logged and retried")
+	require.Contains(t, e.logs.String(), "instance=127.0.0.1:31002")
+	require.Equal(t, []string{"dubbo://127.0.0.1:31001"}, rec.addrs())
+	require.Equal(t, int64(1), ms.calls.Load())
+}
+
+// Storage type remote: the metadata is the config <app> in group
+// <revision> (Java's layout), else <app>:<revision> in the registry's group
+// (dubbo-go 3.1's); a missing one leaves its instances out.
+func TestNacosRemoteMetadataFromTheReport(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	e.mapping(e.app)
+	doc := func(rev string) string {
+		return `{"app":"` + e.app + `","revision":"` + rev + `","services":{"` + e.iface + `:dubbo":{"name":"` + e.iface +
+			`","protocol":"dubbo","port":20880,"path":"` + e.iface + `","params":{"methods":"sayHello","rev":"` + rev + `"}}}}`
+	}
+	e.config(e.app, "java", doc("java"))
+	e.config(e.app+":go31", inacos.DefaultGroup, doc("go31"))
+	e.instance(e.app, 38001, nacosInstanceMetadata(38001, "java", StorageRemote, 1))
+	e.instance(e.app, 38002, nacosInstanceMetadata(38002, "go31", StorageRemote, 1))
+	e.instance(e.app, 38003, nacosInstanceMetadata(38003, "missing", StorageRemote, 1))
+	r := e.open("", WithFetcher(FetcherFunc(func(context.Context, *Instance, string) (*MetadataInfo, error) {
+		return nil, errors.New("remote storage must not call the instance")
+	})))
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	rec.waitAddrs(t, "dubbo://127.0.0.1:38001", "dubbo://127.0.0.1:38002")
+	require.Contains(t, rec.last()[0], "rev=java")
+	require.Contains(t, rec.last()[1], "rev=go31")
+	require.Contains(t, e.logs.String(), "metadata unavailable, instances skipped")
+	require.Contains(t, e.logs.String(), "revision=missing")
+}
+
+// A reference through the registry protocol (Java's
+// service-discovery-registry://…?registry=nacos), the unchanged
+// RegistryDirectory and a failover cluster calls providers found in Nacos
+// by application-level discovery only.
+func TestNacosReferThroughDirectoryAndCluster(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ms := &metadataService{}
+	msPort := exportMetadataService(t, e.app, ms)
+	ms.set(e.metadata(e.app, "r1", map[string]string{"methods": "sayHello"}))
+	e.mapping(e.app)
+	for _, who := range []string{"a", "b"} {
+		p := dubbo.New(dubbo.WithLogger(quiet))
+		t.Cleanup(p.Destroy)
+		u := common.MustParse("dubbo://127.0.0.1:0/" + e.iface + "?interface=" + e.iface + "&methods=sayHello")
+		svc, err := service.New(u, greeter{who: who})
+		require.NoError(t, err)
+		exp, err := p.Export(svc)
+		require.NoError(t, err)
+		port := exp.(interface{ URL() *common.URL }).URL().Port()
+		e.instance(e.app, port, nacosInstanceMetadata(port, "r1", StorageLocal, msPort))
+	}
+
+	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
+	t.Cleanup(consumer.Destroy)
+	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
+	ref, err := consumer.Refer(ctx, e.url("&refer="+common.Encode(refer)))
+	require.NoError(t, err)
+	defer ref.Destroy()
+	seen := map[string]bool{}
+	require.Eventually(t, func() bool {
+		res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
+		if res.Error() == nil {
+			seen[res.Value().(string)] = true
+		}
+		return len(seen) == 2
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, map[string]bool{"hello world from a": true, "hello world from b": true}, seen)
+	require.Equal(t, int64(1), ms.calls.Load())
+}
+
+// Hosts Java's selectInstances(healthy) leaves out are left out; the
+// server's and dubbo-go's own keys are dropped; an unchanged host keeps its
+// instance (and the URLs built from it).
+func TestNacosToInstances(t *testing.T) {
+	logs := &syncBuffer{}
+	n := &nacosSource{r: &Registry{log: slog.New(slog.NewTextHandler(logs, nil))}}
+	md := map[string]string{RevisionKey: "r1", "id": "x", "internal-nacos-service": "s", EndpointsKey: `[{"port":2,"protocol":"tri"}]`}
+	hosts := []model.Instance{
+		{Ip: "10.0.0.1", Port: 1, Weight: 1, Enable: true, Healthy: true, Metadata: md},
+		{Ip: "10.0.0.2", Port: 1, Weight: 1, Enable: false, Healthy: true, Metadata: md},
+		{Ip: "10.0.0.3", Port: 1, Weight: 1, Enable: true, Healthy: false, Metadata: md},
+		{Ip: "10.0.0.4", Port: 1, Weight: 0, Enable: true, Healthy: true, Metadata: md},
+		{Ip: "10.0.0.5", Port: 70000, Weight: 1, Enable: true, Healthy: true, Metadata: md},
+		{Ip: "", Port: 1, Weight: 1, Enable: true, Healthy: true, Metadata: md},
+		{Ip: "10.0.0.6", Port: 1, Weight: 1, Enable: true, Healthy: true},
+	}
+	got := n.toInstances("app", hosts, nil)
+	require.Len(t, got, 2)
+	in := got["10.0.0.1:1"]
+	require.Equal(t, &Instance{ID: "10.0.0.1:1", App: "app", Host: "10.0.0.1", Port: 1,
+		Metadata:  map[string]string{RevisionKey: "r1", EndpointsKey: `[{"port":2,"protocol":"tri"}]`},
+		endpoints: []endpoint{{Port: 2, Protocol: "tri"}}}, in)
+	require.Contains(t, logs.String(), "instance skipped: no metadata revision")
+	require.Contains(t, logs.String(), "instance=10.0.0.6:1")
+
+	again := n.toInstances("app", hosts[:1], got)
+	require.Same(t, in, again["10.0.0.1:1"])
+	changed := n.toInstances("app", []model.Instance{{Ip: "10.0.0.1", Port: 1, Weight: 1, Enable: true, Healthy: true,
+		Metadata: map[string]string{RevisionKey: "r2"}}}, got)
+	require.NotSame(t, in, changed["10.0.0.1:1"])
+	require.Equal(t, "r2", changed["10.0.0.1:1"].Revision())
+}
+
+// Open picks Nacos from the registry param; bad params are errors.
+func TestNacosOpen(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	_, err := NewNacos(common.MustParse("service-discovery-registry://" + e.addr + "?registry=nacos&mapping.poll=-1"))
+	require.ErrorContains(t, err, "mapping.poll")
+	_, err = NewNacos(common.MustParse("service-discovery-registry://0.0.0.0:8848?registry=nacos"))
+	require.Error(t, err)
+	o, err := registry.Open(e.url(""))
+	require.NoError(t, err)
+	require.IsType(t, &nacosSource{}, o.(*Registry).src)
+	require.NoError(t, o.Close())
+	r := e.open("")
+	require.NoError(t, r.Register(ctx, e.consumer("")))
+	provider := common.MustParse("dubbo://127.0.0.1:20880/" + e.iface + "?interface=" + e.iface + "&application=" + e.app)
+	require.ErrorIs(t, r.Register(ctx, provider), ErrUnsupported, "the provider side is ZooKeeper's only")
+	require.NoError(t, r.Unregister(ctx, provider))
+	require.NoError(t, r.Close())
+	require.ErrorIs(t, r.Subscribe(ctx, e.consumer(""), &recorder{}), ErrClosed)
+}
