@@ -113,7 +113,16 @@ func buildGoChild(t *testing.T, name, src string) string {
 // registered; it is stopped at cleanup.
 func startAppDiscoveryChild(t *testing.T, bin string, port, msPort int, iface, app string) {
 	t.Helper()
-	cmd := exec.Command(bin, zkServer, strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
+	startChild(t, bin, zkServer, strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
+}
+
+// startChild runs a dubbo-go provider program, in a temporary directory,
+// and waits until it prints ready; it is stopped (its stdin closed) at
+// cleanup.
+func startChild(t *testing.T, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

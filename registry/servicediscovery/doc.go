@@ -1,11 +1,11 @@
 // Package servicediscovery is Dubbo 3's application-level service discovery,
-// consumer side, on ZooKeeper: it finds the providers that register one
+// consumer side, on ZooKeeper and on Nacos: it finds the providers that register one
 // instance per application (a dubbo-go v3 provider with its default
 // configuration, a Java Dubbo 3 provider with register-mode=instance) and
 // presents them as interface-level provider URLs, so the unchanged
 // RegistryDirectory consumes them.
 //
-// For a subscription (a consumer URL) it reads:
+// For a subscription (a consumer URL) it reads, on ZooKeeper:
 //
 //   - the service-name mapping: the consumer URL's provided-by (a comma
 //     list of application names) or else /<group>/mapping/<interface>, a
@@ -21,6 +21,22 @@
 //     default) or the node /<group>/metadata/<app>/<revision> (storage type
 //     remote), cached by application and revision, so any number of
 //     instances sharing a revision cost one call.
+//
+// On Nacos (NewNacos) it reads the same things where Java's and dubbo-go's
+// Nacos service discovery and metadata report keep them: the mapping is
+// the config <interface> in group mapping (a comma list, read every
+// mapping.poll, 1 s; a mapping that turns empty or vanishes keeps the
+// applications it had, as Java's mapping listener does); an application's
+// instances are the instances of the Nacos service <app> in the registry's
+// group (nacos.group, else group, else DEFAULT_GROUP), subscribed through
+// internal/nacos, with the dubbo.* keys as instance metadata (disabled,
+// unhealthy and weight-0 instances left out); the metadata report of a
+// revision is the config <app> in group <revision>, else <app>:<revision>
+// in the registry's group (dubbo-go 3.1).
+//
+// What the registry reads is behind a small internal interface (source);
+// the subscriptions, the revision cache, the fetches and the URLs built are
+// shared by both.
 //
 // It then notifies, for every subscription, the full list of provider URLs
 // (one per instance and matching service: dubbo://ip:port/path?<the
@@ -41,8 +57,9 @@
 // Registry implements registry.Registry and registers itself for the
 // scheme service-discovery-registry (Java's name): the URL
 // service-discovery-registry://host:port?registry=zookeeper&… opens one
-// on the ZooKeeper at host:port. The migration rules and Nacos are not
-// part of this package.
+// on the ZooKeeper at host:port, …?registry=nacos&namespace=…&… one on the
+// Nacos server at host:port. The migration rules are not part of this
+// package.
 //
 // The provider side: Register of a provider URL (it must name its
 // application) adds the service to the application's MetadataInfo and
@@ -59,5 +76,6 @@
 // dubbo.metadata-service.url-params and meta-v (1.0.0). Unregister removes
 // the service and rewrites the node, or deletes it with the application's
 // last service. A new session (after expiry) writes the nodes again.
-// Consumer URLs are not registered.
+// Consumer URLs are not registered. On Nacos the provider side is not
+// implemented: Register of a provider URL is ErrUnsupported.
 package servicediscovery

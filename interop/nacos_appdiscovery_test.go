@@ -1,0 +1,131 @@
+package interop
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	inacos "github.com/fleetrpc/fleet/internal/nacos"
+	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
+	"github.com/fleetrpc/fleet/protocol"
+	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
+	"github.com/fleetrpc/fleet/registry/servicediscovery"
+)
+
+// nacosAppDiscoveryChild is a dubbo-go v3.3.0 provider configured as a
+// dubbo-go user configures one by default, on Nacos: a nacos registry with
+// no registry-type, in a namespace, so it registers per application only
+// (an instance of the Nacos service <app>, the mapping config <interface>
+// in group mapping through the registry used as metadata report, a
+// MetadataService). It serves until its stdin closes.
+const nacosAppDiscoveryChild = `package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"dubbo.apache.org/dubbo-go/v3/config"
+	_ "dubbo.apache.org/dubbo-go/v3/imports"
+)
+
+type Greeter struct{}
+
+func (*Greeter) SayHello(_ context.Context, name string) (string, error) {
+	return "hello " + name + " from dubbo-go on nacos", nil
+}
+
+func (*Greeter) Reference() string { return "GreeterProvider" }
+
+func main() {
+	addr, ns, port, iface, app := os.Args[1], os.Args[2], os.Args[3], os.Args[5], os.Args[6]
+	msPort, _ := strconv.Atoi(os.Args[4])
+	dir, _ := os.Getwd()
+	config.SetProviderService(&Greeter{})
+	rc := config.NewRootConfigBuilder().
+		SetApplication(config.NewApplicationConfigBuilder().SetName(app).SetMetadataServicePort(msPort).Build()).
+		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
+		AddRegistry("nacos", config.NewRegistryConfigBuilder().SetProtocol("nacos").SetAddress(addr).SetNamespace(ns).
+			SetTimeout("10s").SetParams(map[string]string{"nacos.cacheDir": dir, "nacos.logDir": dir, "nacos.logLevel": "error"}).Build()).
+		AddProtocol("dubbo", config.NewProtocolConfigBuilder().SetName("dubbo").SetIp("127.0.0.1").SetPort(port).Build()).
+		SetProvider(config.NewProviderConfigBuilder().
+			AddService("GreeterProvider", config.NewServiceConfigBuilder().
+				SetInterface(iface).SetProtocolIDs("dubbo").SetSerialization("hessian2").SetRegistryIDs("nacos").Build()).
+			Build()).
+		Build()
+	if err := config.Load(config.WithRootConfig(rc)); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	s := bufio.NewScanner(os.Stdin)
+	for s.Scan() {
+	}
+}
+`
+
+// fleet finds a dubbo-go v3.3.0 provider registered in Nacos (polaris)
+// with dubbo-go's default configuration (application-level only: no
+// providers:<interface>:: service) through application-level discovery,
+// and calls it through its registry protocol, RegistryDirectory and
+// failover cluster.
+func TestNacosAppDiscoveryFindsDubboGoProvider(t *testing.T) {
+	addr := nacostest.Addr(t)
+	ns := nacostest.Unique(t)
+	id := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	iface, app := "org.fleet.interop.NacosAppGreeter"+id, "dubbo-go-nacos-app-"+id
+	port, msPort := freePort(), freePort()
+	bin := buildGoChild(t, "nacosappdiscoverychild", nacosAppDiscoveryChild)
+	startChild(t, bin, addr, ns, strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
+	obs := nacosObserver(t, addr, ns)
+
+	// What dubbo-go wrote: the instance with Dubbo's metadata, the mapping,
+	// and no interface-level providers.
+	inst := onlyInstance(t, obs, app)
+	require.Equal(t, "127.0.0.1", inst.Ip)
+	require.Equal(t, uint64(port), inst.Port)
+	require.NotEmpty(t, inst.Metadata[servicediscovery.RevisionKey])
+	require.Equal(t, "local", inst.Metadata[servicediscovery.StorageTypeKey])
+	require.Contains(t, inst.Metadata[servicediscovery.MetadataServiceParamsKey], `"port":"`+strconv.Itoa(msPort)+`"`)
+	require.Eventually(t, func() bool {
+		m, err := obs.GetConfig(context.Background(), iface, servicediscovery.MappingGroup)
+		return err == nil && strings.Contains(","+m+",", ","+app+",")
+	}, 15*time.Second, 100*time.Millisecond, "the mapping config %s in group mapping", iface)
+	svc, err := obs.Query(context.Background(), "providers:"+iface+"::", inacos.DefaultGroup)
+	if err == nil {
+		require.Empty(t, svc.Hosts, "dubbo-go registered interface-level too")
+	}
+
+	// The provider URL fleet builds from dubbo-go's metadata.
+	regURL := "service-discovery-registry://" + addr + "?registry=nacos&namespace=" + ns + "&timeout=10000"
+	reg, err := servicediscovery.NewNacos(common.MustParse(regURL), servicediscovery.WithLogger(discard))
+	require.NoError(t, err)
+	defer reg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	urls, err := reg.Lookup(ctx, common.MustParse("consumer://127.0.0.1/"+iface+"?interface="+iface))
+	require.NoError(t, err)
+	require.Len(t, urls, 1)
+	u := urls[0]
+	require.Equal(t, "dubbo://127.0.0.1:"+strconv.Itoa(port)+"/"+iface, u.Protocol()+"://"+u.Address()+"/"+u.Path())
+	require.Equal(t, iface, u.ServiceInterface())
+	require.Contains(t, u.ParamList("methods"), "sayHello")
+
+	// The call, through the registry protocol.
+	rp := regprotocol.New(regprotocol.WithLogger(discard))
+	defer rp.Destroy()
+	refer := common.ToQueryString(map[string]string{"interface": iface, "application": "fleet-interop-nacos-app", "check": "true", "timeout": "5000"})
+	ref, err := rp.Refer(ctx, common.MustParse(regURL+"&refer="+common.Encode(refer)))
+	require.NoError(t, err)
+	defer ref.Destroy()
+	res := ref.Invoke(ctx, protocol.NewInvocation("sayHello", "fleet"))
+	require.NoError(t, res.Error())
+	require.Equal(t, "hello fleet from dubbo-go on nacos", res.Value())
+}
