@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -427,4 +428,31 @@ func TestRegistriesShareMetadataService(t *testing.T) {
 	_, err = f.Fetch(ctx, in, rev1)
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "null", "unexported: not found, not null")
+}
+
+// Applications registering one interface at once all end up in its
+// mapping: the versioned compare-and-set loses no name.
+func TestMappingConcurrentApplications(t *testing.T) {
+	e := newEnv(t)
+	const n = 4
+	regs := make([]*Registry, n)
+	urls := make([]*common.URL, n)
+	var want []string
+	for i := range n {
+		app := fmt.Sprintf("%s-%d", e.app, i)
+		p := newProvider(t, nil, 0, app, e.iface, app)
+		regs[i], urls[i] = e.open("", WithMetadataProtocol(p.proto)), p.url
+		want = append(want, app)
+	}
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- regs[i].Register(ctx, urls[i]) }()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	mapping, _, err := e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	require.NoError(t, err)
+	require.ElementsMatch(t, want, parseMapping(string(mapping)))
+	require.Len(t, strings.Split(string(mapping), ","), n, "no name twice")
 }
