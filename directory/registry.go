@@ -223,18 +223,30 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 	}
 	var providers, confs, routes []*common.URL
 	var hasConfs, hasRoutes bool
-	if len(urls) > 1 {
-		providers = make([]*common.URL, 0, len(urls))
+	// While every URL so far is a provider, providers is urls[:i] (the
+	// listener owns urls): a list of providers only is kept as it came.
+	direct := true
+	keep := func(u *common.URL) {
+		if !direct {
+			providers = append(providers, u)
+		}
+	}
+	leave := func(i int) {
+		if direct {
+			providers = append(make([]*common.URL, 0, len(urls)), urls[:i]...)
+			direct = false
+		}
 	}
 	w := walker{old: d.cached}
-	for _, u := range urls {
+	for i, u := range urls {
 		if u == nil {
+			leave(i)
 			continue
 		}
 		if w.find(u) >= 0 || d.byRaw[u] != nil {
 			// A provider URL seen in the last push: classified then. The
 			// walk finds most of them without a map lookup.
-			providers = append(providers, u)
+			keep(u)
 			continue
 		}
 		category := u.Category()
@@ -244,22 +256,31 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 		default:
 			if u.Protocol() != common.RouteProtocol {
 				d.logger.Warn("notified url skipped: unsupported category", "category", category, "url", u)
+				leave(i)
 				continue
 			}
 		}
 		if _, ok := u.Param(compatibleConfigKey); ok {
+			leave(i)
 			continue
 		}
 		switch {
 		case u.Protocol() == common.OverrideProtocol || category == common.ConfiguratorsCategory:
+			leave(i)
 			hasConfs = true
 			confs = append(confs, u)
 		case u.Protocol() == common.RouteProtocol || category == common.RoutersCategory:
+			leave(i)
 			hasRoutes = true
 			routes = append(routes, u)
 		case category == common.ProvidersCategory:
-			providers = append(providers, u)
+			keep(u)
+		default:
+			leave(i)
 		}
+	}
+	if direct {
+		providers = urls
 	}
 	if hasConfs {
 		d.setConfigurators(configurator.FromURLs(confs, d.localHost, d.logger))
