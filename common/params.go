@@ -12,6 +12,13 @@ import (
 // Param returns the value of parameter key and whether it is present. It
 // does not allocate.
 func (u *URL) Param(key string) (string, bool) {
+	if u.sel == nil {
+		if i, ok := searchParams(u.text, u.params, key); ok {
+			p := u.params[i]
+			return u.text[p.v0:p.v1], true
+		}
+		return "", false
+	}
 	if i, ok := u.search(key); ok {
 		return u.valueAt(i), true
 	}

@@ -71,26 +71,30 @@ func (u *URL) valueAt(i int) string {
 // be inserted and false. It does not allocate.
 func (u *URL) search(key string) (int, bool) {
 	if u.sel == nil {
-		// The common case, without keyAt's test per step.
-		lo, hi := 0, len(u.params)
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			p := u.params[m]
-			switch c := compareKeys(u.text[p.k0:p.k1], key); {
-			case c == 0:
-				return m, true
-			case c < 0:
-				lo = m + 1
-			default:
-				hi = m
-			}
-		}
-		return lo, false
+		return searchParams(u.text, u.params, key)
 	}
 	lo, hi := 0, u.numParams()
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		switch c := compareKeys(u.keyAt(m), key); {
+		case c == 0:
+			return m, true
+		case c < 0:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return lo, false
+}
+
+// searchParams is search over a URL's own parameters (no overlay).
+func searchParams(text string, params []param, key string) (int, bool) {
+	lo, hi := 0, len(params)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		p := params[m]
+		switch c := compareKeys(text[p.k0:p.k1], key); {
 		case c == 0:
 			return m, true
 		case c < 0:
