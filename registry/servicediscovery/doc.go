@@ -32,7 +32,10 @@
 // internal/nacos, with the dubbo.* keys as instance metadata (disabled,
 // unhealthy and weight-0 instances left out); the metadata report of a
 // revision is the config <app> in group <revision>, else <app>:<revision>
-// in the registry's group (dubbo-go 3.1).
+// in the registry's group (dubbo-go 3.1). An application whose instances
+// turn empty within nacos.empty-grace (15 s) of a reconnection keeps its
+// last ones until instances come or the grace ends, so a server restart
+// does not empty the directory before the providers registered again.
 //
 // What the registry reads is behind a small internal interface (source);
 // the subscriptions, the revision cache, the fetches and the URLs built are

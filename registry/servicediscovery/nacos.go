@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/model"
@@ -29,6 +30,13 @@ const (
 	MappingPollKey = "mapping.poll"
 	// DefaultMappingPoll is the mapping poll period when the URL sets none.
 	DefaultMappingPoll = time.Second
+	// EmptyGraceKey is how long after a reconnection an application whose
+	// instances turn empty keeps its last ones (milliseconds or a Go
+	// duration; 0 turns it off): a restarted server has none until the
+	// providers registered again. registry/nacos's name.
+	EmptyGraceKey = "nacos.empty-grace"
+	// DefaultEmptyGrace is the grace when the URL sets none.
+	DefaultEmptyGrace = 15 * time.Second
 )
 
 // nacosInternalPrefix starts the metadata keys the polaris server adds to
@@ -67,23 +75,30 @@ func NewNacos(url *common.URL, opts ...Option) (*Registry, error) {
 		r.abort()
 		return nil, fmt.Errorf("servicediscovery: %s: bad %s %q", url, MappingPollKey, url.ParamOr(MappingPollKey, ""))
 	}
+	grace, err := url.ParamDuration(EmptyGraceKey, DefaultEmptyGrace)
+	if err != nil || grace < 0 {
+		r.abort()
+		return nil, fmt.Errorf("servicediscovery: %s: bad %s %q", url, EmptyGraceKey, url.ParamOr(EmptyGraceKey, ""))
+	}
 	dirs, err := inacos.OpenDirs()
 	if err != nil {
 		r.abort()
 		return nil, fmt.Errorf("servicediscovery: %w", err)
 	}
 	dirs.Apply(&cfg.Client)
-	client, err := inacos.NewNamingClient(cfg, inacos.WithLogger(r.log))
+	n := &nacosSource{
+		r: r, dirs: dirs, group: cfg.Group, poll: poll, timeout: cfg.Timeout, grace: grace,
+		quit: make(chan struct{}), apps: map[string]*appWatch{}, maps: map[string]*mappingWatch{},
+	}
+	client, err := inacos.NewNamingClient(cfg, inacos.WithLogger(r.log), inacos.WithConnectionListener(n.onConnection))
 	if err != nil {
 		dirs.Close()
 		r.abort()
 		return nil, fmt.Errorf("servicediscovery: %s: %w", url.Address(), err)
 	}
 	r.timeout = cfg.Timeout
-	r.src = &nacosSource{
-		r: r, client: client, dirs: dirs, group: cfg.Group, poll: poll, timeout: cfg.Timeout,
-		quit: make(chan struct{}), apps: map[string]*appWatch{}, maps: map[string]*mappingWatch{},
-	}
+	n.client = client
+	r.src = n
 	return r, nil
 }
 
@@ -92,13 +107,16 @@ func NewNacos(url *common.URL, opts ...Option) (*Registry, error) {
 // and the client's re-reads), mappings by polling the config.
 type nacosSource struct {
 	r       *Registry            // immutable
-	client  *inacos.NamingClient // immutable
+	client  *inacos.NamingClient // immutable after NewNacos
 	dirs    *inacos.Dirs         // immutable
 	group   string               // immutable
 	poll    time.Duration        // immutable
 	timeout time.Duration        // immutable
+	grace   time.Duration        // immutable
 	quit    chan struct{}        // closed by close: the pollers return
 	wg      sync.WaitGroup       // the pollers
+	lost    atomic.Bool          // a connection was lost
+	upAt    atomic.Int64         // unix ns of the last reconnection
 
 	mu     sync.Mutex // guards the fields below and the watches' subs
 	apps   map[string]*appWatch
@@ -116,9 +134,10 @@ type appWatch struct {
 	cancel func()                 // guarded by nacosSource.mu; nil until subscribed
 	gone   bool                   // released; guarded by nacosSource.mu
 
-	mu   sync.Mutex // guards last, have
+	mu   sync.Mutex // guards last, have, held
 	last []model.Instance
 	have bool
+	held *time.Timer // an empty list held back after a reconnection; nil when none
 }
 
 // mappingWatch is one interface's mapping, polled for its subscriptions.
@@ -303,17 +322,8 @@ func (n *nacosSource) watchApp(ctx context.Context, s *subscription, app string)
 // meanwhile is cancelled.
 func (n *nacosSource) subscribe(ctx context.Context, aw *appWatch) {
 	svc, cancel, err := n.client.Subscribe(ctx, aw.app, n.group, func(svc model.Service) {
-		aw.mu.Lock()
-		aw.last, aw.have = svc.Hosts, true
-		aw.mu.Unlock()
-		n.mu.Lock()
-		subs := make([]*subscription, 0, len(aw.subs))
-		for s := range aw.subs {
-			subs = append(subs, s)
-		}
-		n.mu.Unlock()
-		for _, s := range subs {
-			s.markApp(aw.app)
+		if n.update(aw, svc.Hosts) {
+			n.markApp(aw)
 		}
 	})
 	if err == nil {
@@ -340,6 +350,89 @@ func (n *nacosSource) subscribe(ctx context.Context, aw *appWatch) {
 	}
 }
 
+// onConnection records reconnections (for the grace of empty lists).
+func (n *nacosSource) onConnection(up bool) {
+	switch {
+	case !up:
+		n.lost.Store(true)
+	case n.lost.Load(): // a reconnection, not the first connection
+		n.upAt.Store(time.Now().UnixNano())
+	}
+}
+
+// inGrace reports whether a list turning empty is held back now, and for
+// how much longer.
+func (n *nacosSource) inGrace() (time.Duration, bool) {
+	up := n.upAt.Load()
+	if n.grace <= 0 || up == 0 {
+		return 0, false
+	}
+	left := n.grace - time.Since(time.Unix(0, up))
+	return left, left > 0
+}
+
+// update records the hosts delivered for aw and reports whether its
+// subscriptions must re-read them. Hosts turning empty within the grace
+// after a reconnection are held back: the last ones stay until the grace
+// ends (then the list is read again) or hosts come.
+func (n *nacosSource) update(aw *appWatch, hosts []model.Instance) bool {
+	aw.mu.Lock()
+	defer aw.mu.Unlock()
+	if len(hosts) == 0 && len(aw.last) > 0 {
+		if left, ok := n.inGrace(); ok {
+			if aw.held == nil {
+				n.r.log.Info("application-level discovery: holding an empty instance list after reconnecting",
+					"app", aw.app, "for", left)
+				aw.held = time.AfterFunc(left, func() { n.endHold(aw) })
+			}
+			return false
+		}
+	}
+	if aw.held != nil {
+		aw.held.Stop()
+		aw.held = nil
+	}
+	aw.last, aw.have = hosts, true
+	return true
+}
+
+// endHold ends aw's held empty list: the client's current state of the
+// service is taken again.
+func (n *nacosSource) endHold(aw *appWatch) {
+	aw.mu.Lock()
+	if aw.held == nil {
+		aw.mu.Unlock()
+		return
+	}
+	aw.held = nil
+	aw.last = nil // the state the hold kept from the subscriptions
+	aw.mu.Unlock()
+	n.markApp(aw)
+}
+
+// markApp marks aw's application dirty in its subscriptions.
+func (n *nacosSource) markApp(aw *appWatch) {
+	n.mu.Lock()
+	subs := make([]*subscription, 0, len(aw.subs))
+	for s := range aw.subs {
+		subs = append(subs, s)
+	}
+	n.mu.Unlock()
+	for _, s := range subs {
+		s.markApp(aw.app)
+	}
+}
+
+// stopHold stops aw's hold timer, if any.
+func (aw *appWatch) stopHold() {
+	aw.mu.Lock()
+	if aw.held != nil {
+		aw.held.Stop()
+		aw.held = nil
+	}
+	aw.mu.Unlock()
+}
+
 func (n *nacosSource) release(s *subscription, keep map[string]bool) {
 	var cancels []func()
 	var stops []chan struct{}
@@ -352,6 +445,7 @@ func (n *nacosSource) release(s *subscription, keep map[string]bool) {
 		if len(aw.subs) == 0 {
 			delete(n.apps, app)
 			aw.gone = true
+			aw.stopHold()
 			if aw.cancel != nil {
 				cancels = append(cancels, aw.cancel)
 			}
@@ -426,6 +520,9 @@ func (n *nacosSource) report(ctx context.Context, app, revision string) ([]byte,
 func (n *nacosSource) close() {
 	n.mu.Lock()
 	n.closed = true
+	for _, aw := range n.apps {
+		aw.stopHold()
+	}
 	n.mu.Unlock()
 	close(n.quit)
 	n.wg.Wait()

@@ -37,8 +37,10 @@ type nacosEnv struct {
 	logs   *syncBuffer
 }
 
-func newNacosEnv(t testing.TB) *nacosEnv {
-	addr := nacostest.Addr(t)
+func newNacosEnv(t testing.TB) *nacosEnv { return newNacosEnvAt(t, nacostest.Addr(t)) }
+
+// newNacosEnvAt is newNacosEnv on the server at addr.
+func newNacosEnvAt(t testing.TB, addr string) *nacosEnv {
 	ns := nacostest.Unique(t)
 	cfg, err := inacos.ParseURL(common.MustParse("nacos://" + addr + "?namespace=" + ns + "&timeout=10000"))
 	require.NoError(t, err)
@@ -403,4 +405,75 @@ func TestNacosOpen(t *testing.T) {
 	require.NoError(t, r.Unregister(ctx, provider))
 	require.NoError(t, r.Close())
 	require.ErrorIs(t, r.Subscribe(ctx, e.consumer(""), &recorder{}), ErrClosed)
+}
+
+// The server restarts: the consumer's list stays, the subscription is
+// sent again, and an instance registered after the restart is pushed.
+func TestNacosServerRestart(t *testing.T) {
+	p := nacostest.StartPolaris(t)
+	e := newNacosEnvAt(t, p.Addr())
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.instance(e.app, 36001, nacosInstanceMetadata(36001, "r1", StorageLocal, msPort))
+	r := e.open("")
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	rec.waitAddrs(t, "dubbo://127.0.0.1:36001")
+
+	p.Restart()
+	e.instance(e.app, 36002, nacosInstanceMetadata(36002, "r1", StorageLocal, msPort))
+	require.Eventually(t, func() bool {
+		return fmt.Sprint(rec.addrs()) == "[dubbo://127.0.0.1:36001 dubbo://127.0.0.1:36002]"
+	}, 3*testutil.DefaultTimeout, 20*time.Millisecond)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, l := range rec.lists {
+		require.NotEqual(t, common.EmptyProtocol, l[0].Protocol(), "the list was emptied")
+	}
+	require.Equal(t, int64(1), ms.calls.Load())
+}
+
+// Within the grace after a reconnection, hosts turning empty are held
+// back: the last hosts stay, until hosts come or the grace ends (then the
+// subscriptions read the empty list). Outside it, and on the first
+// connection, an empty list is taken at once.
+func TestNacosEmptyListHeldAfterReconnecting(t *testing.T) {
+	logs := &syncBuffer{}
+	r := &Registry{log: slog.New(slog.NewTextHandler(logs, nil))}
+	n := &nacosSource{r: r, grace: 300 * time.Millisecond}
+	s := &subscription{kick: make(chan struct{}, 1), appSet: map[string]bool{"app": true}}
+	aw := &appWatch{app: "app", subs: map[*subscription]bool{s: true}}
+	one := []model.Instance{{Ip: "10.0.0.1", Port: 1}}
+
+	n.onConnection(true) // the first connection: no grace
+	require.True(t, n.update(aw, one))
+	require.True(t, n.update(aw, nil))
+	require.Empty(t, aw.last)
+	require.True(t, n.update(aw, one))
+
+	n.onConnection(false)
+	n.onConnection(true) // a reconnection
+	require.False(t, n.update(aw, nil), "held")
+	require.Equal(t, one, aw.last)
+	require.Contains(t, logs.String(), "holding an empty instance list")
+	two := []model.Instance{{Ip: "10.0.0.1", Port: 1}, {Ip: "10.0.0.2", Port: 1}}
+	require.True(t, n.update(aw, two), "hosts came: the hold ends")
+	require.Equal(t, two, aw.last)
+
+	require.False(t, n.update(aw, nil), "held again")
+	select {
+	case <-s.kick: // the grace ended: the subscription reads the empty list
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hold did not end")
+	}
+	aw.mu.Lock()
+	require.Empty(t, aw.last)
+	require.Nil(t, aw.held)
+	aw.mu.Unlock()
+	require.True(t, s.pending.apps["app"])
+	time.Sleep(400 * time.Millisecond) // past the grace
+	require.True(t, n.update(aw, one))
+	require.True(t, n.update(aw, nil), "past the grace: taken at once")
 }
