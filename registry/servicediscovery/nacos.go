@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -476,21 +474,29 @@ func (n *nacosSource) release(s *subscription, keep map[string]bool) {
 // dubbo-go's id are dropped from the metadata.
 func (n *nacosSource) toInstances(app string, hosts []model.Instance, old map[string]*Instance) map[string]*Instance {
 	cur := make(map[string]*Instance, len(hosts))
+	var buf []byte // ip:port, as net.JoinHostPort writes it
 	for i := range hosts {
 		h := &hosts[i]
 		if !h.Enable || !h.Healthy || h.Weight <= 0 || h.Ip == "" || h.Port == 0 || h.Port > 65535 {
 			continue
 		}
-		id := net.JoinHostPort(h.Ip, strconv.FormatUint(h.Port, 10))
+		buf = buf[:0]
+		if strings.IndexByte(h.Ip, ':') >= 0 {
+			buf = append(append(append(buf, '['), h.Ip...), ']')
+		} else {
+			buf = append(buf, h.Ip...)
+		}
+		buf = strconv.AppendUint(append(buf, ':'), h.Port, 10)
+		if in := old[string(buf)]; in != nil && sameMetadata(in.Metadata, h.Metadata) {
+			cur[in.ID] = in
+			continue
+		}
+		id := string(buf)
 		md := make(map[string]string, len(h.Metadata))
 		for k, v := range h.Metadata {
-			if k != nacosIDKey && !strings.HasPrefix(k, nacosInternalPrefix) {
+			if keptKey(k) {
 				md[k] = v
 			}
-		}
-		if in := old[id]; in != nil && maps.Equal(in.Metadata, md) {
-			cur[id] = in
-			continue
 		}
 		in := &Instance{ID: id, App: app, Host: h.Ip, Port: int(h.Port), Metadata: md}
 		in.endpoints = parseEndpoints(md[EndpointsKey])
@@ -501,6 +507,26 @@ func (n *nacosSource) toInstances(app string, hosts []model.Instance, old map[st
 		cur[id] = in
 	}
 	return cur
+}
+
+// keptKey reports whether an instance's metadata key is kept: not the
+// server's internal-nacos-* keys, not dubbo-go's id.
+func keptKey(k string) bool { return k != nacosIDKey && !strings.HasPrefix(k, nacosInternalPrefix) }
+
+// sameMetadata reports whether raw, without the keys keptKey drops, is
+// kept; it allocates nothing.
+func sameMetadata(kept, raw map[string]string) bool {
+	n := 0
+	for k, v := range raw {
+		if !keptKey(k) {
+			continue
+		}
+		if w, ok := kept[k]; !ok || w != v {
+			return false
+		}
+		n++
+	}
+	return n == len(kept)
 }
 
 func (n *nacosSource) report(ctx context.Context, app, revision string) ([]byte, error) {

@@ -368,9 +368,12 @@ func TestNacosToInstances(t *testing.T) {
 		{Ip: "10.0.0.5", Port: 70000, Weight: 1, Enable: true, Healthy: true, Metadata: md},
 		{Ip: "", Port: 1, Weight: 1, Enable: true, Healthy: true, Metadata: md},
 		{Ip: "10.0.0.6", Port: 1, Weight: 1, Enable: true, Healthy: true},
+		{Ip: "::1", Port: 7, Weight: 1, Enable: true, Healthy: true, Metadata: md},
 	}
 	got := n.toInstances("app", hosts, nil)
-	require.Len(t, got, 2)
+	require.Len(t, got, 3)
+	require.Equal(t, "[::1]:7", got["[::1]:7"].ID)
+	require.Equal(t, "::1", got["[::1]:7"].Host)
 	in := got["10.0.0.1:1"]
 	require.Equal(t, &Instance{ID: "10.0.0.1:1", App: "app", Host: "10.0.0.1", Port: 1,
 		Metadata:  map[string]string{RevisionKey: "r1", EndpointsKey: `[{"port":2,"protocol":"tri"}]`},
