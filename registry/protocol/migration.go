@@ -247,7 +247,7 @@ func (m *migrationInvoker) loop() {
 				m.log.Warn("migration step not changed", "reason", err)
 			} else {
 				ctx, cancel := context.WithTimeout(context.Background(), m.p.opts.timeout+d.Delay)
-				if err := m.migrate(ctx, d, false); err != nil {
+				if err := m.migrate(ctx, d, false); err != nil && !errors.Is(err, ErrDestroyed) {
 					m.log.Warn("migration failed; the previous step stays", "step", d.Step, "error", err)
 				}
 				cancel()
@@ -336,10 +336,22 @@ func (m *migrationInvoker) migrate(ctx context.Context, d migration.Decision, in
 		}
 	}
 	var leaving []*migrationSide
+	destroyed := func() bool {
+		select {
+		case <-m.done:
+			m.dropNew(cur, next)
+			return true
+		default:
+			return false
+		}
+	}
 	switch d.Step {
 	case migration.ForceInterface:
 		if next.app != nil {
 			if !d.Force && !m.compare(ctx, d, next.iface, next.app) {
+				if destroyed() {
+					return ErrDestroyed
+				}
 				m.dropNew(cur, next)
 				return fmt.Errorf("interface-level side has %d providers against %d application-level: below threshold %g",
 					next.iface.count(), next.app.count(), d.Threshold)
@@ -349,6 +361,9 @@ func (m *migrationInvoker) migrate(ctx context.Context, d migration.Decision, in
 	case migration.ForceApplication:
 		if next.iface != nil {
 			if !d.Force && !m.compare(ctx, d, next.app, next.iface) {
+				if destroyed() {
+					return ErrDestroyed
+				}
 				m.dropNew(cur, next)
 				return fmt.Errorf("application-level side has %d providers against %d interface-level: below threshold %g",
 					next.app.count(), next.iface.count(), d.Threshold)
@@ -379,12 +394,13 @@ func (m *migrationInvoker) migrate(ctx context.Context, d migration.Decision, in
 func (m *migrationInvoker) compare(ctx context.Context, d migration.Decision, target, current *migrationSide) bool {
 	if d.Delay > 0 {
 		t := time.NewTimer(d.Delay)
+		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 		case <-m.done:
+			return false // destroyed: no move
 		}
-		t.Stop()
 	}
 	return migration.ShouldMigrate(target.count(), current.count(), d.Threshold)
 }
