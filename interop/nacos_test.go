@@ -114,7 +114,10 @@ func TestFleetCallsDubboGoThroughNacos(t *testing.T) {
 		"pid":                 strconv.Itoa(os.Getpid()),
 		common.TimestampKey:   strconv.FormatInt(time.Now().UnixMilli(), 10),
 	}
-	fleetReg := common.MustParse("nacos://"+addr+"?namespace="+ns+"&timeout=5000&file.cache=false").
+	// registry-type=interface: this test is about the interface level; the
+	// package imports registry/servicediscovery, which would add the
+	// application level (migration, APPLICATION_FIRST) and its directory.
+	fleetReg := common.MustParse("nacos://"+addr+"?namespace="+ns+"&timeout=5000&file.cache=false&registry-type=interface").
 		WithParam(common.ReferKey, common.Encode(common.ToQueryString(params)))
 	rc := &recordingCluster{}
 	rp := regprotocol.New(regprotocol.WithCluster(rc), regprotocol.WithLogger(discard))
