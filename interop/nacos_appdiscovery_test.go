@@ -128,4 +128,15 @@ func TestNacosAppDiscoveryFindsDubboGoProvider(t *testing.T) {
 	res := ref.Invoke(ctx, protocol.NewInvocation("sayHello", "fleet"))
 	require.NoError(t, res.Error())
 	require.Equal(t, "hello fleet from dubbo-go on nacos", res.Value())
+
+	// Through the plain Nacos registry URL a reference migrates between the
+	// two levels (APPLICATION_FIRST, Dubbo 3's default): the provider is
+	// found at the application level only, and called.
+	migrating := "registry://" + addr + "?registry=nacos&namespace=" + ns + "&timeout=10000&nacos.poll=500ms"
+	ref2, err := rp.Refer(ctx, common.MustParse(migrating+"&refer="+common.Encode(refer)))
+	require.NoError(t, err)
+	defer ref2.Destroy()
+	res = ref2.Invoke(ctx, protocol.NewInvocation("sayHello", "migrating fleet"))
+	require.NoError(t, res.Error())
+	require.Equal(t, "hello migrating fleet from dubbo-go on nacos", res.Value())
 }
