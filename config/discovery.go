@@ -104,6 +104,8 @@ func (c *Config) ExportRegistryURLs(ids []string) ([][]*common.URL, error) {
 	for i, u := range urls {
 		u = u.WithoutParams(regprotocol.RegistryTypeKey)
 		switch t := regs[i].registryType(); {
+		case u.Protocol() == regprotocol.ServiceDiscoveryScheme: // given as the application-level URL
+			out = append(out, []*common.URL{u})
 		case t == RegistryTypeInterface:
 			out = append(out, []*common.URL{u})
 		case t == RegistryTypeService || mode == RegisterModeInstance:

@@ -55,6 +55,9 @@ func TestRegistryTypeAndRegisterModeURLs(t *testing.T) {
 		{name: "a URL with Java's registry-type=service", url: "registry://127.0.0.1:2181?registry=zookeeper&registry-type=service&group=g",
 			refer:  "service-discovery-registry://127.0.0.1:2181?application=a&group=g&registry=zookeeper",
 			export: []string{"service-discovery-registry://127.0.0.1:2181?application=a&group=g&registry=zookeeper"}},
+		{name: "a service-discovery-registry URL", registerMode: "all", url: "service-discovery-registry://127.0.0.1:2181?registry=zookeeper",
+			refer:  "service-discovery-registry://127.0.0.1:2181?application=a&registry=zookeeper",
+			export: []string{"service-discovery-registry://127.0.0.1:2181?application=a&registry=zookeeper"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
