@@ -83,10 +83,16 @@ func nacosInstanceMetadata(port int, revision, storage string, msPort int) map[s
 // instance registers 127.0.0.1:port in the Nacos service app.
 func (e *nacosEnv) instance(app string, port int, md map[string]string) {
 	e.t.Helper()
+	e.instanceIn(inacos.DefaultGroup, app, port, md)
+}
+
+// instanceIn registers 127.0.0.1:port in the Nacos service app of group.
+func (e *nacosEnv) instanceIn(group, app string, port int, md map[string]string) {
+	e.t.Helper()
 	inst := model.Instance{Ip: "127.0.0.1", Port: uint64(port), Weight: 1, Enable: true, Healthy: true, Metadata: md}
-	e.retry("register", func() error { return e.writer.Register(ctx, app, inacos.DefaultGroup, inst) })
+	e.retry("register", func() error { return e.writer.Register(ctx, app, group, inst) })
 	e.retry("registered", func() error { // the server lists it with this metadata
-		svc, err := e.writer.Query(ctx, app, inacos.DefaultGroup)
+		svc, err := e.writer.Query(ctx, app, group)
 		if err != nil {
 			return err
 		}
@@ -258,6 +264,37 @@ func TestNacosMappingWatched(t *testing.T) {
 	require.NoError(t, r.Subscribe(ctx, e.consumer("&provided-by="+other), pb))
 	require.Equal(t, []string{"dubbo://127.0.0.1:33002"}, pb.addrs())
 	require.NoError(t, r.Unsubscribe(ctx, e.consumer("&provided-by="+other), pb))
+}
+
+// The registry URL's group (nacos.group, else group) is the Nacos group
+// of the applications' services; the mapping stays in group mapping.
+// polaris pushes only DEFAULT_GROUP: other groups are re-read every
+// nacos.poll.
+func TestNacosGroup(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	ms := &metadataService{}
+	ms.set(e.metadata(e.app, "r1", nil))
+	msPort := exportMetadataService(t, e.app, ms)
+	e.mapping(e.app)
+	e.instance(e.app, 32001, nacosInstanceMetadata(32001, "r1", StorageLocal, msPort))
+	e.instanceIn("g1", e.app, 32002, nacosInstanceMetadata(32002, "r1", StorageLocal, msPort))
+	for _, c := range []struct{ extra, want string }{
+		{"", "dubbo://127.0.0.1:32001"},
+		{"&group=g1", "dubbo://127.0.0.1:32002"},
+		{"&group=other&nacos.group=g1", "dubbo://127.0.0.1:32002"},
+	} {
+		r := e.open(c.extra)
+		rec := &recorder{}
+		require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+		rec.waitAddrs(t, c.want)
+	}
+	r := e.open("&group=g1")
+	rec := &recorder{}
+	require.NoError(t, r.Subscribe(ctx, e.consumer(""), rec))
+	rec.waitAddrs(t, "dubbo://127.0.0.1:32002")
+	e.instanceIn("g1", e.app, 32003, nacosInstanceMetadata(32003, "r1", StorageLocal, msPort))
+	rec.waitAddrs(t, "dubbo://127.0.0.1:32002", "dubbo://127.0.0.1:32003")
 }
 
 // An instance whose MetadataService is unreachable is skipped with a log
