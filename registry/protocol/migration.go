@@ -60,6 +60,17 @@ func (p *Protocol) applicationLevel(regURL, consumer *common.URL) *common.URL {
 	return regURL.WithProtocol(ServiceDiscoveryScheme).WithParam(registryParamKey, regURL.Protocol())
 }
 
+// underlying is the registry under an application-level registry URL
+// (service-discovery-registry://…?registry=zookeeper is zookeeper://…),
+// whose config center a reference reads rules from, as Java's
+// application-level references do; other URLs are returned as they are.
+func underlying(u *common.URL) *common.URL {
+	if u.Protocol() != ServiceDiscoveryScheme {
+		return u
+	}
+	return u.WithProtocol(u.ParamOr(registryParamKey, "zookeeper")).WithoutParams(registryParamKey)
+}
+
 // migrationSide is one side of a migrating reference: its directory and
 // cluster, and the calls in flight on it, so that a side calls no longer
 // reach is destroyed once they are done.

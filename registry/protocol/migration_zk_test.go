@@ -275,3 +275,27 @@ func TestMigrationRuleAtRefer(t *testing.T) {
 	require.Equal(t, "iface", who(t, ref))
 	require.Zero(t, z.openedCount(ServiceDiscoveryScheme))
 }
+
+// TestApplicationLevelReadsRulesOfItsRegistry: a reference through
+// service-discovery-registry://…?registry=zookeeper reads governance rules
+// from the ZooKeeper under it, as an interface-level one does.
+func TestApplicationLevelReadsRulesOfItsRegistry(t *testing.T) {
+	require.Equal(t, "zookeeper://h:1?group=g", underlying(common.MustParse("service-discovery-registry://h:1?registry=zookeeper&group=g")).String())
+	require.Equal(t, "nacos://h:1", underlying(common.MustParse("service-discovery-registry://h:1?registry=nacos")).String())
+	require.Equal(t, "zookeeper://h:1", underlying(common.MustParse("zookeeper://h:1")).String())
+
+	z := newZKLevels(t, false)
+	z.app(t)
+	cc, err := configcenter.Open(common.MustParse(fmt.Sprintf("zookeeper://%s?namespace=%s&group=%s&timeout=3000", z.addr, z.env.Group, z.env.Group)))
+	require.NoError(t, err)
+	defer cc.Close()
+	// the config center Java derives from the registry: namespace and group = the registry's group
+	require.NoError(t, cc.Publish(ctx, z.iface+ConditionRouterSuffix, "", "scope: service\nforce: true\nkey: "+z.iface+"\nconditions: ['=> host = 10.255.255.1']\n"))
+	p := New(WithProtocol(injvm.Name, z.jvm), WithLogger(quiet), WithRegistryOpener(z.open))
+	t.Cleanup(p.Destroy)
+	ref := z.refer(t, p, ServiceDiscoveryScheme, map[string]string{common.CheckKey: "false"})
+	require.Eventually(t, func() bool { _, err := call(ref); return err != nil }, 10*time.Second, 10*time.Millisecond,
+		"the condition rule routes every call away")
+	require.NoError(t, cc.Remove(ctx, z.iface+ConditionRouterSuffix, ""))
+	require.Eventually(t, func() bool { return whoNow(ref) == "app" }, 10*time.Second, 10*time.Millisecond)
+}

@@ -266,7 +266,7 @@ func (p *Protocol) referSide(ctx context.Context, regURL, consumer *common.URL, 
 		}
 	}
 	listener = dir
-	if cc := p.configCenter(regURL); cc != nil {
+	if cc := p.configCenter(underlying(regURL)); cc != nil {
 		gov = newGovernance(cc, p.healthOf(cc), dir, consumer, p.logger)
 		listener = &governedListener{dir: dir, g: gov}
 	}
