@@ -12,7 +12,7 @@ import (
 // signature of net.DialTimeout.
 type Dialer func(network, address string, timeout time.Duration) (net.Conn, error)
 
-// Option configures New.
+// Option configures New and NewNacos.
 type Option func(*options)
 
 type options struct {
@@ -43,7 +43,8 @@ func WithRetryPeriod(d time.Duration) Option { return func(o *options) { o.retry
 // registry URL's metadata.timeout, else 3 s).
 func WithMetadataTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
-// WithDialer sets how connections to the ensemble are dialled; nil means
+// WithDialer sets how connections to the ZooKeeper ensemble are dialled
+// (New only); nil means
 // net.DialTimeout.
 func WithDialer(d Dialer) Option { return func(o *options) { o.dialer = d } }
 
