@@ -44,8 +44,7 @@ func WithRetryPeriod(d time.Duration) Option { return func(o *options) { o.retry
 func WithMetadataTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithDialer sets how connections to the ZooKeeper ensemble are dialled
-// (New only); nil means
-// net.DialTimeout.
+// (New only); nil means net.DialTimeout.
 func WithDialer(d Dialer) Option { return func(o *options) { o.dialer = d } }
 
 // WithSubscribeWait bounds how long Subscribe (and Lookup) wait for
