@@ -128,7 +128,20 @@ func BenchmarkLoopback(b *testing.B) { benchLoopback(b, "", 1, 32, 128) }
 // the provider: calls run on the connection's reader, no worker hand-off.
 func BenchmarkLoopbackDirect(b *testing.B) { benchLoopback(b, "&dispatcher=direct", 1, 32) }
 
+// BenchmarkLoopbackCancelable is BenchmarkLoopback at one caller with a
+// context that can be cancelled (as a server's request context): a caller
+// reading its own answer then registers to be interrupted by it.
+func BenchmarkLoopbackCancelable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	benchLoopbackCtx(b, ctx, "", 1)
+}
+
 func benchLoopback(b *testing.B, params string, callerCounts ...int) {
+	benchLoopbackCtx(b, context.Background(), params, callerCounts...)
+}
+
+func benchLoopbackCtx(b *testing.B, ctx context.Context, params string, callerCounts ...int) {
 	var consumer, provider ioCounts
 	server := New(WithLogger(quietLogger()), WithGracePeriod(2*time.Second), withListen(provider.listen))
 	b.Cleanup(server.Destroy)
@@ -143,7 +156,7 @@ func benchLoopback(b *testing.B, params string, callerCounts ...int) {
 	for _, callers := range callerCounts {
 		b.Run("callers="+strconv.Itoa(callers), func(b *testing.B) {
 			c0, p0 := consumer.snapshot(), provider.snapshot()
-			runCallers(b, callers, func() error { return inv.Invoke(context.Background(), inv0).Error() })
+			runCallers(b, callers, func() error { return inv.Invoke(ctx, inv0).Error() })
 			c1, p1 := consumer.snapshot(), provider.snapshot()
 			n := float64(b.N)
 			b.ReportMetric(float64(c1.writes-c0.writes)/n, "c-writes/call")
