@@ -125,11 +125,14 @@ func ParseAddress(address string, defaults map[string]string) (*URL, error) {
 			c.protocol = DubboProtocol
 		}
 	}
-	if c.username == "" {
-		c.username = defaults[UsernameKey]
-	}
-	if c.password == "" {
-		c.password = defaults[PasswordKey]
+	if username, password := c.Username(), c.Password(); username == "" || password == "" {
+		if username == "" {
+			username = defaults[UsernameKey]
+		}
+		if password == "" {
+			password = defaults[PasswordKey]
+		}
+		c.user = newUser(username, password)
 	}
 	if c.port <= 0 {
 		c.port = defPort

@@ -1,6 +1,9 @@
 package common
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Each builder returns a new URL and leaves its receiver as it was; when
 // nothing would change it may return the receiver itself. Parameter values
@@ -23,11 +26,11 @@ func (u *URL) WithProtocol(p string) *URL {
 
 // WithUserInfo returns u with this user name and password.
 func (u *URL) WithUserInfo(username, password string) *URL {
-	if username == u.username && password == u.password {
+	if username == u.Username() && password == u.Password() {
 		return u
 	}
 	c := u.clone()
-	c.username, c.password = username, password
+	c.user = newUser(username, password)
 	return c
 }
 
@@ -159,7 +162,7 @@ func (u *URL) mergeParams(m map[string]string, overwrite bool) *URL {
 func (u *URL) withKVs(kvs []kv) *URL {
 	c := u.clone()
 	c.text, c.params = pack(kvs)
-	c.sel, c.shared = nil, nil
+	c.sel, c.shared = "", nil
 	return c
 }
 
@@ -167,20 +170,21 @@ func (u *URL) withKVs(kvs []kv) *URL {
 // They stay in u's text.
 func (u *URL) withParamsFiltered(keep func(key, value string) bool) *URL {
 	n := u.numParams()
-	if u.sel != nil {
-		sel := make([]uint8, 0, n)
-		for i, s := range u.sel {
+	if u.sel != "" {
+		var sel strings.Builder
+		sel.Grow(n)
+		for i := range n {
 			if keep(u.keyAt(i), u.valueAt(i)) {
-				sel = append(sel, s)
+				sel.WriteByte(u.sel[i])
 			}
 		}
-		if len(sel) == n {
+		if sel.Len() == n {
 			return u
 		}
 		c := u.clone()
-		c.sel = sel
-		if len(sel) == 0 {
-			c.text, c.params, c.sel, c.shared = "", nil, nil, nil
+		c.sel = sel.String()
+		if c.sel == "" {
+			c.text, c.params, c.shared = "", nil, nil
 		}
 		return c
 	}
@@ -220,7 +224,7 @@ func (u *URL) KeepParams(keys []string, prefixes ...string) *URL {
 func (u *URL) ReplaceParams(kv map[string]string) *URL {
 	c := u.clone()
 	c.text, c.params = packMap(kv)
-	c.sel, c.shared = nil, nil
+	c.sel, c.shared = "", nil
 	return c
 }
 

@@ -177,7 +177,7 @@ func checkRoundTrip(t *testing.T, u *URL) {
 // dump shows every part of u, for failure messages.
 func dump(u *URL) string {
 	return fmt.Sprintf("{protocol %q username %q password %q host %q port %d path %q params %q}",
-		u.protocol, u.username, u.password, u.host, u.port, u.path, u.kvs(0))
+		u.protocol, u.Username(), u.Password(), u.host, u.port, u.path, u.kvs(0))
 }
 
 // FuzzCompareKeys checks compareKeys against Java's rule computed the slow

@@ -1,6 +1,9 @@
 package common
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Overlay is a set of parameters packed once, to be laid over many URLs
 // with [URL.WithOverlay]: the URLs built that way keep their base's
@@ -54,10 +57,11 @@ func (u *URL) WithOverlay(o *Overlay, drop ...string) *URL {
 	if o == nil {
 		return u.WithoutParams(drop...)
 	}
-	if u.sel != nil || len(u.params) >= fromOverlay || len(o.params) >= fromOverlay {
+	if u.sel != "" || len(u.params) >= fromOverlay || len(o.params) >= fromOverlay {
 		return u.WithoutParams(drop...).withOverlayPacked(o)
 	}
-	sel := make([]uint8, 0, len(u.params)+len(o.params))
+	var sel strings.Builder
+	sel.Grow(len(u.params) + len(o.params))
 	changed := false
 	i, j := 0, 0
 	for i < len(u.params) || j < len(o.params) {
@@ -75,18 +79,18 @@ func (u *URL) WithOverlay(o *Overlay, drop ...string) *URL {
 		}
 		switch {
 		case c < 0:
-			sel = append(sel, uint8(i))
+			sel.WriteByte(uint8(i))
 			i++
 		case c > 0:
-			sel = append(sel, fromOverlay|uint8(j))
+			sel.WriteByte(fromOverlay | uint8(j))
 			changed = true
 			j++
 		default:
 			if u.valueAt(i) != o.valueAt(j) {
-				sel = append(sel, fromOverlay|uint8(j))
+				sel.WriteByte(fromOverlay | uint8(j))
 				changed = true
 			} else {
-				sel = append(sel, uint8(i))
+				sel.WriteByte(uint8(i))
 			}
 			i++
 			j++
@@ -96,11 +100,11 @@ func (u *URL) WithOverlay(o *Overlay, drop ...string) *URL {
 		return u
 	}
 	c := u.clone()
-	if len(sel) == 0 {
+	if sel.Len() == 0 {
 		c.text, c.params = "", nil
 		return c
 	}
-	c.sel, c.shared = slices.Clip(sel), o
+	c.sel, c.shared = sel.String(), o
 	return c
 }
 

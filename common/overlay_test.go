@@ -138,10 +138,10 @@ func TestWithOverlay(t *testing.T) {
 		big := NewURL("dubbo", "h", 1, "S", many)
 		o := NewOverlay(map[string]string{"side": "consumer"})
 		got := big.WithOverlay(o, "k000")
-		require.Nil(t, got.sel)
+		require.Empty(t, got.sel)
 		requireSameURL(t, big.WithoutParams("k000").WithParams(map[string]string{"side": "consumer"}), got, "packed")
 		gotO := u.WithOverlay(NewOverlay(many))
-		require.Nil(t, gotO.sel)
+		require.Empty(t, gotO.sel)
 		requireSameURL(t, u.WithParams(many), gotO, "packed overlay")
 	})
 }

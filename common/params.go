@@ -12,7 +12,7 @@ import (
 // Param returns the value of parameter key and whether it is present. It
 // does not allocate.
 func (u *URL) Param(key string) (string, bool) {
-	if u.sel == nil {
+	if u.sel == "" {
 		if i, ok := searchParams(u.text, u.params, key); ok {
 			p := u.params[i]
 			return u.text[p.v0:p.v1], true
@@ -49,9 +49,9 @@ func (u *URL) RawParam(key string) string {
 	case ProtocolKey:
 		return u.protocol
 	case UsernameKey:
-		return u.username
+		return u.Username()
 	case PasswordKey:
-		return u.password
+		return u.Password()
 	case HostKey:
 		return u.host
 	case PortKey:

@@ -30,7 +30,7 @@ const fromOverlay = 0x80
 
 // numParams is the number of parameters of u.
 func (u *URL) numParams() int {
-	if u.sel != nil {
+	if u.sel != "" {
 		return len(u.sel)
 	}
 	return len(u.params)
@@ -42,7 +42,7 @@ type kv struct {
 }
 
 func (u *URL) keyAt(i int) string {
-	if u.sel == nil {
+	if u.sel == "" {
 		p := u.params[i]
 		return u.text[p.k0:p.k1]
 	}
@@ -55,7 +55,7 @@ func (u *URL) keyAt(i int) string {
 }
 
 func (u *URL) valueAt(i int) string {
-	if u.sel == nil {
+	if u.sel == "" {
 		p := u.params[i]
 		return u.text[p.v0:p.v1]
 	}
@@ -70,7 +70,7 @@ func (u *URL) valueAt(i int) string {
 // search returns the index of key and true, or the index where key would
 // be inserted and false. It does not allocate.
 func (u *URL) search(key string) (int, bool) {
-	if u.sel == nil {
+	if u.sel == "" {
 		return searchParams(u.text, u.params, key)
 	}
 	lo, hi := 0, u.numParams()

@@ -178,7 +178,8 @@ func parse(op, input, s string, checkUTF8 bool) (*URL, error) {
 		u.path, body = cleanPath(body[i+1:]), body[:i]
 	}
 	if i := strings.LastIndexByte(body, '@'); i >= 0 {
-		u.username, u.password, _ = strings.Cut(body[:i], ":")
+		username, password, _ := strings.Cut(body[:i], ":")
+		u.user = newUser(username, password)
 		body = body[i+1:]
 	}
 	if i := strings.LastIndexByte(body, ':'); i >= 0 && i < len(body)-1 && strings.LastIndexByte(body, '%') < i {
@@ -189,7 +190,7 @@ func parse(op, input, s string, checkUTF8 bool) (*URL, error) {
 		u.port, body = port, body[:i]
 	}
 	u.host = cleanHost(body)
-	if u.protocol == "" && u.username == "" && u.password == "" && u.host == "" &&
+	if u.protocol == "" && u.user == nil && u.host == "" &&
 		u.port == 0 && u.path == "" && u.numParams() == 0 {
 		return fail("empty url")
 	}

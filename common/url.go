@@ -21,8 +21,7 @@ import (
 // value always reads the way it is written to a registry.
 type URL struct {
 	protocol string
-	username string
-	password string
+	user     *userInfo // nil when there is no user info
 	host     string
 	port     int
 	path     string
@@ -32,8 +31,22 @@ type URL struct {
 	// between URLs derived from one another and never modified.
 	text   string
 	params []param
-	sel    []uint8
+	sel    string // bytes; "" when the parameters are params themselves
 	shared *Overlay
+}
+
+// userInfo is the user name and password of a URL that has either.
+type userInfo struct {
+	username, password string
+}
+
+// newUser returns the user info of username and password, nil when both
+// are empty.
+func newUser(username, password string) *userInfo {
+	if username == "" && password == "" {
+		return nil
+	}
+	return &userInfo{username, password}
 }
 
 // NewURL returns a URL with the given parts and a copy of params. Leading
@@ -56,10 +69,20 @@ func NewURL(protocol, host string, port int, path string, params map[string]stri
 func (u *URL) Protocol() string { return u.protocol }
 
 // Username returns the user name of the user info, "" when there is none.
-func (u *URL) Username() string { return u.username }
+func (u *URL) Username() string {
+	if u.user == nil {
+		return ""
+	}
+	return u.user.username
+}
 
 // Password returns the password of the user info, "" when there is none.
-func (u *URL) Password() string { return u.password }
+func (u *URL) Password() string {
+	if u.user == nil {
+		return ""
+	}
+	return u.user.password
+}
 
 // Host returns the host, verbatim: an IPv6 host keeps its brackets and zone.
 func (u *URL) Host() string { return u.host }
@@ -115,7 +138,8 @@ func (u *URL) IdentityString() string { return u.render(true, false) }
 func (u *URL) Encoded() string { return Encode(u.FullString()) }
 
 func (u *URL) render(withUser, withParams bool) string {
-	n := len(u.protocol) + 3 + len(u.username) + 1 + len(u.password) + 1 +
+	username, password := u.Username(), u.Password()
+	n := len(u.protocol) + 3 + len(username) + 1 + len(password) + 1 +
 		len(u.host) + 21 + 1 + len(u.path) + 1
 	if withParams {
 		for i := range u.numParams() {
@@ -128,11 +152,11 @@ func (u *URL) render(withUser, withParams bool) string {
 		b.WriteString(u.protocol)
 		b.WriteString("://")
 	}
-	if withUser && (u.username != "" || u.password != "") {
-		b.WriteString(u.username)
-		if u.password != "" {
+	if withUser && (username != "" || password != "") {
+		b.WriteString(username)
+		if password != "" {
 			b.WriteByte(':')
-			b.WriteString(u.password)
+			b.WriteString(password)
 		}
 		b.WriteByte('@')
 	}
@@ -181,7 +205,7 @@ func (u *URL) Equal(o *URL) bool {
 	if u == o {
 		return true
 	}
-	if u.protocol != o.protocol || u.username != o.username || u.password != o.password ||
+	if u.protocol != o.protocol || u.Username() != o.Username() || u.Password() != o.Password() ||
 		u.host != o.host || u.port != o.port || u.path != o.path || u.numParams() != o.numParams() {
 		return false
 	}
@@ -200,8 +224,8 @@ func (u *URL) Equal(o *URL) bool {
 func (u *URL) Hash() uint64 {
 	h := uint64(fnvOffset)
 	h = fnvString(h, u.protocol)
-	h = fnvString(h, u.username)
-	h = fnvString(h, u.password)
+	h = fnvString(h, u.Username())
+	h = fnvString(h, u.Password())
 	h = fnvString(h, u.host)
 	h = fnvUint(h, uint64(u.port))
 	h = fnvString(h, u.path)
