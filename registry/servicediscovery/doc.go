@@ -79,6 +79,9 @@
 // dubbo.metadata-service.url-params and meta-v (1.0.0). Unregister removes
 // the service and rewrites the node, or deletes it with the application's
 // last service. A new session (after expiry) writes the nodes again.
-// Consumer URLs are not registered. On Nacos the provider side is not
-// implemented: Register of a provider URL is ErrUnsupported.
+// Consumer URLs are not registered. On Nacos the instance is an ephemeral
+// instance of the Nacos service <app> in the registry's group with the
+// same metadata (the client registers it again after a reconnection), and
+// the mapping is the config <interface> in group mapping, read, appended
+// and published as dubbo-go does (Nacos offers no versioned write here).
 package servicediscovery

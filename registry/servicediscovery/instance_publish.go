@@ -101,6 +101,9 @@ func instanceDoc(a *appInstance, urls []*common.URL, info *MetadataInfo) []byte 
 // expired, its node not yet gone), else overwritten. With update (the
 // node was written by this session) it is overwritten at once.
 func (r *Registry) writeInstance(ctx context.Context, a *appInstance, urls []*common.URL, info *MetadataInfo, update bool) error {
+	if n, ok := r.src.(*nacosSource); ok { // nacos_publish.go
+		return n.writeInstance(ctx, a, urls, info)
+	}
 	if err := r.waitSession(ctx); err != nil {
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
@@ -152,6 +155,9 @@ func (r *Registry) writeInstance(ctx context.Context, a *appInstance, urls []*co
 // ensureInstance writes a's node unless it already holds a's current
 // data, owned by this session.
 func (r *Registry) ensureInstance(ctx context.Context, a *appInstance) error {
+	if n, ok := r.src.(*nacosSource); ok { // the client keeps it registered
+		return n.writeInstance(ctx, a, a.urls, a.info)
+	}
 	if err := r.waitSession(ctx); err != nil {
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
@@ -171,6 +177,9 @@ func sameInstance(a, b []byte) bool { return bytes.Equal(a, b) }
 
 // deleteInstance deletes an instance node; a missing one is no error.
 func (r *Registry) deleteInstance(ctx context.Context, p string) error {
+	if n, ok := r.src.(*nacosSource); ok {
+		return n.deleteInstance(ctx, p)
+	}
 	if err := r.waitSession(ctx); err != nil {
 		return fmt.Errorf("delete %s: %w", p, err)
 	}
@@ -203,6 +212,9 @@ func (r *Registry) ensureParents(p string) error {
 // conflict; the other applications' names are kept, and nothing is
 // written when app is listed already.
 func (r *Registry) publishMapping(ctx context.Context, iface, app string) error {
+	if n, ok := r.src.(*nacosSource); ok {
+		return n.publishMapping(ctx, iface, app)
+	}
 	if err := r.waitSession(ctx); err != nil {
 		return fmt.Errorf("mapping of %s: %w", iface, err)
 	}

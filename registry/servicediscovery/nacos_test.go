@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -440,9 +441,9 @@ func TestNacosOpen(t *testing.T) {
 	require.NoError(t, o.Close())
 	r := e.open("")
 	require.NoError(t, r.Register(ctx, e.consumer("")))
-	provider := common.MustParse("dubbo://127.0.0.1:20880/" + e.iface + "?interface=" + e.iface + "&application=" + e.app)
-	require.ErrorIs(t, r.Register(ctx, provider), ErrUnsupported, "the provider side is ZooKeeper's only")
-	require.NoError(t, r.Unregister(ctx, provider))
+	provider := common.MustParse("dubbo://127.0.0.1:20880/" + e.iface + "?interface=" + e.iface)
+	require.ErrorIs(t, r.Register(ctx, provider), ErrInvalid, "no application")
+	require.NoError(t, r.Unregister(ctx, provider), "not registered")
 	require.NoError(t, r.Close())
 	require.ErrorIs(t, r.Subscribe(ctx, e.consumer(""), &recorder{}), ErrClosed)
 }
@@ -516,4 +517,75 @@ func TestNacosEmptyListHeldAfterReconnecting(t *testing.T) {
 	time.Sleep(400 * time.Millisecond) // past the grace
 	require.True(t, n.update(aw, one))
 	require.True(t, n.update(aw, nil), "past the grace: taken at once")
+}
+
+// The provider side on Nacos: Register makes the application's instance
+// an instance of the Nacos service <app> with Dubbo 3's metadata, adds the
+// application to the mapping config and serves the MetadataService; a
+// consumer finds and calls it through application-level discovery;
+// Unregister removes it.
+func TestNacosRegisterProvider(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := newProvider(t, nil, 0, e.app, e.iface, "a")
+	ra := e.open("", WithMetadataProtocol(a.proto))
+	require.NoError(t, ra.Register(ctx, a.url))
+
+	var inst model.Instance
+	e.retry("instance", func() error {
+		svc, err := e.writer.Query(ctx, e.app, inacos.DefaultGroup)
+		if err == nil && len(svc.Hosts) != 1 {
+			err = fmt.Errorf("%d instances", len(svc.Hosts))
+		}
+		if err == nil {
+			inst = svc.Hosts[0]
+		}
+		return err
+	})
+	require.Equal(t, "127.0.0.1", inst.Ip)
+	require.Equal(t, uint64(a.url.Port()), inst.Port)
+	require.Equal(t, wantRevision(e.app, a.url), inst.Metadata[RevisionKey])
+	require.Equal(t, StorageLocal, inst.Metadata[StorageTypeKey])
+	require.Equal(t, fmt.Sprintf(`[{"port":%d,"protocol":"dubbo"}]`, a.url.Port()), inst.Metadata[EndpointsKey])
+	require.Contains(t, inst.Metadata[MetadataServiceParamsKey], fmt.Sprintf(`"port":"%d"`, a.url.Port()))
+	e.retry("mapping", func() error {
+		m, err := e.writer.GetConfig(ctx, e.iface, MappingGroup)
+		if err == nil && m != e.app {
+			err = fmt.Errorf("mapping %q", m)
+		}
+		return err
+	})
+
+	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
+	t.Cleanup(consumer.Destroy)
+	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
+	ref, err := consumer.Refer(ctx, e.url("&refer="+common.Encode(refer)))
+	require.NoError(t, err)
+	defer ref.Destroy()
+	res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
+	require.NoError(t, res.Error())
+	require.Equal(t, "hello world from a", res.Value())
+
+	// A second application of the interface joins the mapping.
+	other := e.app + "-b"
+	b := newProvider(t, nil, 0, other, e.iface, "b")
+	rb := e.open("", WithMetadataProtocol(b.proto))
+	require.NoError(t, rb.Register(ctx, b.url))
+	e.retry("mapping", func() error {
+		m, err := e.writer.GetConfig(ctx, e.iface, MappingGroup)
+		if err == nil && m != e.app+","+other {
+			err = fmt.Errorf("mapping %q", m)
+		}
+		return err
+	})
+
+	rec := &recorder{}
+	sub := e.open("")
+	require.NoError(t, sub.Subscribe(ctx, e.consumer(""), rec))
+	want := []string{"dubbo://" + a.url.Address(), "dubbo://" + b.url.Address()}
+	slices.Sort(want)
+	rec.waitAddrs(t, want...)
+	require.NoError(t, ra.Unregister(ctx, a.url))
+	rec.waitAddrs(t, "dubbo://"+b.url.Address())
 }

@@ -224,9 +224,6 @@ func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 	if isConsumer(url) {
 		return nil
 	}
-	if r.conn == nil {
-		return fmt.Errorf("servicediscovery: register %s: the provider side on Nacos: %w", url, ErrUnsupported)
-	}
 	if err := r.register(ctx, url); err != nil {
 		return fmt.Errorf("servicediscovery: register %s: %w", url, err)
 	}
@@ -236,7 +233,7 @@ func (r *Registry) Register(ctx context.Context, url *common.URL) error {
 // Unregister implements registry.Registry; see Register. A provider URL
 // that is not registered is no error.
 func (r *Registry) Unregister(ctx context.Context, url *common.URL) error {
-	if isConsumer(url) || r.conn == nil { // nothing is registered on Nacos
+	if isConsumer(url) {
 		return nil
 	}
 	if err := r.unregister(ctx, url); err != nil {
