@@ -408,7 +408,6 @@ func (r scaleResult) check(t *testing.T) {
 	require.Equal(t, map[string]int{r.realAddr: 1}, r.dialled,
 		"one connection, to the real provider; none to the %d providers never picked", r.n-1)
 	require.Less(t, r.goroutines, 100, "no goroutine per provider")
-	require.Positive(t, r.addedApplied, "the registry read the changed list before the directory listed it")
 }
 
 func (r scaleResult) log(t *testing.T) {
@@ -448,4 +447,7 @@ func TestScaleNumbers(t *testing.T) {
 	r := runScale(t, n)
 	r.log(t)
 	r.check(t)
+	// The split of the added provider's time needs the registry's Debug
+	// record, logged through slog.Default.
+	require.Positive(t, r.addedApplied, "the registry's read of the changed list was timed")
 }
