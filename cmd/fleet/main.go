@@ -14,6 +14,11 @@ import (
 	_ "github.com/fleetrpc/fleet/protocol/dubbo"
 	_ "github.com/fleetrpc/fleet/registry/memory"
 	_ "github.com/fleetrpc/fleet/registry/nacos"
+	// Application-level discovery (service-discovery-registry://, and
+	// APPLICATION_FIRST for references through zookeeper:// and nacos://),
+	// so that invoke and bench reach Dubbo 3 providers that register per
+	// application.
+	_ "github.com/fleetrpc/fleet/registry/servicediscovery"
 	_ "github.com/fleetrpc/fleet/registry/zookeeper"
 	_ "github.com/fleetrpc/fleet/router/condition"
 )
