@@ -96,7 +96,16 @@ func (appGreeter) SayHello(name string) (string, error) { return "hello " + name
 // stopped at cleanup.
 func runAppConsumerChild(t *testing.T, bin, iface, app string, msPort int) string {
 	t.Helper()
-	cmd := exec.Command(bin, zkServer, iface, app, strconv.Itoa(msPort))
+	return runConsumerChild(t, bin, zkServer, iface, app, strconv.Itoa(msPort))
+}
+
+// runConsumerChild runs a dubbo-go consumer program, in a temporary
+// directory, and returns its answer line ("reply: …" or "error: …"); it is
+// stopped at cleanup.
+func runConsumerChild(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

@@ -1,0 +1,148 @@
+package interop
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	inacos "github.com/fleetrpc/fleet/internal/nacos"
+	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
+	"github.com/fleetrpc/fleet/protocol/dubbo"
+	"github.com/fleetrpc/fleet/protocol/service"
+	"github.com/fleetrpc/fleet/registry/servicediscovery"
+)
+
+// nacosAppConsumerChild is a dubbo-go v3.3.0 consumer in application-level
+// mode (registry-type: service) on Nacos, in a namespace: it finds its
+// provider through the mapping config, the instances of the Nacos service
+// <app> and the provider's MetadataService, then calls sayHello until a
+// call succeeds (up to 30 s) and prints "reply: <answer>" (or "error: …").
+// It exits when its stdin closes.
+const nacosAppConsumerChild = `package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"dubbo.apache.org/dubbo-go/v3/config"
+	_ "dubbo.apache.org/dubbo-go/v3/imports"
+)
+
+type GreeterClient struct {
+	SayHello func(ctx context.Context, name string) (string, error)
+}
+
+func (*GreeterClient) Reference() string { return "GreeterClient" }
+
+func main() {
+	addr, ns, iface, app := os.Args[1], os.Args[2], os.Args[3], os.Args[4]
+	msPort, _ := strconv.Atoi(os.Args[5])
+	dir, _ := os.Getwd()
+	client := &GreeterClient{}
+	config.SetConsumerService(client)
+	rc := config.NewRootConfigBuilder().
+		SetApplication(config.NewApplicationConfigBuilder().SetName(app).SetMetadataServicePort(msPort).Build()).
+		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
+		AddRegistry("nacos", config.NewRegistryConfigBuilder().SetProtocol("nacos").SetAddress(addr).SetNamespace(ns).
+			SetTimeout("10s").SetRegistryType("service").
+			SetParams(map[string]string{"nacos.cacheDir": dir, "nacos.logDir": dir, "nacos.logLevel": "error"}).Build()).
+		SetConsumer(config.NewConsumerConfigBuilder().SetCheck(false).
+			AddReference("GreeterClient", config.NewReferenceConfigBuilder().
+				SetInterface(iface).SetProtocol("dubbo").SetSerialization("hessian2").
+				SetRegistryIDs("nacos").SetRetries("0").SetRequestTimeout("3s").Build()).
+			Build()).
+		Build()
+	if err := config.Load(config.WithRootConfig(rc)); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		reply, err := client.SayHello(context.Background(), "dubbo-go")
+		if err == nil {
+			fmt.Println("reply:", reply)
+			break
+		}
+		if time.Now().After(deadline) {
+			fmt.Println("error:", err)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s := bufio.NewScanner(os.Stdin)
+	for s.Scan() {
+	}
+}
+`
+
+// A dubbo-go v3.3.0 consumer in application-level mode on Nacos (polaris)
+// finds a fleet provider registered through servicediscovery's Register on
+// Nacos (the instance of service <app>, the mapping config, the
+// MetadataService on the provider's port) and calls it. What fleet wrote
+// is checked.
+func TestDubboGoAppConsumerCallsFleetProviderOnNacos(t *testing.T) {
+	addr := nacostest.Addr(t)
+	ns := nacostest.Unique(t)
+	id := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	iface, app, consumerApp := "org.fleet.interop.NacosAppProvided"+id, "fleet-nacos-app-"+id, "dubbo-go-nacos-consumer-"+id
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bin := buildGoChild(t, "nacosappconsumerchild", nacosAppConsumerChild)
+	port := freePort()
+
+	proto := dubbo.New(dubbo.WithLogger(quiet))
+	t.Cleanup(proto.Destroy)
+	u := common.MustParse("dubbo://127.0.0.1:" + strconv.Itoa(port) + "/" + iface + "?interface=" + iface +
+		"&methods=sayHello&side=provider&application=" + app + "&anyhost=true&dynamic=true&deprecated=false&generic=false" +
+		"&dubbo=2.0.2&release=fleet&timeout=3000&timestamp=" + strconv.FormatInt(time.Now().UnixMilli(), 10))
+	svc, err := service.New(u, appGreeter{})
+	require.NoError(t, err)
+	exp, err := proto.Export(svc)
+	require.NoError(t, err)
+	t.Cleanup(exp.Unexport)
+	reg, err := servicediscovery.NewNacos(common.MustParse("service-discovery-registry://"+addr+"?registry=nacos&namespace="+ns+"&timeout=10000"),
+		servicediscovery.WithLogger(quiet), servicediscovery.WithMetadataProtocol(proto))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, reg.Close()) })
+	ctx := t.Context()
+	require.NoError(t, reg.Register(ctx, u))
+
+	// What fleet wrote: the instance with Dubbo 3's metadata and the
+	// mapping; no interface-level provider.
+	obs := nacosObserver(t, addr, ns)
+	inst := onlyInstance(t, obs, app)
+	require.Equal(t, "127.0.0.1", inst.Ip)
+	require.Equal(t, uint64(port), inst.Port)
+	require.Regexp(t, `^[0-9a-f]{32}$`, inst.Metadata[servicediscovery.RevisionKey])
+	require.Equal(t, "local", inst.Metadata[servicediscovery.StorageTypeKey])
+	require.Equal(t, `[{"port":`+strconv.Itoa(port)+`,"protocol":"dubbo"}]`, inst.Metadata[servicediscovery.EndpointsKey])
+	require.Contains(t, inst.Metadata[servicediscovery.MetadataServiceParamsKey], `"port":"`+strconv.Itoa(port)+`"`)
+	require.Eventually(t, func() bool {
+		m, err := obs.GetConfig(context.Background(), iface, servicediscovery.MappingGroup)
+		return err == nil && m == app
+	}, 15*time.Second, 100*time.Millisecond, "the mapping config %s in group mapping", iface)
+	var ifaceHosts []model.Instance
+	if s, err := obs.Query(context.Background(), "providers:"+iface+"::", inacos.DefaultGroup); err == nil {
+		ifaceHosts = s.Hosts
+	}
+	require.Empty(t, ifaceHosts, "fleet registered interface-level too")
+
+	// dubbo-go's consumer finds the provider by the application alone and
+	// calls it.
+	line := runConsumerChild(t, bin, addr, ns, iface, consumerApp, strconv.Itoa(freePort()))
+	require.Equal(t, "reply: hello dubbo-go from fleet", line)
+	m, err := obs.GetConfig(context.Background(), iface, servicediscovery.MappingGroup)
+	require.NoError(t, err)
+	require.Equal(t, app, strings.TrimSpace(m), "the mapping untouched by the consumer")
+}
