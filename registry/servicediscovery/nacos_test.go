@@ -589,3 +589,62 @@ func TestNacosRegisterProvider(t *testing.T) {
 	require.NoError(t, ra.Unregister(ctx, a.url))
 	rec.waitAddrs(t, "dubbo://"+b.url.Address())
 }
+
+// A provider exported through registry/protocol on service-discovery-registry://…?registry=nacos
+// is registered per application (its MetadataService through the
+// registered dubbo protocol), called by a consumer on the same URL, and
+// deregistered on Unexport.
+func TestNacosExportThroughRegistryProtocol(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	port := closedPort(t)
+	u := common.MustParse(fmt.Sprintf("dubbo://127.0.0.1:%d/%s?interface=%s&methods=sayHello&side=provider&application=%s&pid=1",
+		port, e.iface, e.iface, e.app))
+	svc, err := service.New(u, greeter{who: "exported"})
+	require.NoError(t, err)
+	provider := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
+	t.Cleanup(provider.Destroy)
+	exp, err := provider.Export(ctx, e.url(""), svc)
+	require.NoError(t, err)
+	unexported := false
+	t.Cleanup(func() {
+		if !unexported {
+			exp.Unexport()
+		}
+	})
+	e.retry("instance", func() error {
+		svc, err := e.writer.Query(ctx, e.app, inacos.DefaultGroup)
+		if err == nil && (len(svc.Hosts) != 1 || svc.Hosts[0].Metadata[RevisionKey] != wantRevision(e.app, u)) {
+			err = fmt.Errorf("instances %v", svc.Hosts)
+		}
+		return err
+	})
+	e.retry("mapping", func() error {
+		m, err := e.writer.GetConfig(ctx, e.iface, MappingGroup)
+		if err == nil && m != e.app {
+			err = fmt.Errorf("mapping %q", m)
+		}
+		return err
+	})
+
+	consumer := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
+	t.Cleanup(consumer.Destroy)
+	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
+	ref, err := consumer.Refer(ctx, e.url("&refer="+common.Encode(refer)))
+	require.NoError(t, err)
+	defer ref.Destroy()
+	res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
+	require.NoError(t, res.Error())
+	require.Equal(t, "hello world from exported", res.Value())
+
+	exp.Unexport()
+	unexported = true
+	e.retry("deregistered", func() error {
+		svc, err := e.writer.Query(ctx, e.app, inacos.DefaultGroup)
+		if err == nil && len(svc.Hosts) != 0 {
+			err = fmt.Errorf("instances %v", svc.Hosts)
+		}
+		return err
+	})
+}
