@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 )
@@ -197,7 +196,7 @@ func startQueuedCalls(t *testing.T, inv protocol.Invoker, gc *gatedConn, n int) 
 	for range n {
 		go call()
 	}
-	cc := inv.(*invoker).clients[0]
+	cc := clientsOf(inv)[0]
 	require.Eventually(t, func() bool {
 		cc.mu.Lock()
 		cur := cc.cur
@@ -318,7 +317,7 @@ func TestQueuedFramesGoOutInOneWrite(t *testing.T) {
 // TestTimeoutAttachmentValue: the boxed timeout attachment is reused only
 // for the same timeout in milliseconds.
 func TestTimeoutAttachmentValue(t *testing.T) {
-	i := newInvoker(New(), common.MustParse("dubbo://127.0.0.1:1/"+userService), DefaultPayload)
+	i := &link{}
 	for _, c := range []struct {
 		d    time.Duration
 		want string

@@ -15,15 +15,15 @@ func TestSharedAndDedicatedConnections(t *testing.T) {
 	server, client := newProto(t), newProto(t)
 	u := provider(t, server, &userImpl{}, "")
 	a, b := refer(t, client, u), refer(t, client, u.WithParam("timeout", "2000"))
-	require.Same(t, a.(*invoker).clients[0], b.(*invoker).clients[0], "one shared connection per address")
+	require.Same(t, clientsOf(a)[0], clientsOf(b)[0], "one shared connection per address")
 
 	d := refer(t, client, u.WithParam("connections", "2"))
-	require.Len(t, d.(*invoker).clients, 2)
-	require.NotSame(t, a.(*invoker).clients[0], d.(*invoker).clients[0])
+	require.Len(t, clientsOf(d), 2)
+	require.NotSame(t, clientsOf(a)[0], clientsOf(d)[0])
 	for range 4 {
 		require.NoError(t, invoke(d, "ping", nil).Error())
 	}
-	for _, c := range d.(*invoker).clients {
+	for _, c := range clientsOf(d) {
 		require.True(t, c.available())
 	}
 

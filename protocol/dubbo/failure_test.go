@@ -21,7 +21,7 @@ import (
 // connections.
 func pendingCount(inv protocol.Invoker) int {
 	n := 0
-	for _, c := range inv.(*invoker).clients {
+	for _, c := range clientsOf(inv) {
 		c.mu.Lock()
 		cur := c.cur
 		c.mu.Unlock()
@@ -200,7 +200,7 @@ func TestReferDoesNotDial(t *testing.T) {
 	require.Equal(t, int32(1), dials.Load(), "the first call dials")
 
 	// Inside the backoff window calls fail at once without dialling.
-	cl := inv.(*invoker).clients[0]
+	cl := clientsOf(inv)[0]
 	cl.mu.Lock()
 	inWindow := nanotime() < cl.retryAt
 	cl.mu.Unlock()

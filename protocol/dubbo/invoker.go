@@ -15,62 +15,127 @@ import (
 )
 
 // invoker calls one provider over dubbo://. It implements protocol.Invoker.
+//
+// A consumer refers every provider listed but calls few of them, so an
+// invoker that was never called holds only its URL, the data it shares with
+// the other invokers of its service, and a nil link: 24 bytes. Everything a
+// call needs per provider (the clients, the address, the channel name, the
+// token, the round robin and timeout caches) is made by its first call or
+// connection request (linked).
 type invoker struct {
-	proto   *Protocol   // immutable
-	url     *common.URL // immutable
-	clients []*client   // immutable; shared with other invokers when shared
-	shared  bool        // immutable
+	svc  *serviceData         // immutable; shared by the invokers of equal values
+	url  *common.URL          // immutable
+	link atomic.Pointer[link] // nil until first used; destroyedLink once destroyed
+}
 
-	// Immutable values derived from the URL.
+// serviceValues are the immutable values an invoker derives from its URL
+// that the providers of one service usually have in common. Invokers whose
+// values are equal share one serviceData (Protocol.services).
+type serviceValues struct {
 	serviceKey  string
-	address     string
 	path        string // the service name sent: interface, else path
 	urlPath     string
-	iface       string
 	version     string
 	group       string
-	token       string
 	payload     int
 	sendTimeout bool
-	channel     string
+	conns       int // connections: > 0 dedicated clients, else shared
+	share       int // shareconnections
+	settings    clientSettings
+}
 
-	// The attachment values above, boxed once.
-	boxed struct{ path, iface, version, group, token any }
+// serviceData is what the invokers of one serviceValues share: the values,
+// their attachment values boxed once, and the protocol.
+type serviceData struct {
+	serviceValues
+	proto *Protocol // immutable
+	boxed struct{ path, iface, version, group any }
+	refs  int // invokers using it; guarded by proto.mu
+}
 
-	next        atomic.Uint32 // round robin over clients
-	destroyed   atomic.Bool
+// link is the per-provider state of an invoker that has been used: made by
+// its first call (or connection request), never by Refer.
+type link struct {
+	clients []*client // immutable; shared with other invokers when shared
+	shared  bool      // immutable
+	address string    // immutable
+	channel string    // immutable: names the connection in payload errors
+	token   string    // immutable
+	boxedTk any       // token, boxed once
+
+	next        atomic.Uint32                // round robin over clients
 	lastTimeout atomic.Pointer[boxedTimeout] // the timeout attachment of the last call
 }
 
-func newInvoker(p *Protocol, u *common.URL, payload int) *invoker {
-	iface := u.ServiceInterface()
+// destroyedLink marks a destroyed invoker.
+var destroyedLink = &link{}
+
+// errInvokerDestroyed fails the calls of a destroyed invoker.
+var errInvokerDestroyed = errors.New("invoker destroyed")
+
+// valuesOf derives an invoker's shared values from its URL and settings.
+func valuesOf(u *common.URL, s clientSettings, conns, share int) serviceValues {
 	version := u.Version()
 	if version == "" {
 		version = "0.0.0"
 	}
-	token, _ := u.Param(common.TokenKey)
-	i := &invoker{
-		proto: p, url: u,
-		serviceKey: u.ServiceKey(), address: u.Address(),
-		path: iface, urlPath: u.Path(), iface: iface, version: version, group: u.Group(), token: token,
-		payload: payload, sendTimeout: u.ParamBool(SendTimeoutKey, true),
-		channel: "consumer -> " + u.Address(),
+	return serviceValues{
+		serviceKey: u.ServiceKey(), path: u.ServiceInterface(), urlPath: u.Path(), version: version, group: u.Group(),
+		payload: s.payload, sendTimeout: u.ParamBool(SendTimeoutKey, true),
+		conns: conns, share: share, settings: s,
 	}
-	i.boxed.path, i.boxed.iface, i.boxed.version = i.urlPath, i.iface, i.version
-	i.boxed.group, i.boxed.token = i.group, i.token
-	return i
+}
+
+func newServiceData(p *Protocol, v serviceValues) *serviceData {
+	d := &serviceData{serviceValues: v, proto: p}
+	d.boxed.path, d.boxed.iface, d.boxed.version, d.boxed.group = v.urlPath, v.path, v.version, v.group
+	return d
+}
+
+// newLink makes an invoker's link with the given clients.
+func newLink(u *common.URL, clients []*client, shared bool) *link {
+	token, _ := u.Param(common.TokenKey)
+	addr := u.Address()
+	return &link{clients: clients, shared: shared, address: addr, channel: "consumer -> " + addr, token: token, boxedTk: token}
+}
+
+// linked returns the invoker's link, making it (and its clients, which do
+// not dial yet) on first use.
+func (i *invoker) linked() (*link, error) {
+	if l := i.link.Load(); l != nil {
+		if l == destroyedLink {
+			return nil, errInvokerDestroyed
+		}
+		return l, nil
+	}
+	return i.svc.proto.link(i)
+}
+
+// address returns the provider's address (host:port).
+func (i *invoker) address() string {
+	if l := i.link.Load(); l != nil && l != destroyedLink {
+		return l.address
+	}
+	return i.url.Address()
 }
 
 // URL implements protocol.Invoker.
 func (i *invoker) URL() *common.URL { return i.url }
 
 // IsAvailable implements protocol.Invoker: true while a connection is up
-// and not read-only, or the first dial is in progress.
+// and not read-only, or one would be dialled by a call (never tried,
+// dialling, or the backoff window over). It never makes the link.
 func (i *invoker) IsAvailable() bool {
-	if i.destroyed.Load() {
+	l := i.link.Load()
+	switch l {
+	case destroyedLink:
 		return false
+	case nil:
+		// Never used: available unless it would share the clients of
+		// another invoker of its address, which may be failing.
+		return i.svc.conns > 0 || i.svc.proto.sharedAvailable(i.url)
 	}
-	for _, c := range i.clients {
+	for _, c := range l.clients {
 		if c.available() {
 			return true
 		}
@@ -82,14 +147,15 @@ func (i *invoker) IsAvailable() bool {
 // connections (closing them when no other invoker shares them), which fails
 // the calls pending on them, and waits for their goroutines. Idempotent.
 func (i *invoker) Destroy() {
-	if i.destroyed.Swap(true) {
+	old := i.link.Swap(destroyedLink)
+	if old == destroyedLink {
 		return
 	}
-	i.proto.release(i)
+	i.svc.proto.release(i, old)
 }
 
 func (i *invoker) fail(kind protocol.Kind, method, msg string, cause error) protocol.Result {
-	return protocol.ErrorResult(protocol.NewError(kind, i.serviceKey, method, i.address, msg, cause))
+	return protocol.ErrorResult(protocol.NewError(kind, i.svc.serviceKey, method, i.address(), msg, cause))
 }
 
 // framePool recycles the buffers requests are encoded into.
@@ -101,8 +167,9 @@ var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b
 // method (return=false) returns once its request is queued.
 func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.Result {
 	method := inv.MethodName()
-	if i.destroyed.Load() {
-		return i.fail(protocol.KindNetwork, method, "invoker destroyed", nil)
+	l, err := i.linked()
+	if err != nil {
+		return i.fail(protocol.KindNetwork, method, err.Error(), nil)
 	}
 	// A timeout <= 0 or malformed is the default, as Java's
 	// getMethodPositiveParameter reads it (the directory logs it).
@@ -117,7 +184,8 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	}
 	oneWay := !i.url.MethodParamBool(method, ReturnKey, true)
 
-	req := Request{ID: i.proto.nextID(), TwoWay: !oneWay, Path: i.path, ServiceVersion: i.version, Method: method}
+	svc := i.svc
+	req := Request{ID: svc.proto.nextID(), TwoWay: !oneWay, Path: svc.path, ServiceVersion: svc.version, Method: method}
 	if types := inv.ParameterTypes(); types != nil {
 		req.Desc = paramDescCached(types)
 	} else {
@@ -125,10 +193,10 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	}
 	req.Args = inv.Arguments()
 	cl := callPool.Get().(*call)
-	req.Attachments = i.appendAttachments(cl.atts[:0], inv, timeout)
+	req.Attachments = i.appendAttachments(l, cl.atts[:0], inv, timeout)
 
 	bp := framePool.Get().(*[]byte)
-	frame, err := EncodeRequest((*bp)[:0], &req, i.payload, i.channel)
+	frame, err := EncodeRequest((*bp)[:0], &req, svc.payload, l.channel)
 	clear(cl.atts[:])
 	if err != nil {
 		cl.release()
@@ -147,9 +215,9 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	}()
 
 	deadline := time.Now().Add(timeout)
-	c := i.clients[0]
-	if len(i.clients) > 1 {
-		c = i.clients[int(i.next.Add(1))%len(i.clients)]
+	c := l.clients[0]
+	if len(l.clients) > 1 {
+		c = l.clients[int(l.next.Add(1))%len(l.clients)]
 	}
 	cc, err := c.conn(ctx, deadline)
 	if err != nil {
@@ -157,7 +225,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		switch {
 		case errors.Is(err, errConnectWait):
 			return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
-				"Invoke remote method timeout. method: %s, provider: %s, cause: no connection within %v", method, i.address, timeout), nil)
+				"Invoke remote method timeout. method: %s, provider: %s, cause: no connection within %v", method, l.address, timeout), nil)
 		case ctx.Err() != nil:
 			return i.fail(protocol.KindTimeout, method, "", err)
 		}
@@ -189,7 +257,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	case timedOut:
 		cl.release()
 		return i.fail(protocol.KindTimeout, method, fmt.Sprintf(
-			"Invoke remote method timeout. method: %s, provider: %s, cause: no response within %v", method, i.address, timeout), nil)
+			"Invoke remote method timeout. method: %s, provider: %s, cause: no response within %v", method, l.address, timeout), nil)
 	case cancelled:
 		cl.release()
 		return i.fail(protocol.KindTimeout, method, "", ctx.Err())
@@ -230,7 +298,7 @@ func (i *invoker) result(method string, r *Response) protocol.Result {
 			fmt.Sprintf("status %d: %s", r.Status, r.ErrorMessage), nil)
 	}
 	if r.Exception != nil {
-		return protocol.ErrorResult(protocol.NewError(protocol.KindBusiness, i.serviceKey, method, i.address, "", r.Exception))
+		return protocol.ErrorResult(protocol.NewError(protocol.KindBusiness, i.svc.serviceKey, method, i.address(), "", r.Exception))
 	}
 	return protocol.NewResult(r.Value, r.Attachments)
 }
@@ -248,20 +316,21 @@ func reservedKey(k string) bool {
 // interface, version, group (when set), token (when set), timeout (unless
 // sendtimeout=false), generic=true on generic calls, then the invocation's
 // own attachments in their order. The invoker's own values are boxed once.
-func (i *invoker) appendAttachments(atts []protocol.Attachment, inv protocol.Invocation, timeout time.Duration) []protocol.Attachment {
+func (i *invoker) appendAttachments(l *link, atts []protocol.Attachment, inv protocol.Invocation, timeout time.Duration) []protocol.Attachment {
 	own := inv.Attachments()
+	svc := i.svc
 	atts = append(atts,
-		protocol.Attachment{Key: "path", Value: i.boxed.path},
-		protocol.Attachment{Key: "interface", Value: i.boxed.iface},
-		protocol.Attachment{Key: "version", Value: i.boxed.version})
-	if i.group != "" {
-		atts = append(atts, protocol.Attachment{Key: "group", Value: i.boxed.group})
+		protocol.Attachment{Key: "path", Value: svc.boxed.path},
+		protocol.Attachment{Key: "interface", Value: svc.boxed.iface},
+		protocol.Attachment{Key: "version", Value: svc.boxed.version})
+	if svc.group != "" {
+		atts = append(atts, protocol.Attachment{Key: "group", Value: svc.boxed.group})
 	}
-	if i.token != "" {
-		atts = append(atts, protocol.Attachment{Key: "token", Value: i.boxed.token})
+	if l.token != "" {
+		atts = append(atts, protocol.Attachment{Key: "token", Value: l.boxedTk})
 	}
-	if i.sendTimeout {
-		atts = append(atts, protocol.Attachment{Key: "timeout", Value: i.timeoutValue(timeout)})
+	if svc.sendTimeout {
+		atts = append(atts, protocol.Attachment{Key: "timeout", Value: l.timeoutValue(timeout)})
 	}
 	if protocol.IsGeneric(inv) {
 		if _, ok := inv.Attachment(common.GenericKey); !ok {
@@ -269,7 +338,7 @@ func (i *invoker) appendAttachments(atts []protocol.Attachment, inv protocol.Inv
 		}
 	}
 	for _, a := range own {
-		if !reservedKey(a.Key) || a.Key == "timeout" && !i.sendTimeout {
+		if !reservedKey(a.Key) || a.Key == "timeout" && !svc.sendTimeout {
 			atts = append(atts, a)
 		}
 	}
@@ -284,13 +353,13 @@ type boxedTimeout struct {
 
 // timeoutValue returns the timeout attachment of d: the one of the last
 // call when it had the same timeout in ms (the usual case), else a new one.
-func (i *invoker) timeoutValue(d time.Duration) any {
+func (l *link) timeoutValue(d time.Duration) any {
 	d = d.Truncate(time.Millisecond)
-	if last := i.lastTimeout.Load(); last != nil && last.d == d {
+	if last := l.lastTimeout.Load(); last != nil && last.d == d {
 		return last.v
 	}
 	b := &boxedTimeout{d: d, v: formatMillis(d)}
-	i.lastTimeout.Store(b)
+	l.lastTimeout.Store(b)
 	return b.v
 }
 

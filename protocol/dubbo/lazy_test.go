@@ -62,7 +62,7 @@ func TestManyUnreachableProviders(t *testing.T) {
 	// assumed.
 	inWindow := 0
 	for _, inv := range picked {
-		cl := inv.(*invoker).clients[0]
+		cl := clientsOf(inv)[0]
 		cl.mu.Lock()
 		in := nanotime() < cl.retryAt
 		cl.mu.Unlock()
@@ -109,7 +109,7 @@ func TestBackoffGrowsPerAddress(t *testing.T) {
 	}))
 	t.Cleanup(client.Destroy)
 	inv := refer(t, client, common.MustParse("dubbo://127.0.0.1:1/"+userService))
-	cl := inv.(*invoker).clients[0]
+	cl := clientsOf(inv)[0]
 	var windows []time.Duration
 	for range 9 {
 		cl.mu.Lock()

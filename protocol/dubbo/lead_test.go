@@ -22,7 +22,7 @@ func withIdleRead(d time.Duration) Option { return func(o *options) { o.idleRead
 // connOf returns the invoker's current connection.
 func connOf(t *testing.T, inv protocol.Invoker) *clientConn {
 	t.Helper()
-	c := inv.(*invoker).clients[0]
+	c := clientsOf(inv)[0]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	require.NotNil(t, c.cur)

@@ -63,14 +63,25 @@ type Protocol struct {
 	ids atomic.Int64
 
 	mu        sync.Mutex // guards the fields below
-	shared    map[string]*sharedClients
+	shared    map[addrKey]*sharedClients
+	nShared   atomic.Int32 // len(shared), read without mu
+	services  map[serviceValues]*serviceData
 	servers   map[string]*server // by listen address
 	invokers  map[*invoker]struct{}
 	exporters map[*exporter]struct{}
 	destroyed bool
 }
 
-// sharedClients are the connections shared by the invokers of one address.
+// addrKey is a provider address as a map key, made without allocating.
+type addrKey struct {
+	host string
+	port int
+}
+
+func addrKeyOf(u *common.URL) addrKey { return addrKey{u.Host(), u.Port()} }
+
+// sharedClients are the connections shared by the invokers of one address
+// that have been used (linked).
 type sharedClients struct {
 	clients []*client
 	refs    int
@@ -94,7 +105,8 @@ func New(opts ...Option) *Protocol {
 		budget:    &readBudget{max: o.readBudget},
 		dial:      o.dial,
 		opts:      o,
-		shared:    map[string]*sharedClients{},
+		shared:    map[addrKey]*sharedClients{},
+		services:  map[serviceValues]*serviceData{},
 		servers:   map[string]*server{},
 		invokers:  map[*invoker]struct{}{},
 		exporters: map[*exporter]struct{}{},
@@ -132,11 +144,12 @@ func settingsOf(u *common.URL) (clientSettings, error) {
 	return s, nil
 }
 
-// Refer implements protocol.Protocol. It never dials: connections are made
-// in the background, and the first calls wait for the first dial. With
-// connections=N (N > 0) the invoker gets N connections of its own, else
-// it shares the address's shareconnections (default 1) connections with
-// other invokers of this Protocol.
+// Refer implements protocol.Protocol. It never dials, and makes no
+// connection state: the invoker's first call does, and waits for the first
+// dial. With connections=N (N > 0) the invoker gets N connections of its
+// own, else it shares the address's shareconnections (default 1)
+// connections with other invokers of this Protocol. Invokers of one service
+// share the values derived from their URLs.
 func (p *Protocol) Refer(u *common.URL) (protocol.Invoker, error) {
 	if u.Port() <= 0 || u.Host() == "" {
 		return nil, fmt.Errorf("dubbo: refer %s: no host:port", u)
@@ -157,50 +170,123 @@ func (p *Protocol) Refer(u *common.URL) (protocol.Invoker, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		p.logger().Warn("bad URL parameters replaced by their defaults", "url", u, "error", err)
 	}
-	addr := u.Address()
+	v := valuesOf(u, settings, n, share)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.destroyed {
 		return nil, fmt.Errorf("dubbo: refer %s: protocol destroyed", u)
 	}
-	inv := newInvoker(p, u, settings.payload)
-	if n > 0 {
-		for range n {
-			inv.clients = append(inv.clients, newClient(p, addr, settings))
-		}
-	} else {
-		sc := p.shared[addr]
-		if sc == nil {
-			sc = &sharedClients{}
-			for range share {
-				sc.clients = append(sc.clients, newClient(p, addr, settings))
-			}
-			p.shared[addr] = sc
-		}
-		sc.refs++
-		inv.clients = sc.clients
-		inv.shared = true
+	svc := p.services[v]
+	if svc == nil {
+		svc = newServiceData(p, v)
+		p.services[v] = svc
 	}
+	svc.refs++
+	inv := &invoker{svc: svc, url: u}
 	p.invokers[inv] = struct{}{}
 	return inv, nil
 }
 
-// release lets go of an invoker's connections: its own, or its share of the
-// address's.
-func (p *Protocol) release(inv *invoker) {
+// link makes inv's link: its own clients, or a share of its address's
+// (made by the first invoker of the address to need them). The clients
+// dial on their first call.
+func (p *Protocol) link(inv *invoker) (*link, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l := inv.link.Load(); l != nil { // linked or destroyed meanwhile
+		if l == destroyedLink {
+			return nil, errInvokerDestroyed
+		}
+		return l, nil
+	}
+	if p.destroyed {
+		return nil, errInvokerDestroyed
+	}
+	svc, addr := inv.svc, inv.url.Address()
+	var l *link
+	if svc.conns > 0 {
+		clients := make([]*client, svc.conns)
+		for k := range clients {
+			clients[k] = newClient(p, addr, svc.settings)
+		}
+		l = newLink(inv.url, clients, false)
+	} else {
+		key := addrKeyOf(inv.url)
+		sc := p.shared[key]
+		if sc == nil {
+			sc = &sharedClients{clients: make([]*client, svc.share)}
+			for k := range sc.clients {
+				sc.clients[k] = newClient(p, addr, svc.settings)
+			}
+			p.shared[key] = sc
+			p.nShared.Add(1)
+		}
+		sc.refs++
+		l = newLink(inv.url, sc.clients, true)
+	}
+	// Only Destroy changes the link without p.mu: then it is destroyed,
+	// and the share just taken is given back.
+	if !inv.link.CompareAndSwap(nil, l) {
+		p.unshareLocked(inv, l)
+		return nil, errInvokerDestroyed
+	}
+	return l, nil
+}
+
+// sharedAvailable tells whether an invoker of u's address that has not
+// linked yet may be called: true unless its address's shared clients, made
+// by another invoker, are all unavailable. It takes p.mu only while some
+// address has shared clients.
+func (p *Protocol) sharedAvailable(u *common.URL) bool {
+	if p.nShared.Load() == 0 {
+		return true
+	}
+	p.mu.Lock()
+	sc := p.shared[addrKeyOf(u)]
+	p.mu.Unlock()
+	if sc == nil {
+		return true
+	}
+	for _, c := range sc.clients {
+		if c.available() {
+			return true
+		}
+	}
+	return false
+}
+
+// unshareLocked gives back l's share of its address's clients, returning
+// them when they are to be closed; p.mu is held.
+func (p *Protocol) unshareLocked(inv *invoker, l *link) []*client {
+	if !l.shared {
+		return l.clients
+	}
+	key := addrKeyOf(inv.url)
+	if sc := p.shared[key]; sc != nil {
+		sc.refs--
+		if sc.refs == 0 {
+			delete(p.shared, key)
+			p.nShared.Add(-1)
+			return sc.clients
+		}
+	}
+	return nil
+}
+
+// release lets go of a destroyed invoker: its share of the service data
+// and, when it was linked (l != nil), its connections (its own, or its
+// share of the address's). Destroy calls it once per invoker.
+func (p *Protocol) release(inv *invoker, l *link) {
 	var closing []*client
 	p.mu.Lock()
-	if _, ok := p.invokers[inv]; ok {
-		delete(p.invokers, inv)
-		if !inv.shared {
-			closing = inv.clients
-		} else if sc := p.shared[inv.url.Address()]; sc != nil {
-			sc.refs--
-			if sc.refs == 0 {
-				delete(p.shared, inv.url.Address())
-				closing = sc.clients
-			}
-		}
+	delete(p.invokers, inv)
+	svc := inv.svc
+	svc.refs--
+	if svc.refs == 0 {
+		delete(p.services, svc.serviceValues)
+	}
+	if l != nil {
+		closing = p.unshareLocked(inv, l)
 	}
 	p.mu.Unlock()
 	closeClients(closing)
@@ -229,6 +315,7 @@ func (p *Protocol) Destroy() {
 	}
 	p.destroyed = true
 	invokers := p.invokers
+	p.invokers = map[*invoker]struct{}{} // Destroy below deletes from this one
 	exporters := p.exporters
 	p.mu.Unlock()
 	for e := range exporters {

@@ -1,6 +1,9 @@
 package dubbo
 
-import "sort"
+import (
+	"sort"
+	"strconv"
+)
 
 // AddressConnections is the connections a Protocol holds to one provider
 // address.
@@ -24,7 +27,10 @@ func (p *Protocol) Connections() []AddressConnections {
 	return out
 }
 
-// countConnections counts the connections per provider address.
+// countConnections counts the connections per provider address. An invoker
+// never called holds, as far as counting goes, the clients its first call
+// will make: its own connections, or its address's shared ones (once per
+// address, unless another invoker made them already).
 func (p *Protocol) countConnections() map[string]*AddressConnections {
 	p.mu.Lock()
 	seen := map[*client]bool{}
@@ -40,17 +46,40 @@ func (p *Protocol) countConnections() map[string]*AddressConnections {
 	for _, sc := range p.shared {
 		add(sc.clients)
 	}
+	idle := map[string]int{}        // address → dedicated clients to be made
+	idleShared := map[addrKey]int{} // address → shared clients to be made
 	for inv := range p.invokers {
-		add(inv.clients)
+		switch l := inv.link.Load(); {
+		case l == destroyedLink:
+		case l != nil:
+			add(l.clients)
+		case inv.svc.conns > 0:
+			idle[inv.url.Address()] += inv.svc.conns
+		default:
+			key := addrKeyOf(inv.url)
+			if p.shared[key] == nil {
+				idleShared[key] = max(idleShared[key], inv.svc.share)
+			}
+		}
 	}
 	p.mu.Unlock()
 	byAddr := map[string]*AddressConnections{}
-	for _, c := range clients {
-		a := byAddr[c.addr]
+	entry := func(addr string) *AddressConnections {
+		a := byAddr[addr]
 		if a == nil {
-			a = &AddressConnections{Address: c.addr}
-			byAddr[c.addr] = a
+			a = &AddressConnections{Address: addr}
+			byAddr[addr] = a
 		}
+		return a
+	}
+	for addr, n := range idle {
+		entry(addr).Held += n
+	}
+	for key, n := range idleShared {
+		entry(key.host + ":" + strconv.Itoa(key.port)).Held += n
+	}
+	for _, c := range clients {
+		a := entry(c.addr)
 		a.Held++
 		c.mu.Lock()
 		if c.state == stateReady {
