@@ -19,6 +19,12 @@
 // request of a read itself and hands the reading to another goroutine if
 // that call runs longer than 1 ms.
 //
+// Refer neither dials nor makes connection state: an invoker never called
+// is 24 bytes (its URL, the values it shares with the invokers of its
+// service, and a nil link), so a consumer can refer 100,000 providers and
+// pay only for those it calls; the first call makes the clients (or joins
+// its address's shared ones) and dials.
+//
 // A call's Result carries the value as Hessian decodes it: a POJO
 // registered with hessian.RegisterPOJO as its Go type, other objects as
 // maps, a Java exception as a business *protocol.Error wrapping a
