@@ -83,5 +83,6 @@
 // instance of the Nacos service <app> in the registry's group with the
 // same metadata (the client registers it again after a reconnection), and
 // the mapping is the config <interface> in group mapping, read, appended
-// and published as dubbo-go does (Nacos offers no versioned write here).
+// and published as dubbo-go does, then read back until it lists the
+// application (appended again over another application's write).
 package servicediscovery

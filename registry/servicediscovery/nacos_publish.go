@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/model"
 
@@ -57,24 +58,55 @@ func (n *nacosSource) deleteInstance(ctx context.Context, p string) error {
 }
 
 // publishMapping adds app to the mapping config of iface, as dubbo-go's
-// Nacos metadata report does: read, append when missing, publish. Nacos
-// has no versioned write here, so two applications adding themselves at
-// the same moment may need a second Register.
+// Nacos metadata report does: read, append when missing, publish. Java
+// publishes conditionally (publishConfigCas), which polaris v1.18.1
+// refuses whatever the MD5 (it drops the condition's MD5 and compares an
+// empty one), so instead the writer reads the mapping back until it lists
+// app twice in a row: a content that is neither the one it read nor the
+// one it wrote is another application's write, and app is appended to it
+// again (an answer still showing the content it read is a server cache not
+// refreshed yet). The mapping only grows, so the content moves forward.
 func (n *nacosSource) publishMapping(ctx context.Context, iface, app string) error {
-	old, err := n.client.GetConfig(ctx, iface, MappingGroup)
-	if err != nil && !errors.Is(err, inacos.ErrConfigNotFound) {
-		return fmt.Errorf("mapping of %s: %w", iface, err)
+	var base, wrote string // the content the last write appended to, and wrote
+	written, seen := false, 0
+	for i := range maxMappingTries {
+		if i > 0 { // a server serving reads from a cache answers the new content a moment later
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("mapping of %s: %w", iface, ctx.Err())
+			case <-time.After(mappingRetryWait):
+			}
+		}
+		cur, err := n.client.GetConfig(ctx, iface, MappingGroup)
+		if err != nil && !errors.Is(err, inacos.ErrConfigNotFound) {
+			return fmt.Errorf("mapping of %s: %w", iface, err)
+		}
+		cur = strings.TrimSpace(cur)
+		switch {
+		case slices.Contains(parseMapping(cur), app):
+			if seen++; !written || seen == 2 {
+				return nil
+			}
+			continue
+		case written && (cur == base || cur == ""): // not visible yet
+			continue
+		}
+		seen = 0
+		base, wrote = cur, app
+		if cur != "" {
+			wrote = cur + "," + app
+		}
+		if err := n.client.PublishConfig(ctx, iface, MappingGroup, wrote); err != nil {
+			return fmt.Errorf("mapping of %s: %w", iface, err)
+		}
+		written = true
 	}
-	old = strings.TrimSpace(old)
-	if slices.Contains(parseMapping(old), app) {
-		return nil
-	}
-	next := app
-	if old != "" {
-		next = old + "," + app
-	}
-	if err := n.client.PublishConfig(ctx, iface, MappingGroup, next); err != nil {
-		return fmt.Errorf("mapping of %s: %w", iface, err)
-	}
+	n.r.log.Warn("application-level discovery: mapping written but not read back", "interface", iface, "app", app)
 	return nil
 }
+
+// The bounds of publishMapping's conditional writes.
+const (
+	maxMappingTries  = 20
+	mappingRetryWait = 200 * time.Millisecond
+)

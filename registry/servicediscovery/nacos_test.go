@@ -648,3 +648,33 @@ func TestNacosExportThroughRegistryProtocol(t *testing.T) {
 		return err
 	})
 }
+
+// Applications registering one interface at the same moment all end up in
+// its mapping config (a write is conditional on the content read, as
+// Java's publishConfigCas).
+func TestNacosMappingConcurrentApplications(t *testing.T) {
+	t.Parallel()
+	e := newNacosEnv(t)
+	r := e.open("")
+	n := r.src.(*nacosSource)
+	apps := []string{e.app + "-1", e.app + "-2", e.app + "-3", e.app + "-4"}
+	errs := make(chan error, len(apps))
+	for _, app := range apps {
+		go func() { errs <- n.publishMapping(ctx, e.iface, app) }()
+	}
+	for range apps {
+		require.NoError(t, <-errs)
+	}
+	e.retry("mapping", func() error {
+		m, err := e.writer.GetConfig(ctx, e.iface, MappingGroup)
+		if err != nil {
+			return err
+		}
+		got := parseMapping(m)
+		slices.Sort(got)
+		if !slices.Equal(got, apps) {
+			return fmt.Errorf("mapping %q", m)
+		}
+		return nil
+	})
+}
