@@ -91,15 +91,21 @@ func clientsOf(inv protocol.Invoker) []*client {
 // (the invoker 24 B, its entry in the protocol's set, its share of the
 // service's data), 783 B before the invoker kept its per-provider state in
 // a link made on first use. The bound is twice the measure; the race
-// detector does not change it.
+// detector does not change it. The least of three measures is taken, so
+// that memory another test's goroutines free or take meanwhile cannot fail
+// it.
 func TestIdleInvokerHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures 10,000 invokers")
 	}
 	us := idleURLs(10_000)
-	per := idleHeapPerInvoker(t, us)
-	t.Logf("%.1f B per idle invoker", per)
-	require.Less(t, per, 110.0)
+	least := idleHeapPerInvoker(t, us)
+	for range 2 {
+		least = min(least, idleHeapPerInvoker(t, us))
+	}
+	t.Logf("%.1f B per idle invoker", least)
+	require.Less(t, least, 110.0)
+	require.Greater(t, least, 20.0, "an invoker is 24 B: the measure counts nothing")
 }
 
 // TestIdleInvokersShareServiceData: invokers of one service share one
