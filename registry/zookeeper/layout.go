@@ -78,16 +78,12 @@ func parents(p string) []string {
 const encodedScheme = "%3A%2F%2F"
 
 // toURLs converts the child names of a category node into the URLs that
-// concern subscription (common.IsMatch), sorted by node name (a
-// deterministic order that needs no rendering).
+// concern subscription (common.IsMatch), sorted by compareURLs (the same
+// order in every process, and no rendering).
 // Names that are not URLs are skipped; names that do not parse are logged
 // and skipped.
 func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*common.URL {
-	type named struct {
-		name string
-		u    *common.URL
-	}
-	matched := make([]named, 0, len(children))
+	matched := make([]*common.URL, 0, len(children))
 	for _, name := range children {
 		if !strings.Contains(name, encodedScheme) {
 			continue
@@ -98,15 +94,11 @@ func toURLs(subscription *common.URL, children []string, log *slog.Logger) []*co
 			continue
 		}
 		if common.IsMatch(subscription, u) {
-			matched = append(matched, named{name, u})
+			matched = append(matched, u)
 		}
 	}
-	slices.SortFunc(matched, func(a, b named) int { return strings.Compare(a.name, b.name) })
-	urls := make([]*common.URL, len(matched))
-	for i, m := range matched {
-		urls[i] = m.u
-	}
-	return urls
+	slices.SortFunc(matched, compareURLs)
+	return matched
 }
 
 // emptyURL is the empty:// placeholder of an empty category: the

@@ -41,11 +41,16 @@ type subscription struct {
 
 // parsedPath is the parsed children of one category path.
 type parsedPath struct {
-	svc    *common.URL            // the URL the matches were decided for
-	nodes  map[string]*parsedNode // by child name
-	order  []*parsedNode          // every node, in the order of the last read
-	sorted []*parsedNode          // the matching nodes, by key
-	gen    uint64                 // the generation of the last read
+	svc    *common.URL             // the URL the matches were decided for
+	keyOf  func(string) nameKey    // a child name's key (nameHasher.key)
+	nodes  map[nameKey]*parsedNode // by child name's key
+	order  []*parsedNode           // every node, in the order of the last read
+	sorted []*parsedNode           // the matching nodes, by compareURLs
+	gen    uint64                  // the generation of the last read
+}
+
+func newParsedPath(svc *common.URL, size int) *parsedPath {
+	return &parsedPath{svc: svc, keyOf: newNameHasher().key, nodes: make(map[nameKey]*parsedNode, size)}
 }
 
 // walkWindow is how far ahead in the last read's order convert looks for
@@ -53,13 +58,13 @@ type parsedPath struct {
 // from one read to the next (its hash set's), give or take the changes.
 const walkWindow = 8
 
-// parsedNode is one child name: the name (also the map key, so the same
-// string; the sort key), its URL (nil when the name is not one), whether it
-// matches the subscription, and the last read it was seen in. Nothing is
-// rendered: at 100,000 providers a rendered key per provider held ~0.5 KiB
-// each, and rendering was most of the cost of a change.
+// parsedNode is one child name: its key (nameKey; the name itself is not
+// kept), its URL (nil when the name is not one), whether it matches the
+// subscription, and the last read it was seen in. Nothing is rendered: at
+// 100,000 providers a rendered key per provider held ~0.5 KiB each, and
+// rendering was most of the cost of a change; the name held ~310 B.
 type parsedNode struct {
-	name  string
+	key   nameKey
 	u     *common.URL
 	match bool
 	seen  uint64
@@ -146,15 +151,17 @@ func (r *Registry) notify(s *subscription, urls []*common.URL) {
 
 // convert is toURLs with s's cache of parsed names for path: only new
 // names are parsed and matched, and the sorted list is the last one without
-// the names that left and with the new ones. The names are found by
-// walking the last read's order, which ZooKeeper mostly keeps, and looked
-// up in the map only when the walk misses; so a read that adds or removes
-// a few of n names costs a pass of string comparisons, a few binary
-// searches and the copies of the lists. s.mu is held.
+// the names that left and with the new ones. The names are found by their
+// keys, walking the last read's order, which ZooKeeper mostly keeps, and
+// looked up in the map only when the walk misses; so a read that adds or
+// removes a few of n names costs n hashes, a few parses and binary searches
+// and the copies of the lists. A key seen twice in one read (a collision:
+// ZooKeeper's names are unique) drops the cache and converts the read
+// afresh (see nameKey). s.mu is held.
 func (r *Registry) convert(s *subscription, svc *common.URL, path string, children []string) []*common.URL {
 	pp := s.parsed[path]
 	if pp == nil || pp.svc != svc {
-		pp = &parsedPath{svc: svc, nodes: make(map[string]*parsedNode, len(children))}
+		pp = newParsedPath(svc, len(children))
 		s.parsed[path] = pp
 	}
 	pp.gen++
@@ -163,9 +170,10 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	order := make([]*parsedNode, len(children))
 	w := 0 // the walk's position in pp.order
 	for i, name := range children {
+		key := pp.keyOf(name)
 		var n *parsedNode
 		for p := w; p < len(pp.order) && p < w+walkWindow; p++ {
-			if pp.order[p].name == name {
+			if pp.order[p].key == key {
 				n = pp.order[p]
 				skipped = append(skipped, pp.order[w:p]...)
 				w = p + 1
@@ -173,11 +181,18 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 			}
 		}
 		if n == nil {
-			n = pp.nodes[name]
+			n = pp.nodes[key]
+		}
+		if n != nil && n.seen == gen {
+			r.log.Error("two child names of one read share a key; converting the read without the cache",
+				"path", path, "node", name)
+			clear(pp.nodes)
+			pp.order, pp.sorted = nil, nil
+			return toURLs(svc, children, r.log)
 		}
 		if n == nil {
-			n = &parsedNode{name: name}
-			pp.nodes[name] = n
+			n = &parsedNode{key: key}
+			pp.nodes[key] = n
 			if strings.Contains(name, encodedScheme) {
 				u, err := common.ParseEncoded(name)
 				if err != nil {
@@ -199,8 +214,8 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	var left []*parsedNode
 	for _, n := range skipped {
 		if n.seen != gen {
-			if pp.nodes[n.name] == n {
-				delete(pp.nodes, n.name)
+			if pp.nodes[n.key] == n {
+				delete(pp.nodes, n.key)
 			}
 			if n.match {
 				left = append(left, n)
@@ -217,18 +232,24 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	return urls
 }
 
-// editSorted returns sorted (nodes by name) without left and with fresh,
+// byURL orders nodes by their URLs (compareURLs).
+func byURL(a, b *parsedNode) int { return compareURLs(a.u, b.u) }
+
+// editSorted returns sorted (nodes by URL) without left and with fresh,
 // as a new slice: the unchanged runs are copied whole.
 func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
-	byName := func(a, b *parsedNode) int { return strings.Compare(a.name, b.name) }
 	gone := make([]int, 0, len(left))
 	for _, n := range left {
-		if p, ok := slices.BinarySearchFunc(sorted, n, byName); ok && sorted[p] == n {
+		// The first node comparing equal to n, then n among its equals.
+		p, _ := slices.BinarySearchFunc(sorted, n, byURL)
+		for ; p < len(sorted) && sorted[p] != n && byURL(sorted[p], n) == 0; p++ {
+		}
+		if p < len(sorted) && sorted[p] == n {
 			gone = append(gone, p)
 		}
 	}
 	slices.Sort(gone)
-	slices.SortFunc(fresh, byName)
+	slices.SortFunc(fresh, byURL)
 	out := make([]*parsedNode, 0, len(sorted)-len(gone)+len(fresh))
 	i, g := 0, 0
 	copyTo := func(upto int) {
@@ -247,7 +268,7 @@ func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
 		}
 	}
 	for _, n := range fresh {
-		p, _ := slices.BinarySearchFunc(sorted, n, byName)
+		p, _ := slices.BinarySearchFunc(sorted, n, byURL)
 		copyTo(p)
 		out = append(out, n)
 	}
