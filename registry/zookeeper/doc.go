@@ -10,7 +10,9 @@
 //
 // Subscribe notifies the full list of each subscribed category (an empty
 // category as one empty:// URL) and re-arms a child watch with every read,
-// so no change is lost. When the session expires, the registry re-creates
+// so no change is lost. A list is ordered by the URLs themselves (protocol,
+// host, port, path, user info, parameters), the same in every process
+// whatever order ZooKeeper returned the children in. When the session expires, the registry re-creates
 // what it registered, re-subscribes and notifies the current lists; while
 // the connection is down, listeners keep their last lists.
 //
