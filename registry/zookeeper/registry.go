@@ -35,15 +35,19 @@ func Open(url *common.URL) (registry.Registry, error) { return registry.Failback
 // (registry.NewFailback). Session recovery is the Registry's own: after an
 // expiry it re-creates what it registered and re-subscribes.
 type Registry struct {
-	url  *common.URL   // immutable
-	cfg  config        // immutable
-	log  *slog.Logger  // immutable
-	conn *zk.Conn      // immutable after New
-	ip   atomic.Value  // string: local IP of the last connection, the node data
-	evq  eventQueue    // events from the client's goroutines to run
-	quit chan struct{} // closed by Close: run returns
-	done chan struct{} // closed when run has returned
-	lib  chan struct{} // closed when the client's goroutines are done
+	url  *common.URL            // immutable
+	cfg  config                 // immutable
+	log  *slog.Logger           // immutable
+	dial zk.Dialer              // immutable: the option's dialer, noting the local IP
+	cur  atomic.Pointer[client] // the current client; replaced by run (replaceClient)
+	ip   atomic.Value           // string: local IP of the last connection, the node data
+	evq  eventQueue             // events from the clients' goroutines to run
+	quit chan struct{}          // closed by Close: run returns
+	done chan struct{}          // closed when run has returned
+
+	// libWG counts the goroutines of every client started (the drain of
+	// its events, the close of a replaced one); Close waits for them.
+	libWG sync.WaitGroup
 
 	// regMu serialises node creation and deletion for registered URLs
 	// (Register, Unregister, recovery), so a recovery never re-creates a
@@ -88,12 +92,11 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		log:        o.logger.With("component", "registry/zookeeper", "registry", url.Address()),
 		quit:       make(chan struct{}),
 		done:       make(chan struct{}),
-		lib:        make(chan struct{}),
 		registered: map[string]*common.URL{},
 		sessUp:     make(chan struct{}),
 	}
 	r.evq.wake = make(chan struct{}, 1)
-	dial := func(network, address string, timeout time.Duration) (net.Conn, error) {
+	r.dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
 		c, err := o.dialer(network, address, timeout)
 		if err == nil {
 			if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
@@ -102,22 +105,9 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		}
 		return c, err
 	}
-	conn, events, err := zk.Connect(cfg.servers, cfg.sessionTimeout,
-		zk.WithDialer(dial),
-		zk.WithHostProvider(&hostRing{}),
-		zk.WithLogger(zkLogger{r.log}),
-		zk.WithLogInfo(false),
-		zk.WithEventCallback(r.evq.push),
-	)
-	if err != nil {
+	if _, err := r.connect(1); err != nil {
 		return nil, fmt.Errorf("zookeeper: connect %s: %w", url.Address(), err)
 	}
-	r.conn = conn
-	go func() { // the client closes events when its goroutines are done
-		for range events {
-		}
-		close(r.lib)
-	}()
 	go r.run()
 	return r, nil
 }
@@ -200,7 +190,8 @@ func (r *Registry) Unregister(ctx context.Context, url *common.URL) error {
 // replaced; one of this session, or an existing persistent node, is kept.
 func (r *Registry) createNode(url *common.URL) error {
 	p := r.cfg.layout.nodePath(url)
-	if err := r.ensurePath(r.cfg.layout.categoryPath(url.ServiceInterface(), url.Category())); err != nil {
+	conn := r.client().conn
+	if err := ensurePath(conn, r.cfg.layout.categoryPath(url.ServiceInterface(), url.Category()), r.nodeData(), r.cfg.acl); err != nil {
 		return err
 	}
 	var flags int32
@@ -209,7 +200,7 @@ func (r *Registry) createNode(url *common.URL) error {
 		flags = zk.FlagEphemeral
 	}
 	for attempt := 0; ; attempt++ {
-		_, err := r.conn.Create(p, r.nodeData(), flags, r.cfg.acl)
+		_, err := conn.Create(p, r.nodeData(), flags, r.cfg.acl)
 		if err == nil {
 			return nil
 		}
@@ -219,25 +210,26 @@ func (r *Registry) createNode(url *common.URL) error {
 		if !ephemeral {
 			return nil
 		}
-		ok, st, err := r.conn.Exists(p)
+		ok, st, err := conn.Exists(p)
 		if err != nil {
 			return translate("exists", p, err)
 		}
-		if ok && st.EphemeralOwner == r.conn.SessionID() {
+		if ok && st.EphemeralOwner == conn.SessionID() {
 			return nil
 		}
 		if attempt > 0 {
 			return translate("create", p, zk.ErrNodeExists)
 		}
-		if err := r.conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		if err := conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return translate("delete", p, err)
 		}
 	}
 }
 
-// ensurePath creates p and its ancestors, persistent, where missing.
-func (r *Registry) ensurePath(p string) error {
-	ok, _, err := r.conn.Exists(p)
+// ensurePath creates p and its ancestors, persistent with data and acl,
+// where missing.
+func ensurePath(conn *zk.Conn, p string, data []byte, acl []zk.ACL) error {
+	ok, _, err := conn.Exists(p)
 	if err != nil {
 		return translate("exists", p, err)
 	}
@@ -245,7 +237,7 @@ func (r *Registry) ensurePath(p string) error {
 		return nil
 	}
 	for _, q := range append(parents(p), p) {
-		if _, err := r.conn.Create(q, r.nodeData(), 0, r.cfg.acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := conn.Create(q, data, 0, acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return translate("create", q, err)
 		}
 	}
@@ -253,7 +245,7 @@ func (r *Registry) ensurePath(p string) error {
 }
 
 func (r *Registry) deleteNode(p string) error {
-	if err := r.conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	if err := r.client().conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return translate("delete", p, err)
 	}
 	return nil
@@ -267,9 +259,10 @@ func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, 
 		return nil, fmt.Errorf("zookeeper: lookup %s: %w", url, err)
 	}
 	defer cancel()
+	conn := r.client().conn
 	services := []string{url.ServiceInterface()}
 	if url.ServiceInterface() == common.AnyValue {
-		children, _, err := r.conn.Children(r.cfg.layout.root)
+		children, _, err := conn.Children(r.cfg.layout.root)
 		if err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return nil, fmt.Errorf("zookeeper: lookup %s: %w", url, translate("children", r.cfg.layout.root, err))
 		}
@@ -285,7 +278,7 @@ func (r *Registry) Lookup(ctx context.Context, url *common.URL) ([]*common.URL, 
 		sub := serviceURL(url, s)
 		for _, c := range subscribedCategories(url) {
 			p := r.cfg.layout.categoryPath(s, c)
-			children, _, err := r.conn.Children(p)
+			children, _, err := conn.Children(p)
 			if errors.Is(err, zk.ErrNoNode) {
 				continue
 			}
@@ -319,7 +312,8 @@ func (r *Registry) Close() error {
 		close(r.quit)
 		<-r.done
 
-		if r.conn.State() == zk.StateHasSession {
+		c := r.client()
+		if c.conn.State() == zk.StateHasSession {
 			deadline := time.Now().Add(r.cfg.timeout)
 			for _, u := range regs {
 				if !u.ParamBool(common.DynamicKey, true) || time.Now().After(deadline) {
@@ -330,9 +324,14 @@ func (r *Registry) Close() error {
 				}
 			}
 		}
-		r.conn.Close()
+		c.conn.Close()
+		lib := make(chan struct{})
+		go func() {
+			r.libWG.Wait()
+			close(lib)
+		}()
 		select {
-		case <-r.lib:
+		case <-lib:
 		case <-time.After(r.cfg.timeout + 2*time.Second):
 			r.log.Error("zookeeper client did not stop in time")
 		}

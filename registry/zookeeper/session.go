@@ -11,16 +11,32 @@ import (
 	"github.com/fleetrpc/fleet/common"
 )
 
-// eventQueue carries the client's events (session states and watch
+// client is one go-zookeeper client and its generation, counted from 1 in
+// New; the registry replaces it when its session cannot come back.
+type client struct {
+	conn *zk.Conn
+	gen  uint64
+}
+
+// client returns the current client.
+func (r *Registry) client() *client { return r.cur.Load() }
+
+// clientEvent is an event of the client of generation gen.
+type clientEvent struct {
+	gen uint64
+	zk.Event
+}
+
+// eventQueue carries the clients' events (session states and watch
 // events) to run, in order and without loss: push never blocks, as the
 // client's callback must not.
 type eventQueue struct {
 	mu     sync.Mutex
-	events []zk.Event
+	events []clientEvent
 	wake   chan struct{} // capacity 1
 }
 
-func (q *eventQueue) push(ev zk.Event) {
+func (q *eventQueue) push(ev clientEvent) {
 	q.mu.Lock()
 	q.events = append(q.events, ev)
 	q.mu.Unlock()
@@ -30,7 +46,7 @@ func (q *eventQueue) push(ev zk.Event) {
 	}
 }
 
-func (q *eventQueue) take() []zk.Event {
+func (q *eventQueue) take() []clientEvent {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	evs := q.events
@@ -51,12 +67,15 @@ const settleDelay = 50 * time.Millisecond
 
 // sessionState is run's own state; only run touches it.
 type sessionState struct {
-	settle    time.Time // no re-read before then
-	id        int64     // the session last seen up; 0 before the first
-	authed    bool      // the digest credentials were added
-	recover   bool      // a new session needs what was registered re-created
-	resync    bool      // subscriptions need re-reading
-	force     bool      // notify re-read lists even when unchanged
+	gen       uint64      // the current client's generation; others' events are dropped
+	stale     *time.Timer // fires a session timeout after the session was lost
+	had       bool        // the current client has had a session
+	settle    time.Time   // no re-read before then
+	id        int64       // the session last seen up; 0 before the first
+	authed    bool        // the digest credentials were added
+	recover   bool        // a new session needs what was registered re-created
+	resync    bool        // subscriptions need re-reading
+	force     bool        // notify re-read lists even when unchanged
 	connected bool
 }
 
@@ -64,7 +83,9 @@ type sessionState struct {
 // watch events until Close.
 func (r *Registry) run() {
 	defer close(r.done)
-	var st sessionState
+	st := sessionState{gen: r.client().gen, stale: time.NewTimer(time.Hour)}
+	st.stale.Stop()
+	defer st.stale.Stop()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
@@ -79,7 +100,13 @@ func (r *Registry) run() {
 					return
 				default:
 				}
-				r.handle(&st, ev)
+				if ev.gen == st.gen {
+					r.handle(&st, ev.Event)
+				}
+			}
+		case <-st.stale.C:
+			if !st.connected && st.had {
+				r.replaceClient(&st)
 			}
 		case <-retry.C:
 		}
@@ -103,6 +130,7 @@ func (r *Registry) handle(st *sessionState, ev zk.Event) {
 		case zk.StateDisconnected, zk.StateConnecting, zk.StateExpired, zk.StateAuthFailed:
 			if st.connected {
 				r.log.Warn("zookeeper connection lost; keeping the last lists", "state", ev.State.String())
+				st.stale.Reset(r.cfg.sessionTimeout)
 			}
 			st.connected = false
 			r.connected.Store(false)
@@ -121,7 +149,8 @@ func (r *Registry) handle(st *sessionState, ev zk.Event) {
 // one after a connection loss (re-read everything: changes may have been
 // missed), or a new one after an expiry (recover).
 func (r *Registry) sessionUp(st *sessionState) {
-	id := r.conn.SessionID()
+	conn := r.client().conn
+	id := conn.SessionID()
 	switch {
 	case st.id == 0:
 		r.log.Info("zookeeper session established", "session", fmt.Sprintf("%#x", id))
@@ -138,11 +167,13 @@ func (r *Registry) sessionUp(st *sessionState) {
 		st.settle = time.Now().Add(settleDelay)
 	}
 	st.id = id
+	st.had = true
+	st.stale.Stop()
 	st.connected = true
 	r.connected.Store(true)
 	if len(r.cfg.auth) > 0 && !st.authed {
 		// The client re-sends credentials it holds on every reconnect.
-		if err := r.conn.AddAuth("digest", r.cfg.auth); err != nil {
+		if err := conn.AddAuth("digest", r.cfg.auth); err != nil {
 			r.log.Error("zookeeper digest auth failed", "err", err)
 		} else {
 			st.authed = true
@@ -257,4 +288,57 @@ func (r *Registry) waitSession(ctx context.Context) error {
 	case <-r.quit:
 		return ErrClosed
 	}
+}
+
+// connect starts the client of generation gen (and so a new session) and
+// makes it the current one. Its goroutines are counted in libWG until the
+// client closes its events.
+func (r *Registry) connect(gen uint64) (*client, error) {
+	conn, events, err := zk.Connect(r.cfg.servers, r.cfg.sessionTimeout,
+		zk.WithDialer(r.dial),
+		zk.WithHostProvider(&hostRing{}),
+		zk.WithLogger(zkLogger{r.log}),
+		zk.WithLogInfo(false),
+		zk.WithEventCallback(func(ev zk.Event) { r.evq.push(clientEvent{gen, ev}) }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	r.libWG.Add(1)
+	go func() { // the client closes events when its goroutines are done
+		defer r.libWG.Done()
+		for range events {
+		}
+	}()
+	c := &client{conn: conn, gen: gen}
+	r.cur.Store(c)
+	return c, nil
+}
+
+// newClientMsg is logged when the registry replaces its client.
+const newClientMsg = "no zookeeper session for longer than the session timeout; starting a new client"
+
+// replaceClient starts a new client, as Curator does, when the current one
+// has had no session for longer than the session timeout: the session is
+// gone on the server by then, and go-zookeeper v1.0.4 would retry it
+// forever against a server that came back with less data than the client
+// saw (it refuses a client that saw a later zxid). The old client is
+// closed in the background; its events are dropped from now on. The new
+// session is handled as an expiry: what was registered is created again and
+// every subscription re-read and notified.
+func (r *Registry) replaceClient(st *sessionState) {
+	r.log.Warn(newClientMsg, "session", r.cfg.sessionTimeout)
+	old := r.client()
+	c, err := r.connect(old.gen + 1)
+	if err != nil { // zk.Connect fails only on a bad server list
+		r.log.Error("zookeeper client not replaced", "err", err)
+		st.stale.Reset(r.cfg.sessionTimeout)
+		return
+	}
+	st.gen, st.had, st.authed = c.gen, false, false
+	r.libWG.Add(1)
+	go func() {
+		defer r.libWG.Done()
+		old.conn.Close()
+	}()
 }

@@ -33,6 +33,7 @@ type subscription struct {
 	stopped  bool
 	services map[string]*common.URL // service → URL it is subscribed with
 	last     map[string]int64       // category path → pzxid of the last list delivered
+	gen      uint64                 // the client generation the pzxids of last are of
 	// parsed keeps, per category path, what the child node names last read
 	// became, so a change parses only the new names, unchanged providers
 	// keep their *common.URL, and the sorted list is merged, not re-sorted.
@@ -120,12 +121,18 @@ func (s *subscription) stop() {
 	s.mu.Unlock()
 }
 
-// deliverLocked notifies the list of one category, read at pzxid, unless
-// a newer list was delivered, or the same one and force is false. s.mu is
-// held.
-func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, path string, children []string, pzxid int64, force bool) {
-	if s.stopped {
+// deliverLocked notifies the list of one category, read at pzxid by the
+// client of generation gen, unless a newer list was delivered, or the same
+// one and force is false. The pzxids of a new client are not compared with
+// the old one's (the server may have come back with less data, so lower
+// zxids); a read of a replaced client is dropped. s.mu is held.
+func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, path string, children []string, pzxid int64, gen uint64, force bool) {
+	if s.stopped || gen < s.gen {
 		return
+	}
+	if gen > s.gen {
+		clear(s.last)
+		s.gen = gen
 	}
 	if last, ok := s.last[path]; ok && (pzxid < last || (pzxid == last && !force)) {
 		return
@@ -277,19 +284,21 @@ func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
 }
 
 // readCategory reads the children of a category path and arms a child
-// watch in the same request, creating the path when missing.
-func (r *Registry) readCategory(path string) ([]string, int64, error) {
-	children, st, _, err := r.conn.ChildrenW(path)
+// watch in the same request, creating the path when missing. It returns the
+// path's pzxid and the generation of the client that read it.
+func (r *Registry) readCategory(path string) ([]string, int64, uint64, error) {
+	c := r.client()
+	children, st, _, err := c.conn.ChildrenW(path)
 	if errors.Is(err, zk.ErrNoNode) {
-		if err := r.ensurePath(path); err != nil {
-			return nil, 0, err
+		if err := ensurePath(c.conn, path, r.nodeData(), r.cfg.acl); err != nil {
+			return nil, 0, 0, err
 		}
-		children, st, _, err = r.conn.ChildrenW(path)
+		children, st, _, err = c.conn.ChildrenW(path)
 	}
 	if err != nil {
-		return nil, 0, translate("children", path, err)
+		return nil, 0, 0, translate("children", path, err)
 	}
-	return children, st.Pzxid, nil
+	return children, st.Pzxid, c.gen, nil
 }
 
 // syncServiceLocked reads and delivers every category of one service of s.
@@ -297,11 +306,11 @@ func (r *Registry) readCategory(path string) ([]string, int64, error) {
 func (r *Registry) syncServiceLocked(s *subscription, service string, svc *common.URL, force bool) error {
 	for _, c := range s.categories {
 		p := r.cfg.layout.categoryPath(service, c)
-		children, pzxid, err := r.readCategory(p)
+		children, pzxid, gen, err := r.readCategory(p)
 		if err != nil {
 			return err
 		}
-		r.deliverLocked(s, svc, c, p, children, pzxid, force)
+		r.deliverLocked(s, svc, c, p, children, pzxid, gen, force)
 	}
 	return nil
 }
@@ -311,12 +320,13 @@ func (r *Registry) syncServiceLocked(s *subscription, service string, svc *commo
 // all, it re-reads every known service too. s.mu is held.
 func (r *Registry) syncServicesLocked(s *subscription, all, force bool) error {
 	root := r.cfg.layout.root
-	children, _, _, err := r.conn.ChildrenW(root)
+	conn := r.client().conn
+	children, _, _, err := conn.ChildrenW(root)
 	if errors.Is(err, zk.ErrNoNode) {
-		if err = r.ensurePath(root); err != nil {
+		if err = ensurePath(conn, root, r.nodeData(), r.cfg.acl); err != nil {
 			return err
 		}
-		children, _, _, err = r.conn.ChildrenW(root)
+		children, _, _, err = conn.ChildrenW(root)
 	}
 	if err != nil {
 		return translate("children", root, err)
@@ -394,7 +404,7 @@ func (r *Registry) pathChanged(path string) bool {
 	if len(targets) == 0 {
 		return true // an unsubscribed path: its watch is not re-armed
 	}
-	children, pzxid, err := r.readCategory(path)
+	children, pzxid, gen, err := r.readCategory(path)
 	if err != nil {
 		r.log.Error("reading a category after a change failed", "path", path, "err", err)
 		return false
@@ -404,7 +414,7 @@ func (r *Registry) pathChanged(path string) bool {
 	}
 	for _, t := range targets {
 		t.s.mu.Lock()
-		r.deliverLocked(t.s, t.svc, category, path, children, pzxid, false)
+		r.deliverLocked(t.s, t.svc, category, path, children, pzxid, gen, false)
 		t.s.mu.Unlock()
 	}
 	return true

@@ -1,0 +1,178 @@
+package zookeeper_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
+	"github.com/fleetrpc/fleet/internal/zktest"
+	"github.com/fleetrpc/fleet/registry/zookeeper"
+)
+
+// newClients is a slog.Handler counting the registry's "starting a new
+// client" lines; every other record is dropped.
+type newClients struct {
+	mu      sync.Mutex
+	n       int
+	started chan struct{} // closed at the first one
+}
+
+func countNewClients() *newClients { return &newClients{started: make(chan struct{})} }
+
+func (h *newClients) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+
+func (h *newClients) Handle(_ context.Context, rec slog.Record) error {
+	if rec.Message != zookeeper.NewClientMsg {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n++; h.n == 1 {
+		close(h.started)
+	}
+	return nil
+}
+
+func (h *newClients) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *newClients) WithGroup(string) slog.Handler      { return h }
+
+func (h *newClients) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n
+}
+
+// observe is a plain client of the ZooKeeper at addr, with a session,
+// closed at cleanup.
+func observe(t *testing.T, addr string) *zk.Conn {
+	t.Helper()
+	c, events, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		c.Close()
+		for range events {
+		}
+	})
+	waitState(t, events, zk.StateHasSession)
+	return c
+}
+
+// owner is the session owning the ephemeral node p, 0 when p is missing or
+// unreadable.
+func owner(c *zk.Conn, p string) int64 {
+	ok, st, err := c.Exists(p)
+	if err != nil || !ok {
+		return 0
+	}
+	return st.EphemeralOwner
+}
+
+// TestServerRestartEmpty: a ZooKeeper that restarts on its data keeps the
+// registries' sessions (no new client); one that comes back with no data
+// refuses the clients, which saw later transactions, so after the session
+// timeout each registry starts a new client: the provider's node is created
+// again, the consumer re-reads its lists (a node that did not come back is
+// removed) and watches them on the new server.
+func TestServerRestartEmpty(t *testing.T) {
+	zktest.Addr(t) // the ZooKeeper tests' switch
+	z := zktest.StartServer(t)
+	const session = 6 * time.Second // longer than the server's restart
+	group := root(t)
+	u := common.MustParse("zookeeper://" + z.Addr() + "?group=" + group + "&session=6000&timeout=3000")
+	provNew, consNew := countNewClients(), countNewClients()
+	prov := open(t, u, zookeeper.WithLogger(slog.New(provNew)))
+	cons := open(t, u, zookeeper.WithLogger(slog.New(consNew)))
+	obs := observe(t, z.Addr())
+
+	// Transactions enough that the lists' zxids on this server are above
+	// any the empty one reaches in this test: its lists must not be taken
+	// for older ones.
+	scratch := "/" + group + "-scratch"
+	_, err := obs.Create(scratch, nil, 0, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err)
+	for i := 0; i < 200; i++ {
+		_, err := obs.Set(scratch, []byte{byte(i)}, -1)
+		require.NoError(t, err)
+	}
+
+	p, other, stale := provider(1, ""), provider(2, ""), provider(3, "")
+	providers := "/" + group + "/" + svc + "/providers/"
+	require.NoError(t, prov.Register(ctx, p))
+	_, err = obs.Create(providers+stale.Encoded(), []byte("127.0.0.1"), 0, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err)
+	rec := &recorder{}
+	require.NoError(t, cons.Subscribe(ctx, consumerURL("&category=providers"), rec))
+	require.ElementsMatch(t, []string{p.String(), stale.String()}, rec.last("providers"))
+	sid := owner(obs, providers+p.Encoded())
+	require.NotZero(t, sid)
+
+	// On its data: the same sessions come back.
+	z.Restart()
+	require.Eventually(t, func() bool { return prov.Stats().Connected && cons.Stats().Connected },
+		testutil.DefaultTimeout, tick, "both registries reconnect")
+	require.Eventually(t, func() bool { return owner(obs, providers+p.Encoded()) != 0 }, testutil.DefaultTimeout, tick)
+	require.Equal(t, sid, owner(obs, providers+p.Encoded()), "the provider's node is still of its session")
+	require.Zero(t, provNew.count(), "no new client after a restart on the same data")
+	require.Zero(t, consNew.count())
+	require.Zero(t, prov.Stats().SessionExpiries)
+	require.Zero(t, cons.Stats().SessionExpiries)
+
+	// With no data: new clients, new sessions, the tree written again.
+	z.RestartEmpty()
+	obs = observe(t, z.Addr()) // the old one is refused too
+	bound := session + 10*time.Second
+	require.Eventually(t, func() bool { return owner(obs, providers+p.Encoded()) != 0 }, bound, tick,
+		"the provider's node is created again on the empty server")
+	require.NotEqual(t, sid, owner(obs, providers+p.Encoded()))
+	require.Eventually(t, func() bool { return cons.Stats().Connected }, bound, tick, "the consumer has a session again")
+	_, err = obs.Create(providers+other.Encoded(), []byte("127.0.0.1"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		got := rec.last("providers")
+		return len(got) == 2 && (got[0] == p.String() && got[1] == other.String() || got[0] == other.String() && got[1] == p.String())
+	}, testutil.DefaultTimeout, tick, "the consumer watches the new server; the node that did not come back is gone")
+	require.Equal(t, 1, provNew.count(), "one new client each")
+	require.Equal(t, 1, consNew.count())
+	require.Equal(t, uint64(1), prov.Stats().SessionExpiries)
+	require.Equal(t, uint64(1), cons.Stats().SessionExpiries)
+}
+
+// TestCloseWhileReplacingClient: with the server gone for longer than the
+// session timeout the registry starts a new client; operations fail with
+// ErrNotConnected meanwhile (for the failback to retry), and Close returns
+// promptly with every client's goroutines stopped (goleak, TestMain).
+func TestCloseWhileReplacingClient(t *testing.T) {
+	zktest.Addr(t)
+	z := zktest.StartServer(t)
+	u := common.MustParse("zookeeper://" + z.Addr() + "?group=" + root(t) + "&session=1000&timeout=3000")
+	h := countNewClients()
+	r := open(t, u, zookeeper.WithLogger(slog.New(h)))
+	require.NoError(t, r.Register(ctx, provider(1, "")))
+
+	z.Stop()
+	select {
+	case <-h.started:
+	case <-time.After(testutil.DefaultTimeout):
+		t.Fatal("no new client after the session timeout")
+	}
+	c, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, r.Register(c, provider(2, "")), zookeeper.ErrNotConnected)
+
+	closed := make(chan error, 1)
+	go func() { closed <- r.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	require.ErrorIs(t, r.Register(ctx, provider(2, "")), zookeeper.ErrClosed)
+}
