@@ -144,28 +144,37 @@ func TestServerRestartEmpty(t *testing.T) {
 	require.Equal(t, uint64(1), cons.Stats().SessionExpiries)
 }
 
-// TestCloseWhileReplacingClient: with the server gone for longer than the
-// session timeout the registry starts a new client; operations fail with
-// ErrNotConnected meanwhile (for the failback to retry), and Close returns
-// promptly with every client's goroutines stopped (goleak, TestMain).
-func TestCloseWhileReplacingClient(t *testing.T) {
+// TestServerDownKeepsClient: a server only down for longer than the
+// session timeout keeps the client (its session may come back with the
+// server's data); operations fail with ErrNotConnected meanwhile, for the
+// failback to retry. Then the server comes back with no data; Close right
+// as the client is replaced returns promptly with every client's goroutines
+// stopped (goleak, TestMain).
+func TestServerDownKeepsClient(t *testing.T) {
 	zktest.Addr(t)
 	z := zktest.StartServer(t)
+	const session = time.Second
 	u := common.MustParse("zookeeper://" + z.Addr() + "?group=" + root(t) + "&session=1000&timeout=3000")
 	h := countNewClients()
 	r := open(t, u, zookeeper.WithLogger(slog.New(h)))
 	require.NoError(t, r.Register(ctx, provider(1, "")))
 
 	z.Stop()
-	select {
-	case <-h.started:
-	case <-time.After(testutil.DefaultTimeout):
-		t.Fatal("no new client after the session timeout")
-	}
+	require.Eventually(t, func() bool { return !r.Stats().Connected }, testutil.DefaultTimeout, tick)
 	c, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
 	require.ErrorIs(t, r.Register(c, provider(2, "")), zookeeper.ErrNotConnected)
+	require.Never(t, func() bool { return h.count() > 0 }, 3*session, tick, "no new client while the server is down")
+	z.Start()
+	require.Eventually(t, func() bool { return r.Stats().Connected }, testutil.DefaultTimeout, tick)
+	require.Zero(t, h.count(), "no new client for a server back on its data")
 
+	z.RestartEmpty()
+	select {
+	case <-h.started:
+	case <-time.After(session + testutil.DefaultTimeout):
+		t.Fatal("no new client for the server back with no data")
+	}
 	closed := make(chan error, 1)
 	go func() { closed <- r.Close() }()
 	select {

@@ -45,6 +45,11 @@ type Registry struct {
 	quit chan struct{}          // closed by Close: run returns
 	done chan struct{}          // closed when run has returned
 
+	// dials counts the connections the clients' dialer opened: a client
+	// is replaced only when the ensemble takes connections but does not give
+	// its session back (replaceClient).
+	dials atomic.Uint64
+
 	// libWG counts the goroutines of every client started (the drain of
 	// its events, the close of a replaced one); Close waits for them.
 	libWG sync.WaitGroup
@@ -99,6 +104,7 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 	r.dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
 		c, err := o.dialer(network, address, timeout)
 		if err == nil {
+			r.dials.Add(1)
 			if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
 				r.ip.Store(a.IP.String())
 			}

@@ -70,6 +70,7 @@ type sessionState struct {
 	gen       uint64      // the current client's generation; others' events are dropped
 	stale     *time.Timer // fires a session timeout after the session was lost
 	had       bool        // the current client has had a session
+	dialsLost uint64      // r.dials when the session was lost
 	settle    time.Time   // no re-read before then
 	id        int64       // the session last seen up; 0 before the first
 	authed    bool        // the digest credentials were added
@@ -105,9 +106,7 @@ func (r *Registry) run() {
 				}
 			}
 		case <-st.stale.C:
-			if !st.connected && st.had {
-				r.replaceClient(&st)
-			}
+			r.checkStale(&st)
 		case <-retry.C:
 		}
 		if st.connected && (st.recover || st.resync) {
@@ -130,6 +129,7 @@ func (r *Registry) handle(st *sessionState, ev zk.Event) {
 		case zk.StateDisconnected, zk.StateConnecting, zk.StateExpired, zk.StateAuthFailed:
 			if st.connected {
 				r.log.Warn("zookeeper connection lost; keeping the last lists", "state", ev.State.String())
+				st.dialsLost = r.dials.Load()
 				st.stale.Reset(r.cfg.sessionTimeout)
 			}
 			st.connected = false
@@ -318,14 +318,35 @@ func (r *Registry) connect(gen uint64) (*client, error) {
 // newClientMsg is logged when the registry replaces its client.
 const newClientMsg = "no zookeeper session for longer than the session timeout; starting a new client"
 
-// replaceClient starts a new client, as Curator does, when the current one
-// has had no session for longer than the session timeout: the session is
-// gone on the server by then, and go-zookeeper v1.0.4 would retry it
-// forever against a server that came back with less data than the client
-// saw (it refuses a client that saw a later zxid). The old client is
-// closed in the background; its events are dropped from now on. The new
-// session is handled as an expiry: what was registered is created again and
-// every subscription re-read and notified.
+// checkStale runs a session timeout after the session was lost, then every
+// retryPeriod until the session is back: it replaces the client when the
+// ensemble has taken connections since the loss without giving a session
+// back. Two connections at least: the first may be a handshake still going
+// on. A server that is only down keeps the client, so that a server that
+// comes back on its data revives the session and its ephemeral nodes,
+// rather than every registry re-creating its nodes at once.
+func (r *Registry) checkStale(st *sessionState) {
+	if st.connected || !st.had {
+		return
+	}
+	if r.client().conn.State() == zk.StateHasSession {
+		return // its event is queued
+	}
+	if r.dials.Load() < st.dialsLost+2 {
+		st.stale.Reset(retryPeriod)
+		return
+	}
+	r.replaceClient(st)
+}
+
+// replaceClient starts a new client, as Curator does after no session for
+// longer than the session timeout: the session is gone on the server by
+// then, and go-zookeeper v1.0.4 would retry it forever against a server
+// that came back with less data than the client saw (it refuses a client
+// that saw a later zxid). The old client is closed in the background; its
+// events are dropped from now on. The new session is handled as an
+// expiry: what was registered is created again and every subscription
+// re-read and notified.
 func (r *Registry) replaceClient(st *sessionState) {
 	r.log.Warn(newClientMsg, "session", r.cfg.sessionTimeout)
 	old := r.client()
