@@ -14,7 +14,13 @@
 // host, port, path, user info, parameters), the same in every process
 // whatever order ZooKeeper returned the children in. When the session expires, the registry re-creates
 // what it registered, re-subscribes and notifies the current lists; while
-// the connection is down, listeners keep their last lists.
+// the connection is down, listeners keep their last lists. A registry
+// without a session for longer than the session timeout, whose ensemble
+// takes connections but does not give the session back (a server that came
+// back with no data, or older data, refuses a client that saw later
+// transactions), starts a new client and session, as Curator does, and
+// recovers as after an expiry; a server that is only down keeps the client,
+// so its session comes back with the server's data.
 //
 // The "zookeeper" scheme opens a Registry wrapped in registry.NewFailback,
 // which retries failed operations and keeps the disk snapshot. New returns

@@ -33,7 +33,8 @@ func Open(url *common.URL) (registry.Registry, error) { return registry.Failback
 // by the registry URL's timeout; without a session they fail with
 // ErrNotConnected and leave the retrying to a wrapper
 // (registry.NewFailback). Session recovery is the Registry's own: after an
-// expiry it re-creates what it registered and re-subscribes.
+// expiry it re-creates what it registered and re-subscribes; a client whose
+// session the ensemble will not give back is replaced (replaceClient).
 type Registry struct {
 	url  *common.URL            // immutable
 	cfg  config                 // immutable
