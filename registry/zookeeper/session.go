@@ -71,6 +71,7 @@ type sessionState struct {
 	stale     *time.Timer // fires a session timeout after the session was lost
 	had       bool        // the current client has had a session
 	dialsLost uint64      // r.dials when the session was lost
+	refused   bool        // the last checkStale saw the ensemble refuse the session
 	settle    time.Time   // no re-read before then
 	id        int64       // the session last seen up; 0 before the first
 	authed    bool        // the digest credentials were added
@@ -129,7 +130,7 @@ func (r *Registry) handle(st *sessionState, ev zk.Event) {
 		case zk.StateDisconnected, zk.StateConnecting, zk.StateExpired, zk.StateAuthFailed:
 			if st.connected {
 				r.log.Warn("zookeeper connection lost; keeping the last lists", "state", ev.State.String())
-				st.dialsLost = r.dials.Load()
+				st.dialsLost, st.refused = r.dials.Load(), false
 				st.stale.Reset(r.cfg.sessionTimeout)
 			}
 			st.connected = false
@@ -321,18 +322,19 @@ const newClientMsg = "no zookeeper session for longer than the session timeout; 
 // checkStale runs a session timeout after the session was lost, then every
 // retryPeriod until the session is back: it replaces the client when the
 // ensemble has taken connections since the loss without giving a session
-// back. Two connections at least: the first may be a handshake still going
-// on. A server that is only down keeps the client, so that a server that
-// comes back on its data revives the session and its ephemeral nodes,
-// rather than every registry re-creating its nodes at once.
+// back, seen on two checks in a row. Two connections at least, and two
+// checks: a handshake may be going on (the client also re-dials at once
+// when the server says its session expired, then gets a new one). A server
+// that is only down keeps the client, so that a server that comes back on
+// its data revives the session and its ephemeral nodes, rather than every
+// registry re-creating its nodes at once.
 func (r *Registry) checkStale(st *sessionState) {
 	if st.connected || !st.had {
 		return
 	}
-	if r.client().conn.State() == zk.StateHasSession {
-		return // its event is queued
-	}
-	if r.dials.Load() < st.dialsLost+2 {
+	refused := r.dials.Load() >= st.dialsLost+2 && r.client().conn.State() != zk.StateHasSession
+	if !refused || !st.refused {
+		st.refused = refused
 		st.stale.Reset(retryPeriod)
 		return
 	}
@@ -356,7 +358,7 @@ func (r *Registry) replaceClient(st *sessionState) {
 		st.stale.Reset(r.cfg.sessionTimeout)
 		return
 	}
-	st.gen, st.had, st.authed = c.gen, false, false
+	st.gen, st.had, st.authed, st.refused = c.gen, false, false, false
 	r.libWG.Add(1)
 	go func() {
 		defer r.libWG.Done()
