@@ -135,11 +135,13 @@ func TestServerRestartEmpty(t *testing.T) {
 
 	// With no data: new clients, new sessions, the tree written again.
 	z.RestartEmpty()
+	back := time.Now()
 	require.NoError(t, late.Register(short(t), during), "refused now: queued and retried by the failback")
 	obs = observe(t, z.Addr()) // the old one is refused too
 	bound := session + 10*time.Second
 	require.Eventually(t, func() bool { return owner(obs, providers+p.Encoded()) != 0 }, bound, tick,
 		"the provider's node is created again on the empty server")
+	t.Logf("provider's node back %v after the empty server answered (session %v)", time.Since(back).Round(time.Millisecond), session)
 	require.NotEqual(t, sid, owner(obs, providers+p.Encoded()))
 	require.Eventually(t, func() bool { return cons.Stats().Connected }, bound, tick, "the consumer has a session again")
 	_, err = obs.Create(providers+other.Encoded(), []byte("127.0.0.1"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll))
