@@ -22,7 +22,8 @@ var (
 // method is one callable method of a service.
 type method struct {
 	name    string
-	fn      reflect.Value // bound to the receiver
+	fn      reflect.Value // the method's function; its first argument is rcvr
+	rcvr    reflect.Value // the service value
 	withCtx bool          // the first parameter is a context.Context
 	params  []reflect.Type
 	value   bool // returns a value before the error
@@ -59,6 +60,10 @@ func New(url *common.URL, impl any) (*Invoker, error) {
 		if !ok {
 			continue
 		}
+		// Called through the unbound function with the receiver as its
+		// first argument: reflect allocates for every call of a bound
+		// method value, not for a plain function.
+		desc.fn, desc.rcvr = m.Func, v
 		inv.methods[m.Name] = desc
 		inv.names = append(inv.names, m.Name)
 		if lower := lowerFirst(m.Name); lower != m.Name {
@@ -158,7 +163,10 @@ func (s *Invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		return protocol.ErrorResult(s.fail(protocol.KindSerialization, name,
 			fmt.Sprintf("got %d arguments, method takes %d", len(args), len(m.params)), nil))
 	}
-	in := make([]reflect.Value, 0, len(args)+1)
+	// Up to maxStackArgs values (receiver, context, arguments) stay on the
+	// stack: reflect does not keep the slice.
+	var buf [maxStackArgs]reflect.Value
+	in := append(buf[:0], m.rcvr)
 	if m.withCtx {
 		in = append(in, reflect.ValueOf(protocol.NewContext(ctx, inv)))
 	}
@@ -171,6 +179,9 @@ func (s *Invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	}
 	return s.call(m, in)
 }
+
+// maxStackArgs is how many call values Invoke holds without allocating.
+const maxStackArgs = 8
 
 func (s *Invoker) call(m *method, in []reflect.Value) (res protocol.Result) {
 	defer func() {
