@@ -18,7 +18,20 @@ import (
 // keys and values), boxed once, so that reading them allocates nothing. It
 // is owned by one reader goroutine. It stops growing at maxInterned entries;
 // strings longer than maxInternLen are not interned.
-type strTable struct{ m map[string]any }
+//
+// It also keeps the last response attachments map it built (atts): a
+// connection's answers mostly carry the same attachments (the provider's
+// "dubbo" version), so an answer whose attachments are the same entries in
+// the same order gets that map again instead of a new one. Results share it; their callers must not
+// modify it (protocol.Result.Attachments says so).
+type strTable struct {
+	m        map[string]any
+	atts     map[string]any
+	attsKeys []string // atts' keys in the order they came
+}
+
+// maxSharedAtts is the largest attachments map strTable keeps for reuse.
+const maxSharedAtts = 8
 
 const (
 	maxInterned  = 256
@@ -269,7 +282,15 @@ func scanResponse(body []byte, r *Response, strs *strTable) bool {
 	}
 	var atts map[string]any
 	if b[0] == tagMap {
+		if shared, ok := strs.sameAtts(b[1:]); ok {
+			r.Value, r.Attachments = value, shared
+			return true
+		}
 		atts = make(map[string]any, 2)
+		entries := 0
+		if strs != nil {
+			strs.atts, strs.attsKeys = nil, strs.attsKeys[:0]
+		}
 		for b = b[1:]; ; {
 			if len(b) == 0 {
 				return false
@@ -287,9 +308,54 @@ func scanResponse(body []byte, r *Response, strs *strTable) bool {
 				return false
 			}
 			b = b[n:]
-			atts[strs.str(k)] = v
+			key := strs.str(k)
+			atts[key] = v
+			entries++
+			if strs != nil && entries <= maxSharedAtts {
+				strs.attsKeys = append(strs.attsKeys, key)
+			}
+		}
+		if strs != nil && entries == len(atts) && entries <= maxSharedAtts {
+			strs.atts = atts // no repeated key: the keys are atts' keys
 		}
 	}
 	r.Value, r.Attachments = value, atts
 	return true
+}
+
+// sameAtts reports whether the attachment entries at the start of b (after
+// the map tag, up to its end) are exactly those of the kept map, keys in
+// the same order, returning it then. It allocates nothing; any entry it cannot read or that differs
+// is a miss (scanResponse then reads the map the usual way).
+func (t *strTable) sameAtts(b []byte) (map[string]any, bool) {
+	if t == nil || t.atts == nil {
+		return nil, false
+	}
+	n := 0
+	for {
+		if len(b) == 0 {
+			return nil, false
+		}
+		if b[0] == tagEnd {
+			if n != len(t.atts) {
+				return nil, false
+			}
+			return t.atts, true
+		}
+		if n == len(t.attsKeys) {
+			return nil, false
+		}
+		k, m, ok := scanString(b)
+		if !ok || k == nil || string(k) != t.attsKeys[n] {
+			return nil, false
+		}
+		b = b[m:]
+		kept := t.atts[t.attsKeys[n]]
+		v, m, ok := scanValue(b, t)
+		if !ok || v != kept { // scanValue's kinds are all comparable
+			return nil, false
+		}
+		b = b[m:]
+		n++
+	}
 }

@@ -144,3 +144,62 @@ func readCapture(t *testing.T, name string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// respBody is an OK response body of value "v" and the attachment entries
+// kv (key, value, …; all short strings) in that order.
+func respBody(kv ...string) []byte {
+	str := func(b []byte, s string) []byte { return append(append(b, byte(len(s))), s...) }
+	b := str([]byte{byte(0x90 + flagValueWithAtts)}, "v")
+	b = append(b, tagMap)
+	for _, s := range kv {
+		b = str(b, s)
+	}
+	return append(b, tagEnd)
+}
+
+func TestScanResponseReusesSameAttachments(t *testing.T) {
+	mapID := func(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
+	strs := &strTable{}
+	var first, r Response
+	require.True(t, scanResponse(respBody("dubbo", "2.0.2", "k", "x"), &first, strs))
+	require.Equal(t, map[string]any{"dubbo": "2.0.2", "k": "x"}, first.Attachments)
+
+	require.True(t, scanResponse(respBody("dubbo", "2.0.2", "k", "x"), &r, strs))
+	require.Equal(t, mapID(first.Attachments), mapID(r.Attachments), "the same entries give the kept map")
+	body, plain := respBody("dubbo", "2.0.2", "k", "x"), []byte{byte(0x90 + flagValue), 1, 'v'}
+	valueOnly := testing.AllocsPerRun(50, func() { scanResponse(plain, &r, strs) })
+	require.Equal(t, valueOnly, testing.AllocsPerRun(50, func() { scanResponse(body, &r, strs) }),
+		"the kept attachments cost no allocation")
+
+	tests := []struct {
+		name string
+		kv   []string
+		want map[string]any
+	}{
+		{"other value", []string{"dubbo", "2.0.2", "k", "y"}, map[string]any{"dubbo": "2.0.2", "k": "y"}},
+		{"fewer entries", []string{"dubbo", "2.0.2"}, map[string]any{"dubbo": "2.0.2"}},
+		{"more entries", []string{"dubbo", "2.0.2", "k", "x", "l", "z"}, map[string]any{"dubbo": "2.0.2", "k": "x", "l": "z"}},
+		{"other order", []string{"k", "x", "dubbo", "2.0.2"}, map[string]any{"dubbo": "2.0.2", "k": "x"}},
+		{"repeated key", []string{"dubbo", "2.0.2", "dubbo", "2.0.2"}, map[string]any{"dubbo": "2.0.2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			strs := &strTable{}
+			var first, r Response
+			require.True(t, scanResponse(respBody("dubbo", "2.0.2", "k", "x"), &first, strs))
+			require.True(t, scanResponse(respBody(tt.kv...), &r, strs))
+			require.Equal(t, tt.want, r.Attachments)
+			require.NotEqual(t, mapID(first.Attachments), mapID(r.Attachments))
+			require.Equal(t, map[string]any{"dubbo": "2.0.2", "k": "x"}, first.Attachments, "an earlier result's map is never changed")
+		})
+	}
+
+	t.Run("repeated key is not kept", func(t *testing.T) {
+		strs := &strTable{}
+		var a, b Response
+		require.True(t, scanResponse(respBody("dubbo", "2.0.2", "dubbo", "2.0.2"), &a, strs))
+		require.True(t, scanResponse(respBody("dubbo", "2.0.2"), &b, strs))
+		require.Equal(t, map[string]any{"dubbo": "2.0.2"}, b.Attachments)
+		require.NotEqual(t, mapID(a.Attachments), mapID(b.Attachments))
+	})
+}
