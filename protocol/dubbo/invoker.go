@@ -23,9 +23,10 @@ import (
 // token, the round robin and timeout caches) is made by its first call or
 // connection request (linked).
 type invoker struct {
-	svc  *serviceData         // immutable; shared by the invokers of equal values
-	url  *common.URL          // immutable
-	link atomic.Pointer[link] // nil until first used; destroyedLink once destroyed
+	svc     *serviceData         // immutable; shared by the invokers of equal values
+	url     *common.URL          // immutable
+	link    atomic.Pointer[link] // nil until first used; destroyedLink once destroyed
+	methods methodConfigs        // the URL's settings of the methods called
 }
 
 // serviceValues are the immutable values an invoker derives from its URL
@@ -171,9 +172,8 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	if err != nil {
 		return i.fail(protocol.KindNetwork, method, err.Error(), nil)
 	}
-	// A timeout <= 0 or malformed is the default, as Java's
-	// getMethodPositiveParameter reads it (the directory logs it).
-	timeout, _ := i.url.MethodParamPositiveDuration(protocol.RealMethodName(inv), common.TimeoutKey, common.DefaultTimeout)
+	mc := i.methodConfig(method, protocol.RealMethodName(inv))
+	timeout := mc.timeout
 	if dl, ok := ctx.Deadline(); ok {
 		if left := time.Until(dl); left < timeout {
 			timeout = left
@@ -182,7 +182,7 @@ func (i *invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 	if timeout <= 0 {
 		return i.fail(protocol.KindTimeout, method, "deadline exceeded before the call", ctx.Err())
 	}
-	oneWay := !i.url.MethodParamBool(method, ReturnKey, true)
+	oneWay := mc.oneWay
 
 	svc := i.svc
 	req := Request{ID: svc.proto.nextID(), TwoWay: !oneWay, Path: svc.path, ServiceVersion: svc.version, Method: method}
