@@ -111,3 +111,21 @@ func TestNewRejectsUselessValues(t *testing.T) {
 	_, err = New(u, struct{}{})
 	require.ErrorContains(t, err, "has no exported method")
 }
+
+type wide struct{ base int32 }
+
+// Sum takes more arguments than Invoke holds on its stack.
+func (w *wide) Sum(ctx context.Context, a, b, c, d, e, f, g, h, i int32) (int32, error) {
+	return w.base + a + b + c + d + e + f + g + h + i, nil
+}
+
+func TestInvokePointerReceiverAndManyArguments(t *testing.T) {
+	s, err := New(common.MustParse("injvm://127.0.0.1:20880/org.Wide?interface=org.Wide"), &wide{base: 100})
+	require.NoError(t, err)
+	args := []any{int32(1), int32(2), int32(3), int32(4), int32(5), int32(6), int32(7), int32(8), int32(9)}
+	res := s.Invoke(context.Background(), protocol.NewInvocation("sum", args...))
+	require.NoError(t, res.Error())
+	require.Equal(t, int32(145), res.Value())
+	res = s.Invoke(context.Background(), protocol.NewInvocation("sum", args[:8]...))
+	require.ErrorContains(t, res.Error(), "got 8 arguments, method takes 9")
+}
