@@ -61,8 +61,9 @@
 // scheme service-discovery-registry (Java's name): the URL
 // service-discovery-registry://host:port?registry=zookeeper&… opens one
 // on the ZooKeeper at host:port, …?registry=nacos&namespace=…&… one on the
-// Nacos server at host:port. The migration rules are not part of this
-// package.
+// Nacos server at host:port. Choosing between this and interface-level
+// discovery per reference (Dubbo 3's migration) is registry/protocol's, with
+// the rules of registry/migration.
 //
 // The provider side: Register of a provider URL (it must name its
 // application) adds the service to the application's MetadataInfo and
