@@ -148,16 +148,9 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 			e.refs++
 			continue
 		}
-		if !enabled(ri.url) {
+		if e = d.admit(ri, bad); e == nil {
 			continue
 		}
-		inv, err := d.refer(ri.url)
-		if err != nil {
-			d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
-			continue
-		}
-		bad.check(ri.url)
-		e = d.newEntry(ri, inv)
 		e.seen = d.epoch
 		fresh = append(fresh, e)
 	}

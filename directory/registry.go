@@ -496,16 +496,9 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			e.refs++
 			continue
 		}
-		if !enabled(ri.url) {
+		if e = d.admit(ri, &bad); e == nil {
 			continue
 		}
-		inv, err := d.refer(ri.url)
-		if err != nil {
-			d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
-			continue
-		}
-		bad.check(ri.url)
-		e = d.newEntry(ri, inv)
 		e.seen = epoch
 		added = append(added, e)
 		accepted++
@@ -544,6 +537,21 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	d.pruneInterned()
 	d.cachedInfo, d.fastOK, d.fastGen = infos, true, d.gen
 	return doomed
+}
+
+// admit refers the provider of ri, which no entry holds, and returns its
+// new entry; nil when the provider is disabled or its refer fails (logged).
+func (d *RegistryDirectory) admit(ri *rawInfo, bad *badParams) *entry {
+	if !enabled(ri.url) {
+		return nil
+	}
+	inv, err := d.refer(ri.url)
+	if err != nil {
+		d.logger.Warn("provider skipped: refer failed", "url", ri.url, "error", err)
+		return nil
+	}
+	bad.check(ri.url)
+	return d.newEntry(ri, inv)
 }
 
 // newEntry makes the entry of ri's final URL with invoker inv and links it
