@@ -24,11 +24,15 @@ import (
 )
 
 // appDiscoveryChild is a dubbo-go v3.3.0 provider configured as a
-// dubbo-go user configures one by default: a zookeeper registry with no
-// registry-type, so it registers per application only (/services/<app>,
-// /dubbo/mapping/<interface>, a MetadataService). It runs in its own
-// process because dubbo-go's configuration is global and this test
-// binary's is fixed in TestMain. It serves until its stdin closes.
+// dubbo-go user configures one by default: a registry (zookeeper, or nacos
+// in a namespace) with no registry-type, so it registers per application
+// only (ZooKeeper: /services/<app>, /dubbo/mapping/<interface>; Nacos: an
+// instance of the service <app>, the mapping config <interface> in group
+// mapping; and a MetadataService). Its arguments: registry address
+// namespace port metadata-port interface application. On Nacos it answers
+// "… from dubbo-go on nacos". It runs in its own process because
+// dubbo-go's configuration is global and this test binary's is fixed in
+// TestMain. It serves until its stdin closes.
 const appDiscoveryChild = `package main
 
 import (
@@ -42,26 +46,31 @@ import (
 	_ "dubbo.apache.org/dubbo-go/v3/imports"
 )
 
+var from = " from dubbo-go"
+
 type Greeter struct{}
 
 func (*Greeter) SayHello(_ context.Context, name string) (string, error) {
-	return "hello " + name + " from dubbo-go", nil
+	return "hello " + name + from, nil
 }
 
 func (*Greeter) Reference() string { return "GreeterProvider" }
 
 func main() {
-	zkAddr, port, iface, app := os.Args[1], os.Args[2], os.Args[4], os.Args[5]
-	msPort, _ := strconv.Atoi(os.Args[3])
+	proto, addr, ns, port, iface, app := os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[6], os.Args[7]
+	msPort, _ := strconv.Atoi(os.Args[5])
+	if proto == "nacos" {
+		from += " on nacos"
+	}
 	config.SetProviderService(&Greeter{})
 	rc := config.NewRootConfigBuilder().
 		SetApplication(config.NewApplicationConfigBuilder().SetName(app).SetMetadataServicePort(msPort).Build()).
 		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
-		AddRegistry("zk", config.NewRegistryConfigBuilder().SetProtocol("zookeeper").SetAddress(zkAddr).SetTimeout("10s").Build()).
+		AddRegistry("reg", registry(proto, addr, ns).Build()).
 		AddProtocol("dubbo", config.NewProtocolConfigBuilder().SetName("dubbo").SetIp("127.0.0.1").SetPort(port).Build()).
 		SetProvider(config.NewProviderConfigBuilder().
 			AddService("GreeterProvider", config.NewServiceConfigBuilder().
-				SetInterface(iface).SetProtocolIDs("dubbo").SetSerialization("hessian2").SetRegistryIDs("zk").Build()).
+				SetInterface(iface).SetProtocolIDs("dubbo").SetSerialization("hessian2").SetRegistryIDs("reg").Build()).
 			Build()).
 		Build()
 	if err := config.Load(config.WithRootConfig(rc)); err != nil {
@@ -72,6 +81,20 @@ func main() {
 	s := bufio.NewScanner(os.Stdin)
 	for s.Scan() {
 	}
+}
+` + childRegistry
+
+// childRegistry is the registry of the dubbo-go child programs: zookeeper
+// at addr, or nacos at addr in namespace ns with its cache and log in the
+// working directory; 10 s timeout.
+const childRegistry = `
+func registry(proto, addr, ns string) *config.RegistryConfigBuilder {
+	b := config.NewRegistryConfigBuilder().SetProtocol(proto).SetAddress(addr).SetTimeout("10s")
+	if proto == "nacos" {
+		dir, _ := os.Getwd()
+		b = b.SetNamespace(ns).SetParams(map[string]string{"nacos.cacheDir": dir, "nacos.logDir": dir, "nacos.logLevel": "error"})
+	}
+	return b
 }
 `
 
@@ -113,7 +136,7 @@ func buildGoChild(t *testing.T, name, src string) string {
 // registered; it is stopped at cleanup.
 func startAppDiscoveryChild(t *testing.T, bin string, port, msPort int, iface, app string) {
 	t.Helper()
-	startChild(t, bin, zkServer, strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
+	startChild(t, bin, "zookeeper", zkServer, "", strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
 }
 
 // startChild runs a dubbo-go provider program, in a temporary directory,

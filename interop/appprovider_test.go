@@ -22,12 +22,14 @@ import (
 )
 
 // appConsumerChild is a dubbo-go v3.3.0 consumer in application-level
-// mode (registry-type: service): it finds its provider through
-// /dubbo/mapping/<interface>, /services/<app> and the provider's
-// MetadataService, then calls sayHello until a call succeeds (up to 30 s)
-// and prints "reply: <answer>" (or "error: …"). It runs in its own process
-// because dubbo-go's configuration is global and this test binary's is
-// fixed in TestMain. It exits when its stdin closes.
+// mode (registry-type: service) on a registry (zookeeper, or nacos in a
+// namespace): it finds its provider through the mapping, the
+// application's instances and the provider's MetadataService, then calls
+// sayHello until a call succeeds (up to 30 s) and prints "reply: <answer>"
+// (or "error: …"). Its arguments: registry address namespace interface
+// application metadata-port. It runs in its own process because dubbo-go's
+// configuration is global and this test binary's is fixed in TestMain. It
+// exits when its stdin closes.
 const appConsumerChild = `package main
 
 import (
@@ -49,19 +51,18 @@ type GreeterClient struct {
 func (*GreeterClient) Reference() string { return "GreeterClient" }
 
 func main() {
-	zkAddr, iface, app := os.Args[1], os.Args[2], os.Args[3]
-	msPort, _ := strconv.Atoi(os.Args[4])
+	proto, addr, ns, iface, app := os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5]
+	msPort, _ := strconv.Atoi(os.Args[6])
 	client := &GreeterClient{}
 	config.SetConsumerService(client)
 	rc := config.NewRootConfigBuilder().
 		SetApplication(config.NewApplicationConfigBuilder().SetName(app).SetMetadataServicePort(msPort).Build()).
 		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
-		AddRegistry("zk", config.NewRegistryConfigBuilder().SetProtocol("zookeeper").SetAddress(zkAddr).
-			SetTimeout("10s").SetRegistryType("service").Build()).
+		AddRegistry("reg", registry(proto, addr, ns).SetRegistryType("service").Build()).
 		SetConsumer(config.NewConsumerConfigBuilder().SetCheck(false).
 			AddReference("GreeterClient", config.NewReferenceConfigBuilder().
 				SetInterface(iface).SetProtocol("dubbo").SetSerialization("hessian2").
-				SetRegistryIDs("zk").SetRetries("0").SetRequestTimeout("3s").Build()).
+				SetRegistryIDs("reg").SetRetries("0").SetRequestTimeout("3s").Build()).
 			Build()).
 		Build()
 	if err := config.Load(config.WithRootConfig(rc)); err != nil {
@@ -85,7 +86,7 @@ func main() {
 	for s.Scan() {
 	}
 }
-`
+` + childRegistry
 
 // appGreeter is the fleet provider's service.
 type appGreeter struct{}
@@ -96,7 +97,7 @@ func (appGreeter) SayHello(name string) (string, error) { return "hello " + name
 // stopped at cleanup.
 func runAppConsumerChild(t *testing.T, bin, iface, app string, msPort int) string {
 	t.Helper()
-	return runConsumerChild(t, bin, zkServer, iface, app, strconv.Itoa(msPort))
+	return runConsumerChild(t, bin, "zookeeper", zkServer, "", iface, app, strconv.Itoa(msPort))
 }
 
 // runConsumerChild runs a dubbo-go consumer program, in a temporary

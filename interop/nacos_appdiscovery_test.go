@@ -17,60 +17,6 @@ import (
 	"github.com/fleetrpc/fleet/registry/servicediscovery"
 )
 
-// nacosAppDiscoveryChild is a dubbo-go v3.3.0 provider configured as a
-// dubbo-go user configures one by default, on Nacos: a nacos registry with
-// no registry-type, in a namespace, so it registers per application only
-// (an instance of the Nacos service <app>, the mapping config <interface>
-// in group mapping through the registry used as metadata report, a
-// MetadataService). It serves until its stdin closes.
-const nacosAppDiscoveryChild = `package main
-
-import (
-	"bufio"
-	"context"
-	"fmt"
-	"os"
-	"strconv"
-
-	"dubbo.apache.org/dubbo-go/v3/config"
-	_ "dubbo.apache.org/dubbo-go/v3/imports"
-)
-
-type Greeter struct{}
-
-func (*Greeter) SayHello(_ context.Context, name string) (string, error) {
-	return "hello " + name + " from dubbo-go on nacos", nil
-}
-
-func (*Greeter) Reference() string { return "GreeterProvider" }
-
-func main() {
-	addr, ns, port, iface, app := os.Args[1], os.Args[2], os.Args[3], os.Args[5], os.Args[6]
-	msPort, _ := strconv.Atoi(os.Args[4])
-	dir, _ := os.Getwd()
-	config.SetProviderService(&Greeter{})
-	rc := config.NewRootConfigBuilder().
-		SetApplication(config.NewApplicationConfigBuilder().SetName(app).SetMetadataServicePort(msPort).Build()).
-		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
-		AddRegistry("nacos", config.NewRegistryConfigBuilder().SetProtocol("nacos").SetAddress(addr).SetNamespace(ns).
-			SetTimeout("10s").SetParams(map[string]string{"nacos.cacheDir": dir, "nacos.logDir": dir, "nacos.logLevel": "error"}).Build()).
-		AddProtocol("dubbo", config.NewProtocolConfigBuilder().SetName("dubbo").SetIp("127.0.0.1").SetPort(port).Build()).
-		SetProvider(config.NewProviderConfigBuilder().
-			AddService("GreeterProvider", config.NewServiceConfigBuilder().
-				SetInterface(iface).SetProtocolIDs("dubbo").SetSerialization("hessian2").SetRegistryIDs("nacos").Build()).
-			Build()).
-		Build()
-	if err := config.Load(config.WithRootConfig(rc)); err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	fmt.Println("ready")
-	s := bufio.NewScanner(os.Stdin)
-	for s.Scan() {
-	}
-}
-`
-
 // fleet finds a dubbo-go v3.3.0 provider registered in Nacos (polaris)
 // with dubbo-go's default configuration (application-level only: no
 // providers:<interface>:: service) through application-level discovery,
@@ -82,8 +28,8 @@ func TestNacosAppDiscoveryFindsDubboGoProvider(t *testing.T) {
 	id := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	iface, app := "org.fleet.interop.NacosAppGreeter"+id, "dubbo-go-nacos-app-"+id
 	port, msPort := freePort(), freePort()
-	bin := buildGoChild(t, "nacosappdiscoverychild", nacosAppDiscoveryChild)
-	startChild(t, bin, addr, ns, strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
+	bin := buildAppDiscoveryChild(t)
+	startChild(t, bin, "nacos", addr, ns, strconv.Itoa(port), strconv.Itoa(msPort), iface, app)
 	obs := nacosObserver(t, addr, ns)
 
 	// What dubbo-go wrote: the instance with Dubbo's metadata, the mapping,

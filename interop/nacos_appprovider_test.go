@@ -20,73 +20,6 @@ import (
 	"github.com/fleetrpc/fleet/registry/servicediscovery"
 )
 
-// nacosAppConsumerChild is a dubbo-go v3.3.0 consumer in application-level
-// mode (registry-type: service) on Nacos, in a namespace: it finds its
-// provider through the mapping config, the instances of the Nacos service
-// <app> and the provider's MetadataService, then calls sayHello until a
-// call succeeds (up to 30 s) and prints "reply: <answer>" (or "error: …").
-// It exits when its stdin closes.
-const nacosAppConsumerChild = `package main
-
-import (
-	"bufio"
-	"context"
-	"fmt"
-	"os"
-	"strconv"
-	"time"
-
-	"dubbo.apache.org/dubbo-go/v3/config"
-	_ "dubbo.apache.org/dubbo-go/v3/imports"
-)
-
-type GreeterClient struct {
-	SayHello func(ctx context.Context, name string) (string, error)
-}
-
-func (*GreeterClient) Reference() string { return "GreeterClient" }
-
-func main() {
-	addr, ns, iface, app := os.Args[1], os.Args[2], os.Args[3], os.Args[4]
-	msPort, _ := strconv.Atoi(os.Args[5])
-	dir, _ := os.Getwd()
-	client := &GreeterClient{}
-	config.SetConsumerService(client)
-	rc := config.NewRootConfigBuilder().
-		SetApplication(config.NewApplicationConfigBuilder().SetName(app).SetMetadataServicePort(msPort).Build()).
-		SetLogger(config.NewLoggerConfigBuilder().SetLevel("error").Build()).
-		AddRegistry("nacos", config.NewRegistryConfigBuilder().SetProtocol("nacos").SetAddress(addr).SetNamespace(ns).
-			SetTimeout("10s").SetRegistryType("service").
-			SetParams(map[string]string{"nacos.cacheDir": dir, "nacos.logDir": dir, "nacos.logLevel": "error"}).Build()).
-		SetConsumer(config.NewConsumerConfigBuilder().SetCheck(false).
-			AddReference("GreeterClient", config.NewReferenceConfigBuilder().
-				SetInterface(iface).SetProtocol("dubbo").SetSerialization("hessian2").
-				SetRegistryIDs("nacos").SetRetries("0").SetRequestTimeout("3s").Build()).
-			Build()).
-		Build()
-	if err := config.Load(config.WithRootConfig(rc)); err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		reply, err := client.SayHello(context.Background(), "dubbo-go")
-		if err == nil {
-			fmt.Println("reply:", reply)
-			break
-		}
-		if time.Now().After(deadline) {
-			fmt.Println("error:", err)
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	s := bufio.NewScanner(os.Stdin)
-	for s.Scan() {
-	}
-}
-`
-
 // A dubbo-go v3.3.0 consumer in application-level mode on Nacos (polaris)
 // finds a fleet provider registered through servicediscovery's Register on
 // Nacos (the instance of service <app>, the mapping config, the
@@ -98,7 +31,7 @@ func TestDubboGoAppConsumerCallsFleetProviderOnNacos(t *testing.T) {
 	id := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	iface, app, consumerApp := "org.fleet.interop.NacosAppProvided"+id, "fleet-nacos-app-"+id, "dubbo-go-nacos-consumer-"+id
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bin := buildGoChild(t, "nacosappconsumerchild", nacosAppConsumerChild)
+	bin := buildGoChild(t, "appconsumerchild", appConsumerChild)
 	port := freePort()
 
 	proto := dubbo.New(dubbo.WithLogger(quiet))
@@ -140,7 +73,7 @@ func TestDubboGoAppConsumerCallsFleetProviderOnNacos(t *testing.T) {
 
 	// dubbo-go's consumer finds the provider by the application alone and
 	// calls it.
-	line := runConsumerChild(t, bin, addr, ns, iface, consumerApp, strconv.Itoa(freePort()))
+	line := runConsumerChild(t, bin, "nacos", addr, ns, iface, consumerApp, strconv.Itoa(freePort()))
 	require.Equal(t, "reply: hello dubbo-go from fleet", line)
 	m, err := obs.GetConfig(context.Background(), iface, servicediscovery.MappingGroup)
 	require.NoError(t, err)
