@@ -32,9 +32,9 @@ const (
 // Env is one test's corner of a ZooKeeper.
 type Env struct {
 	t        testing.TB
-	conn     *zk.Conn
-	Group    string // the root of mappings and metadata: /<Group>/mapping, /<Group>/metadata
-	Services string // the instances' root, /<...>
+	Conn     *zk.Conn // the Env's own session, to write and read nodes
+	Group    string   // the root of mappings and metadata: /<Group>/mapping, /<Group>/metadata
+	Services string   // the instances' root, /<...>
 }
 
 // New connects to the ZooKeeper at addr and picks fresh roots.
@@ -45,10 +45,10 @@ func New(t testing.TB, addr string) *Env {
 	id := hex.EncodeToString(b[:])
 	conn, events, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(silent{}))
 	require.NoError(t, err)
-	e := &Env{t: t, conn: conn, Group: "fleet-sdtest-" + id, Services: "/fleet-sdtest-services-" + id}
+	e := &Env{t: t, Conn: conn, Group: "fleet-sdtest-" + id, Services: "/fleet-sdtest-services-" + id}
 	t.Cleanup(func() {
-		e.deleteTree("/" + e.Group)
-		e.deleteTree(e.Services)
+		e.DeleteTree("/" + e.Group)
+		e.DeleteTree(e.Services)
 		conn.Close()
 		for range events { // until the client's goroutines are done
 		}
@@ -132,13 +132,13 @@ func (e *Env) Put(p string, data []byte) {
 	cur := ""
 	for _, s := range strings.Split(strings.TrimPrefix(path.Dir(p), "/"), "/") {
 		cur += "/" + s
-		if _, err := e.conn.Create(cur, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+		if _, err := e.Conn.Create(cur, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
 			require.NoError(e.t, err)
 		}
 	}
-	_, err := e.conn.Create(p, data, 0, zk.WorldACL(zk.PermAll))
+	_, err := e.Conn.Create(p, data, 0, zk.WorldACL(zk.PermAll))
 	if err == zk.ErrNodeExists {
-		_, err = e.conn.Set(p, data, -1)
+		_, err = e.Conn.Set(p, data, -1)
 	}
 	require.NoError(e.t, err)
 }
@@ -146,26 +146,28 @@ func (e *Env) Put(p string, data []byte) {
 // Delete removes a node.
 func (e *Env) Delete(p string) {
 	e.t.Helper()
-	require.NoError(e.t, e.conn.Delete(p, -1))
+	require.NoError(e.t, e.Conn.Delete(p, -1))
 }
 
 // Exists reports whether a node exists.
 func (e *Env) Exists(p string) bool {
 	e.t.Helper()
-	ok, _, err := e.conn.Exists(p)
+	ok, _, err := e.Conn.Exists(p)
 	require.NoError(e.t, err)
 	return ok
 }
 
-func (e *Env) deleteTree(p string) {
-	children, _, err := e.conn.Children(p)
+// DeleteTree removes the node at p and everything below it; a missing node
+// is no error.
+func (e *Env) DeleteTree(p string) {
+	children, _, err := e.Conn.Children(p)
 	if err != nil {
 		return
 	}
 	for _, c := range children {
-		e.deleteTree(p + "/" + c)
+		e.DeleteTree(p + "/" + c)
 	}
-	_ = e.conn.Delete(p, -1)
+	_ = e.Conn.Delete(p, -1)
 }
 
 type silent struct{}

@@ -14,14 +14,14 @@ import (
 // putInstances writes n instances of app (ports from 40000) spread over
 // the revisions, in batches, as Curator writes them.
 func (e *env) putInstances(app string, n int, revisions []string, msPort int) {
-	e.put(e.services+"/"+app+"/seed", nil)
-	e.del(e.services + "/" + app + "/seed")
+	e.Put(e.Services+"/"+app+"/seed", nil)
+	e.Delete(e.Services + "/" + app + "/seed")
 	var ops []any
 	flush := func() {
 		if len(ops) == 0 {
 			return
 		}
-		_, err := e.conn.Multi(ops...)
+		_, err := e.Conn.Multi(ops...)
 		require.NoError(e.t, err)
 		ops = ops[:0]
 	}
@@ -41,7 +41,7 @@ func (e *env) putInstances(app string, n int, revisions []string, msPort int) {
 		}
 		bs, err := json.Marshal(doc)
 		require.NoError(e.t, err)
-		ops = append(ops, &zk.CreateRequest{Path: e.services + "/" + app + "/" + id, Data: bs, Acl: zk.WorldACL(zk.PermAll)})
+		ops = append(ops, &zk.CreateRequest{Path: e.Services + "/" + app + "/" + id, Data: bs, Acl: zk.WorldACL(zk.PermAll)})
 		if len(ops) == 500 {
 			flush()
 		}
@@ -104,7 +104,7 @@ func BenchmarkFirstNotify10kInstances3Revisions(b *testing.B) {
 			}
 		}
 		changeMs += float64(time.Since(start).Microseconds()) / 1000
-		e.del(p)
+		e.Delete(p)
 		require.NoError(b, r.Close())
 		b.StartTimer()
 	}

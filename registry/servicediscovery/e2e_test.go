@@ -52,7 +52,7 @@ func TestReferThroughDirectoryAndCluster(t *testing.T) {
 	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
 	t.Cleanup(consumer.Destroy)
 	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
+	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.Group + "&rootPath=" + e.Services +
 		"&timeout=3000&session=8000&refer=" + common.Encode(refer))
 	ref, err := consumer.Refer(ctx, u)
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/sdtest"
 	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -38,73 +37,27 @@ func randHex() string {
 // env is one test's corner of ZooKeeper: its own mapping root and services
 // root, a raw session to write nodes as Dubbo 3 writes them, and names.
 type env struct {
-	t        testing.TB
-	conn     *zk.Conn
-	group    string // mapping root: /<group>/mapping
-	services string // instances root
-	app      string
-	iface    string
-	logs     *syncBuffer
+	*sdtest.Env // the session (Conn), the roots (Group, Services), Put, Delete
+	t           testing.TB
+	app         string
+	iface       string
+	logs        *syncBuffer
 }
 
 func newEnv(t testing.TB) *env {
-	addr := zktest.Addr(t)
 	id := randHex()
-	conn, events, err := zk.Connect([]string{addr}, 8*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkLogger{slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	require.NoError(t, err)
-	e := &env{
-		t: t, conn: conn,
-		group:    "fleet-sd-test-" + id,
-		services: "/fleet-sd-test-services-" + id,
-		app:      "app-" + id,
-		iface:    "org.fleet.test.Greeter" + id,
-		logs:     &syncBuffer{},
+	return &env{
+		Env:   sdtest.New(t, zktest.Addr(t)),
+		t:     t,
+		app:   "app-" + id,
+		iface: "org.fleet.test.Greeter" + id,
+		logs:  &syncBuffer{},
 	}
-	t.Cleanup(func() {
-		e.deleteTree("/" + e.group)
-		e.deleteTree(e.services)
-		conn.Close()
-		for range events { // until the client's goroutines are done
-		}
-	})
-	return e
 }
-
-func (e *env) deleteTree(p string) {
-	children, _, err := e.conn.Children(p)
-	if err != nil {
-		return
-	}
-	for _, c := range children {
-		e.deleteTree(p + "/" + c)
-	}
-	_ = e.conn.Delete(p, -1)
-}
-
-// put creates or overwrites a persistent node, parents included.
-func (e *env) put(p string, data []byte) {
-	e.t.Helper()
-	parts := strings.Split(strings.TrimPrefix(path.Dir(p), "/"), "/")
-	cur := ""
-	for _, s := range parts {
-		cur += "/" + s
-		_, err := e.conn.Create(cur, nil, 0, zk.WorldACL(zk.PermAll))
-		if err != nil && err != zk.ErrNodeExists {
-			require.NoError(e.t, err)
-		}
-	}
-	_, err := e.conn.Create(p, data, 0, zk.WorldACL(zk.PermAll))
-	if err == zk.ErrNodeExists {
-		_, err = e.conn.Set(p, data, -1)
-	}
-	require.NoError(e.t, err)
-}
-
-func (e *env) del(p string) { e.t.Helper(); require.NoError(e.t, e.conn.Delete(p, -1)) }
 
 // mapping writes /<group>/mapping/<iface> = apps.
 func (e *env) mapping(apps ...string) {
-	e.put("/"+e.group+"/mapping/"+e.iface, []byte(strings.Join(apps, ",")))
+	e.Put("/"+e.Group+"/mapping/"+e.iface, []byte(strings.Join(apps, ",")))
 }
 
 // instance writes /services/<app>/<127.0.0.1:port> as Curator does for
@@ -128,8 +81,8 @@ func (e *env) instance(app string, port int, revision string, msPort int) string
 	}
 	b, err := json.Marshal(doc)
 	require.NoError(e.t, err)
-	p := e.services + "/" + app + "/" + id
-	e.put(p, b)
+	p := e.Services + "/" + app + "/" + id
+	e.Put(p, b)
 	return p
 }
 
@@ -137,7 +90,7 @@ func (e *env) instance(app string, port int, revision string, msPort int) string
 func (e *env) open(extra string, opts ...Option) *Registry {
 	e.t.Helper()
 	u := common.MustParse(fmt.Sprintf("zookeeper://%s?group=%s&rootPath=%s&timeout=3000&session=8000%s",
-		zktest.Addr(e.t), e.group, e.services, extra))
+		zktest.Addr(e.t), e.Group, e.Services, extra))
 	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(e.logs, nil)))}, opts...)
 	r, err := New(u, opts...)
 	require.NoError(e.t, err)

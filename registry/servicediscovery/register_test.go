@@ -52,13 +52,13 @@ func newProvider(t *testing.T, proto *dubbo.Protocol, port int, app, iface, who 
 // nodeDoc reads an instance node: its bytes and owner.
 func (e *env) nodeDoc(p string) ([]byte, int64) {
 	e.t.Helper()
-	data, stat, err := e.conn.Get(p)
+	data, stat, err := e.Conn.Get(p)
 	require.NoError(e.t, err)
 	return data, stat.EphemeralOwner
 }
 
 func (e *env) instancePath(app string, port int) string {
-	return e.services + "/" + app + "/127.0.0.1:" + strconv.Itoa(port)
+	return e.Services + "/" + app + "/127.0.0.1:" + strconv.Itoa(port)
 }
 
 // wantRevision is Java's revision of app exporting the provider URLs.
@@ -84,7 +84,6 @@ var docShape = regexp.MustCompile(`^\{"name":"([^"]+)","id":"([^"]+)","address":
 func TestRegisterWritesInstanceAndMapping(t *testing.T) {
 	e := newEnv(t)
 	iface2 := e.iface + "Two"
-	t.Cleanup(func() { e.deleteTree("/" + e.group) })
 	p1 := newProvider(t, nil, 0, e.app, e.iface, "one")
 	port := p1.url.Port()
 	p2 := newProvider(t, p1.proto, port, e.app, iface2, "two")
@@ -112,7 +111,7 @@ func TestRegisterWritesInstanceAndMapping(t *testing.T) {
 		MetadataVersionKey:       "1.0.0",
 		"timestamp":              "1700000000000",
 	}, md)
-	mapping, _, err := e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	mapping, _, err := e.Conn.Get("/" + e.Group + "/mapping/" + e.iface)
 	require.NoError(t, err)
 	require.Equal(t, "other-app,"+e.app, string(mapping))
 
@@ -129,14 +128,14 @@ func TestRegisterWritesInstanceAndMapping(t *testing.T) {
 	rev2 := wantRevision(e.app, p1.url, p2.url)
 	require.NotEqual(t, rev1, rev2)
 	require.Equal(t, rev2, in.Revision())
-	mapping, _, err = e.conn.Get("/" + e.group + "/mapping/" + iface2)
+	mapping, _, err = e.Conn.Get("/" + e.Group + "/mapping/" + iface2)
 	require.NoError(t, err)
 	require.Equal(t, e.app, string(mapping))
 	// Registering again changes nothing, the mapping included.
 	require.NoError(t, r.Register(ctx, p1.url))
 	again, _ := e.nodeDoc(path)
 	require.Equal(t, string(data), string(again))
-	mapping, _, err = e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	mapping, _, err = e.Conn.Get("/" + e.Group + "/mapping/" + e.iface)
 	require.NoError(t, err)
 	require.Equal(t, "other-app,"+e.app, string(mapping))
 
@@ -152,10 +151,10 @@ func TestRegisterWritesInstanceAndMapping(t *testing.T) {
 
 	// Removing the last deletes the node; the mapping stays (as in Dubbo).
 	require.NoError(t, r.Unregister(ctx, p2.url))
-	ok, _, err := e.conn.Exists(path)
+	ok, _, err := e.Conn.Exists(path)
 	require.NoError(t, err)
 	require.False(t, ok)
-	mapping, _, err = e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	mapping, _, err = e.Conn.Get("/" + e.Group + "/mapping/" + e.iface)
 	require.NoError(t, err)
 	require.Equal(t, "other-app,"+e.app, string(mapping))
 }
@@ -222,7 +221,7 @@ func TestConsumerCallsRegisteredProvider(t *testing.T) {
 	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
 	t.Cleanup(consumer.Destroy)
 	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
+	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.Group + "&rootPath=" + e.Services +
 		"&timeout=3000&session=8000&refer=" + common.Encode(refer))
 	ref, err := consumer.Refer(ctx, u)
 	require.NoError(t, err)
@@ -260,7 +259,7 @@ func TestSessionExpiryRecreatesInstance(t *testing.T) {
 	old := expire(t, g)
 	require.Equal(t, owner, old)
 	require.Eventually(t, func() bool {
-		_, stat, err := e.conn.Get(path)
+		_, stat, err := e.Conn.Get(path)
 		return err == nil && stat.EphemeralOwner != old && stat.EphemeralOwner == r.conn.SessionID()
 	}, 15*time.Second, 20*time.Millisecond, "the instance node is re-created by the new session")
 	after, _ := e.nodeDoc(path)
@@ -295,20 +294,20 @@ func TestRegisterRefusesBadURLs(t *testing.T) {
 	}
 	after, _ := e.nodeDoc(path)
 	require.Equal(t, string(before), string(after))
-	ok, _, err := e.conn.Exists(e.services + "/x-" + e.app)
+	ok, _, err := e.Conn.Exists(e.Services + "/x-" + e.app)
 	require.NoError(t, err)
 	require.False(t, ok)
 
 	// Consumers register nothing.
 	require.NoError(t, r.Register(ctx, e.consumer("&application=fleet-consumer")))
-	children, _, err := e.conn.Children(e.services)
+	children, _, err := e.Conn.Children(e.Services)
 	require.NoError(t, err)
 	require.Equal(t, []string{e.app}, children)
 
 	// After Close: refused.
 	require.NoError(t, r.Close())
 	require.ErrorIs(t, r.Register(ctx, p.url), ErrClosed)
-	_, _, err = e.conn.Get(path)
+	_, _, err = e.Conn.Get(path)
 	require.ErrorIs(t, err, zk.ErrNoNode, "the node went with the session")
 }
 
@@ -327,7 +326,7 @@ func TestExportThroughRegistryProtocol(t *testing.T) {
 	// No WithMetadataProtocol: the registry, opened by registry/protocol,
 	// exports the MetadataService through the registered dubbo protocol,
 	// which registry/protocol exported the service through.
-	reg := "registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.group + "&rootPath=" + e.services +
+	reg := "registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.Group + "&rootPath=" + e.Services +
 		"&timeout=3000&session=8000"
 
 	provider := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
@@ -358,7 +357,7 @@ func TestExportThroughRegistryProtocol(t *testing.T) {
 
 	exp.Unexport()
 	unexported = true
-	ok, _, err := e.conn.Exists(path)
+	ok, _, err := e.Conn.Exists(path)
 	require.NoError(t, err)
 	require.False(t, ok, "the node goes with the application's last service")
 }
@@ -383,7 +382,7 @@ func TestRegisterWhileCutOff(t *testing.T) {
 	g.SetDown(false)
 	want := wantRevision(e.app, p1.url)
 	require.Eventually(t, func() bool {
-		data, _, err := e.conn.Get(path)
+		data, _, err := e.Conn.Get(path)
 		if err != nil {
 			return false
 		}
@@ -451,7 +450,7 @@ func TestMappingConcurrentApplications(t *testing.T) {
 	for range n {
 		require.NoError(t, <-errs)
 	}
-	mapping, _, err := e.conn.Get("/" + e.group + "/mapping/" + e.iface)
+	mapping, _, err := e.Conn.Get("/" + e.Group + "/mapping/" + e.iface)
 	require.NoError(t, err)
 	require.ElementsMatch(t, want, parseMapping(string(mapping)))
 	require.Len(t, strings.Split(string(mapping), ","), n, "no name twice")

@@ -44,7 +44,7 @@ func TestSubscribeFindsInstancesThroughMappingAndMetadataService(t *testing.T) {
 	// An instance added, one removed: no metadata call.
 	e.instance(e.app, 30011, "r1", msPort)
 	rec.waitAddrs(t, append(append([]string(nil), want...), "dubbo://127.0.0.1:30011")...)
-	e.del(nodes[30001])
+	e.Delete(nodes[30001])
 	rec.waitAddrs(t, append(want[1:], "dubbo://127.0.0.1:30011")...)
 	require.Equal(t, int64(1), ms.calls.Load())
 
@@ -68,7 +68,7 @@ func TestSubscribeFindsInstancesThroughMappingAndMetadataService(t *testing.T) {
 
 	// Every instance gone: one empty:// providers URL.
 	require.Equal(t, 2, r.cache.len(), "revisions r1 and r2 cached")
-	e.deleteTree(e.services + "/" + e.app)
+	e.DeleteTree(e.Services + "/" + e.app)
 	rec.waitAddrs(t, "empty")
 	require.Equal(t, []string{"empty://127.0.0.1/" + e.iface + "?category=providers&interface=" + e.iface + "&side=consumer"}, rec.last())
 	require.Equal(t, 0, r.cache.len(), "revisions no instance carries are dropped")
@@ -156,7 +156,7 @@ func TestBadInstanceNodeIsSkipped(t *testing.T) {
 	ms.set(e.metadata(e.app, "r1", nil))
 	msPort := exportMetadataService(t, e.app, ms)
 	e.mapping(e.app)
-	e.put(e.services+"/"+e.app+"/garbage", []byte("10.0.0.1"))
+	e.Put(e.Services+"/"+e.app+"/garbage", []byte("10.0.0.1"))
 	e.instance(e.app, 34001, "r1", msPort)
 	e.instance(e.app, 34002, "", msPort) // no revision
 	r := e.open("")
@@ -222,12 +222,12 @@ func TestRemoteMetadataFromTheReport(t *testing.T) {
 	e.mapping(e.app)
 	report := `{"app":"` + e.app + `","revision":"rr","services":{"` + e.iface + `:dubbo":{"name":"` + e.iface +
 		`","protocol":"dubbo","port":20880,"path":"` + e.iface + `","params":{"methods":"sayHello","side":"provider","release":"3.2.9"}}}}`
-	e.put("/"+e.group+"/metadata/"+e.app+"/rr", []byte(report))
+	e.Put("/"+e.Group+"/metadata/"+e.app+"/rr", []byte(report))
 	remote := func(port int, rev string) {
 		p := e.instance(e.app, port, rev, 1)
-		data, _, err := e.conn.Get(p)
+		data, _, err := e.Conn.Get(p)
 		require.NoError(t, err)
-		e.put(p, []byte(strings.Replace(string(data), `"dubbo.metadata.storage-type":"local"`, `"dubbo.metadata.storage-type":"remote"`, 1)))
+		e.Put(p, []byte(strings.Replace(string(data), `"dubbo.metadata.storage-type":"local"`, `"dubbo.metadata.storage-type":"remote"`, 1)))
 	}
 	remote(38001, "rr")
 	remote(38002, "missing")
@@ -355,7 +355,7 @@ func TestSubscriptionsShareTheRevisionCache(t *testing.T) {
 	ms.set(md)
 	msPort := exportMetadataService(t, e.app, ms)
 	e.mapping(e.app)
-	e.put("/"+e.group+"/mapping/"+other, []byte(e.app))
+	e.Put("/"+e.Group+"/mapping/"+other, []byte(e.app))
 	e.instance(e.app, 39201, "r1", msPort)
 	r := e.open("")
 	a, b := &recorder{}, &recorder{}

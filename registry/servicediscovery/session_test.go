@@ -34,7 +34,7 @@ func TestChangesWhileCutOffArriveOnReconnect(t *testing.T) {
 
 	g.SetDown(true)
 	e.instance(e.app, 36002, "r1", msPort)
-	e.del(first)
+	e.Delete(first)
 	require.Equal(t, []string{"dubbo://127.0.0.1:36001"}, rec.addrs(), "the last list is kept while cut off")
 	g.SetDown(false)
 	rec.waitAddrs(t, "dubbo://127.0.0.1:36002")
