@@ -105,12 +105,19 @@ func (e *Env) Metadata(app, revision string, services ...Service) {
 // the node's path (to Delete).
 func (e *Env) Instance(app, host string, port int, protocol, revision string) string {
 	e.t.Helper()
-	id := host + ":" + strconv.Itoa(port)
-	meta := map[string]string{
+	return e.InstanceWith(app, host, port, map[string]string{
 		RevisionKey:    revision,
 		StorageTypeKey: "remote",
 		EndpointsKey:   fmt.Sprintf(`[{"port":%d,"protocol":%q}]`, port, protocol),
-	}
+	})
+}
+
+// InstanceWith writes the instance of app at host:port with the given
+// instance metadata, in Curator's JSON as Dubbo 3 writes it; it returns the
+// node's path (to Delete).
+func (e *Env) InstanceWith(app, host string, port int, meta map[string]string) string {
+	e.t.Helper()
+	id := host + ":" + strconv.Itoa(port)
 	doc := map[string]any{
 		"name": app, "id": id, "address": host, "port": port, "sslPort": nil,
 		"payload": map[string]any{

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,27 +61,13 @@ func (e *env) mapping(apps ...string) {
 // instance writes /services/<app>/<127.0.0.1:port> as Curator does for
 // Dubbo 3: the service's endpoint is port, the metadata service msPort.
 func (e *env) instance(app string, port int, revision string, msPort int) string {
-	id := "127.0.0.1:" + strconv.Itoa(port)
-	meta := map[string]string{
+	return e.InstanceWith(app, "127.0.0.1", port, map[string]string{
 		RevisionKey:              revision,
 		StorageTypeKey:           StorageLocal,
 		EndpointsKey:             fmt.Sprintf(`[{"port":%d,"protocol":"dubbo"}]`, port),
 		MetadataServiceParamsKey: fmt.Sprintf(`{"version":"1.0.0","dubbo":"2.0.2","release":"3.2.9","port":"%d","protocol":"dubbo"}`, msPort),
 		"meta-v":                 "1.0.0",
-	}
-	doc := map[string]any{
-		"name": app, "id": id, "address": "127.0.0.1", "port": port, "sslPort": nil,
-		"payload": map[string]any{
-			"@class": "org.apache.dubbo.registry.zookeeper.ZookeeperInstance",
-			"id":     id, "name": app, "metadata": meta,
-		},
-		"registrationTimeUTC": time.Now().UnixMilli(), "serviceType": "DYNAMIC", "uriSpec": nil,
-	}
-	b, err := json.Marshal(doc)
-	require.NoError(e.t, err)
-	p := e.Services + "/" + app + "/" + id
-	e.Put(p, b)
-	return p
+	})
 }
 
 // open opens the registry of this env, closed at cleanup.
