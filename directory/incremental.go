@@ -139,11 +139,7 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 		ri.seen = d.epoch
 		infos[a.at] = ri
 		ri.keys.count++
-		e := ri.entry
-		if e == nil || e.dead {
-			e = d.find(ri.hash, ri.url)
-			ri.entry = e
-		}
+		e := d.entryOf(ri)
 		if e != nil {
 			e.refs++
 			continue

@@ -482,11 +482,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			ri.keys.first = ri
 		}
 		ri.keys.count++
-		e := ri.entry
-		if e == nil || e.dead {
-			e = d.find(ri.hash, ri.url)
-			ri.entry = e
-		}
+		e := d.entryOf(ri)
 		if e != nil {
 			if e.seen != epoch {
 				e.seen = epoch
@@ -537,6 +533,14 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	d.pruneInterned()
 	d.cachedInfo, d.fastOK, d.fastGen = infos, true, d.gen
 	return doomed
+}
+
+// entryOf returns the live entry of ri's URL, or nil, and remembers it in ri.
+func (d *RegistryDirectory) entryOf(ri *rawInfo) *entry {
+	if ri.entry == nil || ri.entry.dead {
+		ri.entry = d.find(ri.hash, ri.url)
+	}
+	return ri.entry
 }
 
 // admit refers the provider of ri, which no entry holds, and returns its
