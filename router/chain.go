@@ -93,7 +93,7 @@ type stage struct {
 // logged and the router then leaves calls unrouted. A nil logger is
 // slog.Default().
 func NewChain(routers []Router, invokers []protocol.Invoker, consumer *common.URL, logger *slog.Logger) *Chain {
-	return newChain(routers, invokers, consumer, logger, nil)
+	return newChain(routers, invokers, consumer, logger, nil, nil)
 }
 
 // Next returns the chain of routers for the next snapshot's invokers and
@@ -112,10 +112,45 @@ func (c *Chain) Next(routers []Router, invokers []protocol.Invoker, consumer *co
 	if c.consumer == consumer || (c.consumer != nil && consumer != nil && c.consumer.FullString() == consumer.FullString()) {
 		prev = c
 	}
-	return newChain(routers, invokers, consumer, c.logger, prev)
+	return newChain(routers, invokers, consumer, c.logger, prev, nil)
 }
 
-func newChain(routers []Router, invokers []protocol.Invoker, consumer *common.URL, logger *slog.Logger, prev *Chain) *Chain {
+// NextMoved is Next when the caller knows how invokers were made from c's
+// (a directory that edited its list): m maps them (see Moves), so that c's
+// work is reused without looking every invoker up. Moves that do not fit
+// (their lengths, or the ends of a run not the same values in both
+// snapshots) are ignored, and the invokers are looked up as Next does.
+func (c *Chain) NextMoved(routers []Router, invokers []protocol.Invoker, consumer *common.URL, m Moves) *Chain {
+	var prev *Chain
+	if c.consumer == consumer || (c.consumer != nil && consumer != nil && c.consumer.FullString() == consumer.FullString()) {
+		prev = c
+	}
+	var r *reuse
+	if prev != nil && m.fits(c.invokers, invokers) {
+		r = reuseOf(m, invokers)
+	}
+	return newChain(routers, invokers, consumer, c.logger, prev, r)
+}
+
+// fits checks m against the snapshots it maps: their lengths, and that
+// each run starts and ends on the same values.
+func (m Moves) fits(prev, next []protocol.Invoker) bool {
+	if m.n != len(next) || m.prev != len(prev) {
+		return false
+	}
+	var cmp comparer
+	for _, r := range m.runs {
+		for _, d := range [2]int{0, r.Len - 1} {
+			x := next[r.At+d]
+			if !cmp.ok(x) || prev[r.From+d] != x {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func newChain(routers []Router, invokers []protocol.Invoker, consumer *common.URL, logger *slog.Logger, prev *Chain, reuse *reuse) *Chain {
 	sorted := append([]Router(nil), routers...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Priority() < sorted[j].Priority() })
 	c := &Chain{routers: sorted, consumer: consumer, invokers: invokers}
@@ -130,7 +165,7 @@ func newChain(routers []Router, invokers []protocol.Invoker, consumer *common.UR
 	for _, r := range sorted {
 		c.stages = appendStages(c.stages, r)
 	}
-	c.compile(prev)
+	c.compile(prev, reuse)
 	return c
 }
 
@@ -145,9 +180,9 @@ func appendStages(stages []stage, r Router) []stage {
 }
 
 // compile compiles the leading Compilable routers, reusing prev's work
-// where it can (see Next), and prepares the cache.
-func (c *Chain) compile(prev *Chain) {
-	var reuse *reuse
+// where it can (see Next), and prepares the cache. reuse, when not nil,
+// maps the invokers to prev's.
+func (c *Chain) compile(prev *Chain, reuse *reuse) {
 	for i := range c.stages {
 		s := &c.stages[i]
 		cr, ok := s.router.(Compilable)
@@ -165,7 +200,7 @@ func (c *Chain) compile(prev *Chain) {
 				comp, ok = reuse.compile(cr, c.consumer, ps)
 			} else if inc, isInc := cr.(Incremental); isInc {
 				// A failed CompileNext falls back to a full compile.
-				comp, err = safeCompileNext(inc, ps.compiledValue(), c.consumer, c.invokers, reuse.src)
+				comp, err = safeCompileNext(inc, ps.compiledValue(), c.consumer, c.invokers, reuse.moves)
 				ok, err = err == nil, nil
 			}
 		}
@@ -233,13 +268,13 @@ func safeCompile(cr Compilable, consumer *common.URL, invokers []protocol.Invoke
 }
 
 // safeCompileNext is safeCompile for Incremental.CompileNext.
-func safeCompileNext(ir Incremental, prev Compiled, consumer *common.URL, invokers []protocol.Invoker, from []int32) (comp Compiled, err error) {
+func safeCompileNext(ir Incremental, prev Compiled, consumer *common.URL, invokers []protocol.Invoker, m Moves) (comp Compiled, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			comp, err = Compiled{}, fmt.Errorf("router: compile panicked: %v", p)
 		}
 	}()
-	comp, err = ir.CompileNext(prev, consumer, invokers, from)
+	comp, err = ir.CompileNext(prev, consumer, invokers, m)
 	if err == nil {
 		err = check(comp, len(invokers))
 	}

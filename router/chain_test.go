@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -399,8 +400,13 @@ func TestChainNextMatchesNewChain(t *testing.T) {
 			require.LessOrEqual(t, compiled, len(rs)*len(next))
 		}
 		fresh := router.NewChain(rs, next, consumer, nil)
+		// NextMoved, told where each invoker was, and told wrong.
+		moved := c.NextMoved(rs, next, consumer, movesOf(t, list, next))
+		wrong := c.NextMoved(rs, next, consumer, wrongMoves(t, list, next))
 		for _, inv := range calls {
 			require.Equal(t, hosts(fresh.Route(next, inv)), hosts(nc.Route(next, inv)), "round %d", round)
+			require.Equal(t, hosts(fresh.Route(next, inv)), hosts(moved.Route(next, inv)), "round %d: NextMoved", round)
+			require.Equal(t, hosts(fresh.Route(next, inv)), hosts(wrong.Route(next, inv)), "round %d: NextMoved, wrong moves", round)
 		}
 		c, list = nc, next
 	}
@@ -418,6 +424,50 @@ func TestChainNextMatchesNewChain(t *testing.T) {
 	compiled = 0
 	c.Next(rs, next, mustURL(t, consumerURL+"&x=1"))
 	require.Equal(t, len(next)*len(rs), compiled)
+}
+
+// movesOf maps next to prev by identity (the last position of a value
+// listed twice).
+func movesOf(t testing.TB, prev, next []protocol.Invoker) router.Moves {
+	t.Helper()
+	at := map[protocol.Invoker]int32{}
+	for i, x := range prev {
+		at[x] = int32(i)
+	}
+	from := make([]int32, len(next))
+	for i, x := range next {
+		if p, ok := at[x]; ok {
+			from[i] = p
+		} else {
+			from[i] = -1
+		}
+	}
+	m, err := router.MovesFromIndex(from, len(prev))
+	require.NoError(t, err)
+	return m
+}
+
+// wrongMoves is movesOf with its longest run moved one place off.
+func wrongMoves(t testing.TB, prev, next []protocol.Invoker) router.Moves {
+	t.Helper()
+	runs := slices.Clone(movesOf(t, prev, next).Runs())
+	if len(runs) == 0 {
+		return router.Moves{}
+	}
+	k := 0
+	for i, r := range runs {
+		if r.Len > runs[k].Len {
+			k = i
+		}
+	}
+	if runs[k].From > 0 {
+		runs[k].From--
+	} else {
+		runs[k].Len--
+	}
+	m, err := router.NewMoves(len(next), len(prev), runs)
+	require.NoError(t, err)
+	return m
 }
 
 // panicky panics in Route, and in Compile when it is compiled.

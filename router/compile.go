@@ -62,13 +62,13 @@ type Incremental interface {
 	Compilable
 	// CompileNext compiles the router for invokers, the next snapshot's,
 	// from prev, what Compile or CompileNext returned for the previous
-	// snapshot (its State included). from has one entry per invoker: its
-	// index in the previous snapshot's invokers, or -1 when it is new
-	// there; the invokers at those indexes are the same values, so what
-	// the router derived from each of them holds. The result must equal
-	// what Compile would return for invokers (the same outcomes, pools and
-	// decisions); it follows Compile's contract otherwise.
-	CompileNext(prev Compiled, consumer *common.URL, invokers []protocol.Invoker, from []int32) (Compiled, error)
+	// snapshot (its State included). m maps invokers to the previous
+	// snapshot's (m.Len() is len(invokers)): the kept invokers are the same
+	// values, so what the router derived from each of them holds, and
+	// only the new ones need reading. The result must equal what Compile
+	// would return for invokers (the same outcomes, pools and decisions);
+	// it follows Compile's contract otherwise.
+	CompileNext(prev Compiled, consumer *common.URL, invokers []protocol.Invoker, m Moves) (Compiled, error)
 }
 
 // Outcome is what a router does to its input list (the invokers that

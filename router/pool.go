@@ -88,3 +88,36 @@ func (p Pool) each(fn func(i int)) {
 		}
 	}
 }
+
+// Or adds to p the invokers of q; both are over the same invokers. Like
+// Add, it is for building a pool, before it is handed to a Chain.
+func (p Pool) Or(q Pool) {
+	for i := range p.words {
+		p.words[i] |= q.words[i]
+	}
+}
+
+// AndNot removes from p the invokers of q; both are over the same
+// invokers. Like Add, it is for building a pool.
+func (p Pool) AndNot(q Pool) {
+	for i := range p.words {
+		p.words[i] &^= q.words[i]
+	}
+}
+
+// First returns the lowest invoker in the pool, -1 when it is empty.
+func (p Pool) First() int {
+	for wi, w := range p.words {
+		if w != 0 {
+			return wi<<6 | bits.TrailingZeros64(w)
+		}
+	}
+	return -1
+}
+
+// Clone returns a copy of p that can be built on without changing p.
+func (p Pool) Clone() Pool {
+	c := Pool{words: make([]uint64, len(p.words)), n: p.n}
+	copy(c.words, p.words)
+	return c
+}

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"reflect"
+
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
 )
@@ -42,18 +44,28 @@ func comparableRouter(r Router) bool {
 
 // reuse maps a new snapshot's invokers to the previous one's.
 type reuse struct {
-	src   []int32            // per new invoker: its position in the previous snapshot, -1 when new
-	fresh []protocol.Invoker // the new invokers with src -1, in order
+	moves Moves
+	fresh []protocol.Invoker // the new invokers, in order
 }
 
+// reuseOf is the reuse of moves (checked by the caller) over next.
+func reuseOf(m Moves, next []protocol.Invoker) *reuse {
+	r := &reuse{moves: m}
+	m.Fresh(func(i int) { r.fresh = append(r.fresh, next[i]) })
+	return r
+}
+
+// newReuse finds next's invokers in prev by identity: within a window of
+// where the last one was found, then, once it has lost track, in a map.
 func newReuse(prev, next []protocol.Invoker) *reuse {
-	r := &reuse{src: make([]int32, len(next))}
+	r := &reuse{moves: Moves{n: len(next), prev: len(prev)}}
 	var index map[protocol.Invoker]int32
+	var cmp comparer
 	j, run, runStart, freshAtRun := 0, 0, 0, 0
 	for i := 0; i < len(next); i++ {
 		x := next[i]
 		k := int32(-1)
-		if comparable(x) {
+		if cmp.ok(x) {
 			if index != nil {
 				if p, ok := index[x]; ok {
 					k = p
@@ -69,8 +81,8 @@ func newReuse(prev, next []protocol.Invoker) *reuse {
 				}
 			}
 		}
-		r.src[i] = k
 		if k >= 0 {
+			r.moves.keep(i, int(k))
 			j, run = int(k)+1, 0
 			continue
 		}
@@ -86,7 +98,7 @@ func newReuse(prev, next []protocol.Invoker) *reuse {
 			// in a map, from the start of this run of misses.
 			index = make(map[protocol.Invoker]int32, len(prev))
 			for p, y := range prev {
-				if comparable(y) {
+				if cmp.ok(y) {
 					index[y] = int32(p)
 				}
 			}
@@ -95,6 +107,31 @@ func newReuse(prev, next []protocol.Invoker) *reuse {
 		}
 	}
 	return r
+}
+
+// keep records that invoker i is the previous snapshot's invoker from;
+// i ascends from call to call.
+func (m *Moves) keep(i, from int) {
+	if k := len(m.runs) - 1; k >= 0 && m.runs[k].At+m.runs[k].Len == i && m.runs[k].From+m.runs[k].Len == from {
+		m.runs[k].Len++
+		return
+	}
+	m.runs = append(m.runs, Run{At: i, From: from, Len: 1})
+}
+
+// comparer reports whether values can be compared with ==, remembering the
+// last dynamic type it looked at (a snapshot's invokers are mostly of one).
+type comparer struct {
+	last reflect.Type
+	okv  bool
+}
+
+func (c *comparer) ok(v any) bool {
+	t := reflect.TypeOf(v)
+	if t != c.last || t == nil {
+		c.last, c.okv = t, t != nil && t.Comparable()
+	}
+	return c.okv
 }
 
 // compile compiles cr over the new invokers only and merges the result with
@@ -127,18 +164,12 @@ func (r *reuse) compile(cr Compilable, consumer *common.URL, ps *stage) (Compile
 // merge builds the pool over the new invokers from prev (over the previous
 // snapshot's) and fresh (over the new invokers only).
 func (r *reuse) merge(prev, fresh Pool) Pool {
-	pool, fi := NewPool(len(r.src)), 0
-	for i, s := range r.src {
-		if s >= 0 {
-			if prev.Has(int(s)) {
-				pool.Add(i)
-			}
-			continue
-		}
+	pool, fi := r.moves.Pool(prev), 0
+	r.moves.Fresh(func(i int) {
 		if fresh.Has(fi) {
 			pool.Add(i)
 		}
 		fi++
-	}
+	})
 	return pool
 }

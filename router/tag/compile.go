@@ -1,6 +1,8 @@
 package tag
 
 import (
+	"slices"
+
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/router"
@@ -16,99 +18,122 @@ import (
 // next snapshot's compile takes each kept provider's tag and rule
 // membership from this one and reads only the new providers' URLs.
 func (r *Router) Compile(consumer *common.URL, invokers []protocol.Invoker) (router.Compiled, error) {
-	return r.compile(consumer, invokers, nil, nil), nil
+	return r.compile(consumer, invokers, nil, router.Moves{}), nil
 }
 
 // CompileNext implements router.Incremental: Compile over invokers, reading
-// the URL of the invokers new since prev only. A prev that is not this
-// router's compile is compiled in full.
-func (r *Router) CompileNext(prev router.Compiled, consumer *common.URL, invokers []protocol.Invoker, from []int32) (router.Compiled, error) {
+// the URL of the invokers new since prev only; the kept invokers' tags and
+// rule membership are prev's pools moved by m, a word at a time. A prev
+// that is not this router's compile, or does not fit m, is compiled in
+// full.
+func (r *Router) CompileNext(prev router.Compiled, consumer *common.URL, invokers []protocol.Invoker, m router.Moves) (router.Compiled, error) {
 	st, ok := prev.State.(*compileState)
-	if !ok || st.rule != r.active() || len(from) != len(invokers) {
+	if !ok || st.rule != r.active() || m.Len() != len(invokers) || m.PrevLen() != st.untagged.Size() {
 		return r.Compile(consumer, invokers)
 	}
-	return r.compile(consumer, invokers, st, from), nil
+	return r.compile(consumer, invokers, st, m), nil
 }
 
-// compileState is what a compile records for the next one: per invoker
-// its static tag, as an index in names (-1: untagged), and per rule tag
-// the invokers it holds. Immutable.
+// compileState is what a compile records for the next one: the tags'
+// names (static tags in order of first appearance, then the rule's other
+// tag names), per name the invokers with that static tag, the untagged
+// invokers, and per rule tag the invokers it holds. Immutable: the pools
+// are the outcomes' own.
 type compileState struct {
-	rule  *Rule // the active rule compiled with; nil for static tags
-	names []string
-	tags  []int32
-	held  []router.Pool
+	rule     *Rule // the active rule compiled with; nil for static tags
+	names    []string
+	static   []router.Pool
+	untagged router.Pool
+	held     []router.Pool
 }
 
-// compile is Compile, taking what it can from prev (nil: nothing): the
-// invoker at i is prev's invoker from[i] when that is >= 0.
-func (r *Router) compile(consumer *common.URL, invokers []protocol.Invoker, prev *compileState, from []int32) router.Compiled {
+// compile is Compile, taking what it can from prev (nil: nothing) through
+// m.
+func (r *Router) compile(consumer *common.URL, invokers []protocol.Invoker, prev *compileState, m router.Moves) router.Compiled {
 	n := len(invokers)
 	rule := r.active()
 	ct, cf := consumerDefaults(consumer)
-	old := func(i int) int { // i's index in prev, -1 when new
-		if prev == nil || from[i] < 0 || int(from[i]) >= len(prev.tags) {
-			return -1
-		}
-		return int(from[i])
-	}
-
-	// The static tag of each provider, and the tags' indexes, in order of
-	// first appearance (as a compile from scratch numbers them).
-	index := map[string]int{}
 	var names []string
-	add := func(name string) int32 {
-		if name == "" {
-			return -1
-		}
-		i, ok := index[name]
+	var static []router.Pool
+	var untagged router.Pool
+	var held []router.Pool
+	if rule != nil {
+		held = make([]router.Pool, len(rule.Tags))
+	}
+	index := map[string]int{}
+	// tagged puts invoker i, tagged name, in its name's pool.
+	tagged := func(i int, name string) {
+		t, ok := index[name]
 		if !ok {
-			i = len(names)
-			index[name] = i
+			t = len(names)
+			index[name] = t
 			names = append(names, name)
+			static = append(static, router.NewPool(n))
 		}
-		return int32(i)
+		static[t].Add(i)
 	}
-	var remap []int32 // prev's tag index → this compile's, -2 until seen
-	if prev != nil {
-		remap = make([]int32, len(prev.names))
-		for i := range remap {
-			remap[i] = -2
+	// read reads invoker i's URL: its static tag and rule membership.
+	read := func(i int) {
+		x := invokers[i]
+		if name := staticTag(x); name == "" {
+			untagged.Add(i)
+		} else {
+			tagged(i, name)
 		}
-	}
-	tags := make([]int32, n)
-	for i, x := range invokers {
-		if p := old(i); p >= 0 {
-			t := prev.tags[p]
-			if t >= 0 {
-				if remap[t] == -2 {
-					remap[t] = add(prev.names[t])
-				}
-				t = remap[t]
+		for j := range held {
+			if rule.Tags[j].holds(x.URL()) {
+				held[j].Add(i)
 			}
-			tags[i] = t
-			continue
 		}
-		tags[i] = add(staticTag(x))
+	}
+	if prev == nil {
+		untagged = router.NewPool(n)
+		for j := range held {
+			held[j] = router.NewPool(n)
+		}
+		for i := range invokers {
+			read(i)
+		}
+	} else {
+		// The kept invokers' tags, by prev's names; then the new ones'.
+		untagged = m.Pool(prev.untagged)
+		for j := range held {
+			held[j] = m.Pool(prev.held[j])
+		}
+		for t, name := range prev.names {
+			index[name] = t
+			names = append(names, name)
+			static = append(static, m.Pool(prev.static[t]))
+		}
+		m.Fresh(read)
+		// Static tags still held, in order of first appearance (each
+		// invoker has one: the first positions differ).
+		first := make([]int, len(names))
+		keep := make([]int, 0, len(names))
+		for t := range names {
+			if first[t] = static[t].First(); first[t] >= 0 {
+				keep = append(keep, t)
+			}
+		}
+		slices.SortFunc(keep, func(a, b int) int { return first[a] - first[b] })
+		sn, sp := make([]string, len(keep)), make([]router.Pool, len(keep))
+		clear(index)
+		for k, t := range keep {
+			sn[k], sp[k] = names[t], static[t]
+			index[names[t]] = k
+		}
+		names, static = sn, sp
 	}
 	if rule != nil {
 		for _, t := range rule.Tags {
-			add(t.Name)
+			if _, ok := index[t.Name]; !ok {
+				index[t.Name] = len(names)
+				names = append(names, t.Name)
+				static = append(static, router.NewPool(n))
+			}
 		}
 	}
-	state := &compileState{rule: rule, names: names, tags: tags}
-	byStatic := make([]router.Pool, len(names))
-	for i := range byStatic {
-		byStatic[i] = router.NewPool(n)
-	}
-	untagged := router.NewPool(n)
-	for i, t := range tags {
-		if t < 0 {
-			untagged.Add(i)
-		} else {
-			byStatic[t].Add(i)
-		}
-	}
+	state := &compileState{rule: rule, names: names, static: static, untagged: untagged, held: held}
 	none := router.NewPool(n)
 
 	outcomes := make([]router.Outcome, 1+2*(len(names)+1))
@@ -118,50 +143,28 @@ func (r *Router) compile(consumer *common.URL, invokers []protocol.Invoker, prev
 	if rule == nil {
 		outcomes[0] = router.Outcome{Pool: untagged, Force: true}
 		for i := range names {
-			set(i, router.Outcome{Pool: byStatic[i], Fallback: &untagged}, router.Outcome{Pool: byStatic[i], Force: true})
+			set(i, router.Outcome{Pool: static[i], Fallback: &untagged}, router.Outcome{Pool: static[i], Force: true})
 		}
 		set(len(names), router.Outcome{Pool: none, Fallback: &untagged}, router.Outcome{Pool: none, Force: true})
 	} else {
-		// Which providers each rule tag holds, and the fall-through pool:
-		// providers no rule tag holds and with no static tag.
-		held := make([]router.Pool, len(rule.Tags))
+		// The fall-through pool: providers no rule tag holds and with no
+		// static tag; plain: those no rule tag holds and whose static tag,
+		// if any, is not a rule tag's name.
 		inRule := router.NewPool(n)
-		for j := range rule.Tags {
-			held[j] = router.NewPool(n)
-			for i, x := range invokers {
-				in := false
-				if p := old(i); p >= 0 {
-					in = prev.held[j].Has(p)
-				} else {
-					in = rule.Tags[j].holds(x.URL())
-				}
-				if in {
-					held[j].Add(i)
-					inRule.Add(i)
-				}
-			}
+		for j := range held {
+			inRule.Or(held[j])
 		}
-		state.held = held
-		// Whether each static tag is a rule tag's name.
-		named := make([]bool, len(names))
+		through := untagged.Clone()
+		through.AndNot(inRule)
+		plain := through.Clone()
 		for i, name := range names {
-			named[i] = rule.tag(name) != nil
-		}
-		through, plain := router.NewPool(n), router.NewPool(n)
-		for i, t := range tags {
-			if inRule.Has(i) {
-				continue
-			}
-			if t < 0 {
-				through.Add(i)
-			}
-			if t < 0 || !named[t] {
-				plain.Add(i)
+			if rule.tag(name) == nil {
+				plain.Or(static[i])
 			}
 		}
+		plain.AndNot(inRule)
 		outcomes[0] = router.Outcome{Pool: plain, Force: true}
 		for i, name := range names {
-			static := byStatic[i]
 			if j := ruleTagIndex(rule, name); j >= 0 && (rule.Tags[j].hasAddresses() || rule.Tags[j].byMatch()) {
 				forced := router.Outcome{Pool: held[j], Force: true}
 				if rule.Force {
@@ -171,7 +174,7 @@ func (r *Router) compile(consumer *common.URL, invokers []protocol.Invoker, prev
 				}
 				continue
 			}
-			set(i, router.Outcome{Pool: static, Fallback: &through}, router.Outcome{Pool: static, Force: true})
+			set(i, router.Outcome{Pool: static[i], Fallback: &through}, router.Outcome{Pool: static[i], Force: true})
 		}
 		set(len(names), router.Outcome{Pool: none, Fallback: &through}, router.Outcome{Pool: none, Force: true})
 	}

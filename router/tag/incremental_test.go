@@ -141,7 +141,9 @@ func TestCompileNextEqualsCompile(t *testing.T) {
 				want, err := tc.r.Compile(cons, list)
 				require.NoError(t, err, msg)
 				reads.Store(0)
-				got, err := tc.r.CompileNext(prev, cons, list, from)
+				moves, err := router.MovesFromIndex(from, len(old))
+				require.NoError(t, err, msg)
+				got, err := tc.r.CompileNext(prev, cons, list, moves)
 				require.NoError(t, err, msg)
 				requireSameCompile(t, want, got, msg)
 				// Only the new providers' URLs are read: once for the
@@ -189,7 +191,9 @@ func TestCompileNextForeignState(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want, err := ruled.Compile(cons, list)
 			require.NoError(t, err)
-			got, err := ruled.CompileNext(prev, cons, list, []int32{0, 1})
+			moves, err := router.MovesFromIndex([]int32{0, 1}, 2)
+			require.NoError(t, err)
+			got, err := ruled.CompileNext(prev, cons, list, moves)
 			require.NoError(t, err)
 			requireSameCompile(t, want, got, name)
 		})
