@@ -48,7 +48,7 @@ func TestRandomChurnKeepsOneSortedInvokerPerProvider(t *testing.T) {
 		d.Notify(push)
 		got := d.Invokers()
 		require.Len(t, got, len(want), "round %d", round)
-		entries := d.snap.Load().entries
+		entries := d.current
 		require.True(t, slices.IsSortedFunc(entries, compareEntries), "round %d", round)
 		for _, inv := range got {
 			require.True(t, want[inv.URL().Address()], "round %d: %s listed", round, inv.URL().Address())

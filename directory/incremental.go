@@ -5,6 +5,7 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/protocol"
+	"github.com/fleetrpc/fleet/router"
 )
 
 // walkWindow is how far ahead in the last providers list a walk looks for
@@ -44,25 +45,24 @@ type addedProvider struct {
 
 // refreshFast applies a providers list that differs from the last one
 // (d.cached) in a few positions, kept in order: it looks at the providers
-// added and removed only, and edits the entries, the invokers and the
-// per-method lists in place of rebuilding them from every provider, so
-// that one provider joining 100,000 costs a walk over two lists of
-// pointers and copies, not a lookup per provider. The result is what the
-// full refresh gives; whenever it could differ — the configurators
-// changed, a new key set or the first provider of one (the directory URL
-// reads those, directory.md §10), too many changes or a reordering — it
-// changes nothing and reports false, and refresh applies the list in full.
+// added and removed only, edits the entries in place and makes the
+// invokers from the last snapshot's by copies of the unchanged runs, and
+// hands the router chain those runs (router.Moves), so that one provider
+// joining 100,000 costs a walk over two lists of pointers and one copy of
+// the invokers, not a lookup per provider. The result is what the full
+// refresh gives; whenever it could differ — the configurators changed, a
+// new key set or the first provider of one (the directory URL reads
+// those, directory.md §10), too many changes or a reordering — it changes
+// nothing and reports false, and refresh applies the list in full.
 func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL, routersChanged bool, bad *badParams) ([]protocol.Invoker, bool) {
-	old, oldInfo := d.cached, d.cachedInfo
-	if len(old) == 0 || len(oldInfo) != len(old) || len(d.current) == 0 || prev == nil || prev.url == nil ||
-		len(prev.entries) != len(d.current) || len(prev.invokers) != len(d.current) ||
-		len(d.byRaw) > 2*len(providers)+64 {
+	old := d.cached
+	if len(old) == 0 || len(d.current) == 0 || prev == nil || prev.url == nil ||
+		len(prev.invokers) != len(d.current) || len(d.byRaw) > 2*len(providers)+64 {
 		return nil, false
 	}
 	limit := len(old)/16 + 8
 
 	// Which positions were added and removed.
-	infos := make([]*rawInfo, len(providers))
 	var addedAt, removedAt []int
 	w := walker{old: old}
 	for i, u := range providers {
@@ -74,7 +74,6 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 			for p := from; p < k; p++ {
 				removedAt = append(removedAt, p)
 			}
-			infos[i] = oldInfo[k]
 		}
 		if len(addedAt)+len(removedAt) > limit {
 			return nil, false
@@ -85,6 +84,14 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 	}
 	if len(addedAt)+len(removedAt) > limit || len(removedAt) >= len(d.current) {
 		return nil, false
+	}
+	// The removed providers' rawInfo (nil when rejected): each provider of
+	// the last list has its current one in byRaw.
+	removed := make([]*rawInfo, len(removedAt))
+	for n, p := range removedAt {
+		if ri := d.byRaw[old[p]]; ri != nil && ri.gen == d.gen {
+			removed[n] = ri
+		}
 	}
 
 	// Prepare the added providers, and check that the key sets' first
@@ -106,15 +113,17 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 			if a.keys.count == 0 || a.keys.first == nil {
 				return nil, false // a key set not listed
 			}
-			first := slices.Index(infos, a.keys.first)
+			// Kept providers keep their order: the first of the key set
+			// is still first unless it left or an added one comes before.
+			first := slices.Index(providers, a.keys.firstRaw)
 			if first < 0 || first > i {
 				return nil, false // it would come first in its key set
 			}
 		}
 		added[n] = a
 	}
-	for _, p := range removedAt {
-		if ri := oldInfo[p]; ri != nil && ri.keys.first == ri {
+	for _, ri := range removed {
+		if ri != nil && ri.keys.first == ri {
 			return nil, false // the first of its key set
 		}
 	}
@@ -137,7 +146,6 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 			*ri = rawInfo{gen: d.gen, url: a.final, hash: a.hash, keys: a.keys}
 		}
 		ri.seen = d.epoch
-		infos[a.at] = ri
 		ri.keys.count++
 		e := d.entryOf(ri)
 		if e != nil {
@@ -152,8 +160,7 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 	}
 	var gone []*entry // entries of d.current no provider lists any more
 	var doomed []protocol.Invoker
-	for _, p := range removedAt {
-		ri := oldInfo[p]
+	for _, ri := range removed {
 		if ri == nil {
 			continue
 		}
@@ -173,23 +180,38 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 	}
 	fresh = slices.DeleteFunc(fresh, func(e *entry) bool { return e.dead })
 
-	d.cached, d.cachedInfo = providers, infos
-	next, invokers := d.current, prev.invokers
-	if len(fresh) > 0 || len(gone) > 0 {
-		next, invokers = editEntries(d.current, prev.invokers, gone, fresh)
-	}
-	d.current = next
+	d.cached = providers
 	if len(fresh) == 0 && len(gone) == 0 {
-		invokers = nil // the same entries: publish reuses prev's lists
+		// The same entries: publish reuses prev's lists.
+		d.publish(prev, prev.url, d.current, nil, nil, false, routersChanged)
+		d.pruneInterned()
+		return doomed, true
 	}
-	d.publish(prev, prev.url, next, invokers, routersChanged)
+	var runs []router.Run
+	var invokers []protocol.Invoker
+	d.current, invokers, runs = editEntries(d.current, prev.invokers, gone, fresh)
+	moves, err := router.NewMoves(len(invokers), len(prev.invokers), runs)
+	if err != nil {
+		// Not expected: the chain then finds the invokers itself.
+		d.logger.Error("router chain compiled without moves", "error", err)
+		d.publish(prev, prev.url, d.current, invokers, nil, true, routersChanged)
+	} else {
+		d.publish(prev, prev.url, d.current, invokers, &moves, true, routersChanged)
+	}
 	d.pruneInterned()
 	return doomed, true
 }
 
+// maxInPlace is how many changes editEntries makes to the entries in place,
+// each a move of the entries after it; more rebuild the slice.
+const maxInPlace = 4
+
 // editEntries returns cur (sorted entries, their invokers curInv) without
-// gone and with add, as new slices: the unchanged runs are copied whole.
-func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([]*entry, []protocol.Invoker) {
+// gone and with add: the entries edited in place (cur belongs to the
+// caller, no snapshot holds it) when the changes are few, the invokers as
+// a new slice made of copies of curInv's unchanged runs, and those runs
+// (router.Run: where each run of the new invokers was in curInv).
+func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([]*entry, []protocol.Invoker, []router.Run) {
 	gonePos := make([]int, 0, len(gone))
 	for _, g := range gone {
 		p, _ := slices.BinarySearchFunc(cur, g, compareEntries)
@@ -202,9 +224,19 @@ func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([
 	}
 	slices.Sort(gonePos)
 	slices.SortFunc(add, compareEntries)
+	addPos := make([]int, len(add)) // the position of cur each goes before
+	for k, a := range add {
+		addPos[k], _ = slices.BinarySearchFunc(cur, a, compareEntries)
+	}
+
 	n := len(cur) - len(gonePos) + len(add)
-	out := make([]*entry, 0, n)
-	outInv := make([]protocol.Invoker, 0, n)
+	inv := make([]protocol.Invoker, 0, n)
+	var out []*entry // the new entries when not edited in place
+	inPlace := len(gonePos)+len(add) <= maxInPlace
+	if !inPlace {
+		out = make([]*entry, 0, n)
+	}
+	var runs []router.Run
 	i, g := 0, 0
 	copyTo := func(upto int) {
 		for i < upto {
@@ -217,17 +249,35 @@ func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([
 			if g < len(gonePos) && gonePos[g] < end {
 				end = gonePos[g]
 			}
-			out = append(out, cur[i:end]...)
-			outInv = append(outInv, curInv[i:end]...)
+			runs = append(runs, router.Run{At: len(inv), From: i, Len: end - i})
+			inv = append(inv, curInv[i:end]...)
+			if !inPlace {
+				out = append(out, cur[i:end]...)
+			}
 			i = end
 		}
 	}
-	for _, a := range add {
-		p, _ := slices.BinarySearchFunc(cur, a, compareEntries)
-		copyTo(p)
-		out = append(out, a)
-		outInv = append(outInv, a.invoker)
+	for k, a := range add {
+		copyTo(addPos[k])
+		inv = append(inv, a.invoker)
+		if !inPlace {
+			out = append(out, a)
+		}
 	}
 	copyTo(len(cur))
-	return out, outInv
+	if !inPlace {
+		return out, inv, runs
+	}
+
+	for k := len(gonePos) - 1; k >= 0; k-- {
+		cur = slices.Delete(cur, gonePos[k], gonePos[k]+1)
+	}
+	g = 0
+	for k, a := range add {
+		for g < len(gonePos) && gonePos[g] < addPos[k] {
+			g++
+		}
+		cur = slices.Insert(cur, addPos[k]-g+k, a)
+	}
+	return cur, inv, runs
 }

@@ -89,7 +89,7 @@ func TestIncrementalRefreshEqualsFull(t *testing.T) {
 				fr, fd := pFull.counts()
 				sr, sd := pFast.counts()
 				require.Equal(t, [2]int{fr, fd}, [2]int{sr, sd}, "step %d: refers and destroys", step)
-				require.True(t, slices.IsSortedFunc(fast.snap.Load().entries, compareEntries), "step %d", step)
+				require.True(t, slices.IsSortedFunc(fast.current, compareEntries), "step %d", step)
 			}
 			push(-1, list)
 			fastSteps := 0
@@ -111,6 +111,18 @@ func TestIncrementalRefreshEqualsFull(t *testing.T) {
 							l[i] = newProvider(next)
 							next++
 						}
+					}
+				case k < 8:
+					// More changes than are made in place (maxInPlace),
+					// fewer than a full refresh takes.
+					for range 3 + rnd.IntN(3) {
+						i := rnd.IntN(len(l))
+						gone = append(gone, l[i])
+						l = slices.Delete(l, i, i+1)
+					}
+					for range 3 + rnd.IntN(3) {
+						l = slices.Insert(l, rnd.IntN(len(l)+1), newProvider(next))
+						next++
 					}
 				default:
 					for range rnd.IntN(3) { // leaving

@@ -64,13 +64,12 @@ type RegistryDirectory struct {
 	routers       []router.Router             // from the registry
 	dynRouters    []router.Router             // from a config center (SetDynamicRouters)
 	cached        []*common.URL               // the last non-empty providers list
-	cachedInfo    []*rawInfo                  // per position of cached: its rawInfo, nil when rejected; nil when not kept
 	fastOK        bool                        // the state fits an incremental refresh (refreshFast) under fastGen
 	fastGen       uint64
 	noFast        bool // tests: always refresh in full
 	byRaw         map[*common.URL]*rawInfo
 	byHash        map[uint64]*entry
-	current       []*entry // the entries of the published snapshot, sorted
+	current       []*entry // the entries of the published snapshot's invokers, sorted; edited in place (no snapshot holds it)
 	epoch         uint64
 	forbidden     bool
 	protos        map[string]protocol.Protocol
@@ -122,7 +121,7 @@ func NewRegistry(consumer *common.URL, opts ...Option) (*RegistryDirectory, erro
 	d.methodSets = map[string]*methodSet{}
 	d.keySets = map[uint64]*keySet{}
 	d.hasher = newURLHasher()
-	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, nil, consumer)})
+	d.snap.Store(&snapshot{url: consumer, methods: emptyMethods, chain: d.newChain(nil, nil, consumer, nil)})
 	return d, nil
 }
 
@@ -381,13 +380,17 @@ func (d *RegistryDirectory) buildRouters(urls []*common.URL) []router.Router {
 
 // newChain builds the chain of the current routers over invokers: from
 // prev, when there is one, so that only what changed is compiled again
-// (router.Chain.Next).
-func (d *RegistryDirectory) newChain(prev *router.Chain, invokers []protocol.Invoker, url *common.URL) *router.Chain {
+// (router.Chain.Next; NextMoved when moves, not nil, maps invokers to
+// prev's).
+func (d *RegistryDirectory) newChain(prev *router.Chain, invokers []protocol.Invoker, url *common.URL, moves *router.Moves) *router.Chain {
 	if len(d.opts.routers) == 0 && len(d.routers) == 0 && len(d.dynRouters) == 0 {
 		return nil
 	}
 	rs := router.Replace(d.opts.routers, append(slices.Clip(d.routers), d.dynRouters...))
-	if prev != nil {
+	switch {
+	case prev != nil && moves != nil:
+		return prev.NextMoved(rs, invokers, url, *moves)
+	case prev != nil:
 		return prev.Next(rs, invokers, url)
 	}
 	return router.NewChain(rs, invokers, url, d.logger)
@@ -406,11 +409,11 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		if d.opts.emptyProtection && len(d.current) > 0 {
 			d.logger.Warn("empty providers push ignored: empty protection keeps the last list",
 				"providers", len(d.current))
-			d.publish(prev, prev.url, d.current, nil, routersChanged)
+			d.publish(prev, prev.url, d.current, nil, nil, false, routersChanged)
 			return nil
 		}
 		d.forbidden = true
-		d.cached, d.cachedInfo, d.fastOK = nil, nil, false
+		d.cached, d.fastOK = nil, false
 		var doomed []protocol.Invoker
 		for _, e := range d.current {
 			e.dead = true
@@ -422,13 +425,13 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		clear(d.byHash)
 		clear(d.byRaw)
 		d.current = nil
-		d.publish(prev, base, nil, nil, routersChanged)
+		d.publish(prev, base, nil, nil, nil, len(prev.invokers) > 0, routersChanged)
 		return doomed
 	}
 	if len(providers) == 0 {
 		if len(d.cached) == 0 {
-			d.cached, d.cachedInfo, d.fastOK = nil, nil, false
-			d.publish(prev, base, d.current, nil, routersChanged)
+			d.cached, d.fastOK = nil, false
+			d.publish(prev, base, d.current, nil, nil, false, routersChanged)
 			return nil
 		}
 		providers = d.cached
@@ -454,10 +457,9 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	var added []*entry
 	accepted := 0
 	for _, ks := range d.keySets {
-		ks.count, ks.first = 0, nil
+		ks.count, ks.first, ks.firstRaw = 0, nil, nil
 	}
-	infos := make([]*rawInfo, len(providers))
-	for i, u := range providers {
+	for _, u := range providers {
 		ri := d.byRaw[u]
 		if ri == nil || ri.gen != d.gen {
 			final, ok := d.finalURL(u)
@@ -473,13 +475,12 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			*ri = rawInfo{gen: d.gen, url: final, hash: h, keys: d.internKeys(kh)}
 		}
 		ri.seen = epoch
-		infos[i] = ri
 		if ri.keys.seen != epoch {
 			ri.keys.seen = epoch
 			url = addAbsentParams(url, ri.url)
 		}
 		if ri.keys.count == 0 {
-			ri.keys.first = ri
+			ri.keys.first, ri.keys.firstRaw = ri, u
 		}
 		ri.keys.count++
 		e := d.entryOf(ri)
@@ -510,7 +511,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	if accepted == 0 {
 		d.logger.Warn("every provider url was rejected, keeping the previous invokers",
 			"urls", len(providers), "invokers", 0, "list", providers)
-		d.publish(prev, url, d.current, nil, routersChanged)
+		d.publish(prev, url, d.current, nil, nil, false, routersChanged)
 		return nil
 	}
 
@@ -521,17 +522,16 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 			d.unlink(e)
 		}
 	}
-	next := d.current
-	if len(added) > 0 || len(doomed) > 0 {
-		next = nextEntries(d.current, added, epoch)
+	changed := len(added) > 0 || len(doomed) > 0
+	if changed {
+		d.current = nextEntries(d.current, added, epoch)
 	}
-	d.current = next
 	if prev == nil || prev.url == nil || !prev.url.Equal(url) {
 		bad.check(url)
 	}
-	d.publish(prev, url, next, nil, routersChanged)
+	d.publish(prev, url, d.current, nil, nil, changed, routersChanged)
 	d.pruneInterned()
-	d.cachedInfo, d.fastOK, d.fastGen = infos, true, d.gen
+	d.fastOK, d.fastGen = true, d.gen
 	return doomed
 }
 
@@ -770,16 +770,16 @@ func (d *RegistryDirectory) pruneInterned() {
 }
 
 // publish swaps in the snapshot of entries under url; invokers, when not
-// nil, are the entries' invokers. When the entries did not change, prev's
-// lists are reused, and so is its chain unless the routers or the URL
-// changed.
-func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*entry, invokers []protocol.Invoker, routersChanged bool) {
-	s := &snapshot{url: url, entries: entries}
+// nil, are the entries' invokers, and moves, when not nil, maps them to
+// prev's. changed says whether the entries differ from prev's; when they
+// do not, prev's lists are reused, and so is its chain unless the routers
+// or the URL changed.
+func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*entry, invokers []protocol.Invoker, moves *router.Moves, changed, routersChanged bool) {
+	s := &snapshot{url: url}
 	if d.forbidden {
 		s.err = d.forbiddenErr
 	}
-	sameEntries := len(entries) == len(prev.entries) && (len(entries) == 0 || &entries[0] == &prev.entries[0])
-	if sameEntries {
+	if !changed {
 		s.invokers, s.methods = prev.invokers, prev.methods
 	} else {
 		var group func([]protocol.Invoker) []protocol.Invoker
@@ -794,9 +794,9 @@ func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*
 			s.invokers = []protocol.Invoker{}
 		}
 	}
-	if sameEntries && !routersChanged && prev.url.Equal(url) {
+	if !changed && !routersChanged && prev.url.Equal(url) {
 		s.chain = prev.chain
-	} else if s.chain = d.newChain(prev.chain, s.invokers, url); s.chain != nil && !d.multiGroup {
+	} else if s.chain = d.newChain(prev.chain, s.invokers, url, moves); s.chain != nil && !d.multiGroup {
 		s.chain.Prepare(s.methods.lists...)
 	}
 	d.snap.Store(s)

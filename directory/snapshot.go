@@ -12,8 +12,7 @@ import (
 type snapshot struct {
 	url      *common.URL        // the consumer URL routers and clusters see (directory.md §10)
 	err      error              // non-nil: List fails with it (forbidden, destroyed)
-	entries  []*entry           // the enabled invokers' entries, sorted
-	invokers []protocol.Invoker // entries' invokers, same order
+	invokers []protocol.Invoker // the enabled invokers, sorted by entry (compareEntries)
 	methods  *methodMap
 	chain    *router.Chain // nil: no router
 }
@@ -49,9 +48,10 @@ type rawInfo struct {
 // consumer URL of §10 needs, from the providers, only the first URL of
 // each distinct key set. Owned by the update goroutine.
 type keySet struct {
-	seen  uint64
-	count int      // positions of the providers list (cached) with this key set
-	first *rawInfo // the provider at the first of them: the one §10 reads
+	seen     uint64
+	count    int         // positions of the providers list (cached) with this key set
+	first    *rawInfo    // the provider at the first of them: the one §10 reads
+	firstRaw *common.URL // that provider as notified
 }
 
 // compareEntries orders entries deterministically: by address, then
