@@ -356,31 +356,27 @@ func (m *migrationInvoker) migrate(ctx context.Context, d migration.Decision, in
 			return false
 		}
 	}
+	// A forced step keeps one side and drops the other, unless (without
+	// force) the kept side has too few providers against it.
+	var keep, drop **migrationSide
+	keepName, dropName := "interface-level", "application-level"
 	switch d.Step {
 	case migration.ForceInterface:
-		if next.app != nil {
-			if !d.Force && !m.compare(ctx, d, next.iface, next.app) {
-				if destroyed() {
-					return ErrDestroyed
-				}
-				m.dropNew(cur, next)
-				return fmt.Errorf("interface-level side has %d providers against %d application-level: below threshold %g",
-					next.iface.count(), next.app.count(), d.Threshold)
-			}
-			leaving, next.app = append(leaving, next.app), nil
-		}
+		keep, drop = &next.iface, &next.app
 	case migration.ForceApplication:
-		if next.iface != nil {
-			if !d.Force && !m.compare(ctx, d, next.app, next.iface) {
-				if destroyed() {
-					return ErrDestroyed
-				}
-				m.dropNew(cur, next)
-				return fmt.Errorf("application-level side has %d providers against %d interface-level: below threshold %g",
-					next.app.count(), next.iface.count(), d.Threshold)
+		keep, drop = &next.app, &next.iface
+		keepName, dropName = dropName, keepName
+	}
+	if drop != nil && *drop != nil {
+		if !d.Force && !m.compare(ctx, d, *keep, *drop) {
+			if destroyed() {
+				return ErrDestroyed
 			}
-			leaving, next.iface = append(leaving, next.iface), nil
+			m.dropNew(cur, next)
+			return fmt.Errorf("%s side has %d providers against %d %s: below threshold %g",
+				keepName, (*keep).count(), (*drop).count(), dropName, d.Threshold)
 		}
+		leaving, *drop = append(leaving, *drop), nil
 	}
 	if next.iface == nil && next.app == nil {
 		return errors.New("no side referred")

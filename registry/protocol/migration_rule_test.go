@@ -130,6 +130,7 @@ func TestMigrationRuleHandling(t *testing.T) {
 	// No application-level provider: the comparator keeps the reference where it is.
 	publish("step: FORCE_APPLICATION")
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "migration failed; the previous step stays") }, 5*time.Second, 5*time.Millisecond)
+	require.Contains(t, logs.String(), "application-level side has 0 providers against 1 interface-level: below threshold")
 	require.True(t, stepIs(migration.ForceInterface, false, 1)(), "the application level referred for the attempt is released")
 	require.Equal(t, "iface", who(t, ref))
 
