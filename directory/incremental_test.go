@@ -3,6 +3,7 @@ package directory
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -161,4 +162,38 @@ func TestIncrementalRefreshEqualsFull(t *testing.T) {
 			require.Greater(t, fastSteps, 200, "most small changes take the fast path")
 		})
 	}
+}
+
+// TestOneAddedAllocation: with 20,000 providers and the built-in routers,
+// one provider joining or leaving allocates about one list of the
+// invokers (16 B each) and the chain's pools and precomputed results (~3
+// B), not copies of the providers list, the entries and the chain's
+// indexes (44 B per provider before).
+func TestOneAddedAllocation(t *testing.T) {
+	const n, rounds = 20000, 10
+	d, err := NewRegistry(benchConsumer(), WithProtocol("dubbo", benchProtocol{}), WithLogger(quiet),
+		WithRouters(router.Mock(), tag.Static()))
+	require.NoError(t, err)
+	defer d.Destroy()
+	a := javaProviders(0, n)
+	// The added provider lands in the middle of the sorted invokers.
+	c := slices.Insert(slices.Clone(a), n/2, javaProvider(n))
+	d.Notify(a)
+	d.Notify(c)
+	epoch := d.epoch
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for i := range rounds {
+		if i%2 == 0 {
+			d.Notify(a)
+		} else {
+			d.Notify(c)
+		}
+	}
+	runtime.ReadMemStats(&m1)
+	require.Equal(t, epoch, d.epoch, "every change took the fast path")
+	perChange := float64(m1.TotalAlloc-m0.TotalAlloc) / rounds
+	t.Logf("%.0f B per change, %.1f B per provider", perChange, perChange/n)
+	require.Less(t, perChange/n, 22.0, "bytes allocated per provider per change")
+	require.Len(t, d.Invokers(), n)
 }
