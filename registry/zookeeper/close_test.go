@@ -9,7 +9,6 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
-	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
@@ -21,8 +20,8 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	zkAddr(t)
 	before := goleak.IgnoreCurrent()
 	group := root(t)
-	g := &zktest.Gate{}
-	zr, err := zookeeper.New(registryURL(t, group, "&check=false&retry.period=100&file.cache=false"), zookeeper.WithDialer(g.Dial))
+	g := &gates{}
+	zr, err := zookeeper.New(registryURL(t, group, "&check=false&retry.period=100&file.cache=false"), g.dialers()...)
 	require.NoError(t, err)
 	f := registry.NewFailback(zr)
 	p := provider(1, "")

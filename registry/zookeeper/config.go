@@ -3,6 +3,7 @@ package zookeeper
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,13 @@ const (
 	DefaultPort = 2181
 	// DefaultRoot is the root node when the registry URL has no group.
 	DefaultRoot = "dubbo"
+	// PersistentWatchKey turns the persistent watches off (false): the
+	// category paths are then watched with one-shot child watches, each
+	// change read as the whole child list. Default true: a session of the
+	// registry's own adds a persistent recursive watch (ZooKeeper 3.6+
+	// addWatch) on each category path and applies each child created or
+	// deleted; a server that does not support it gets child watches.
+	PersistentWatchKey = "persistent.watch"
 )
 
 // Defaults of the registry URL's timeouts.
@@ -38,6 +46,7 @@ type config struct {
 	timeout        time.Duration // bounds each operation and Close
 	auth           []byte        // user:password for digest auth, nil without
 	acl            []zk.ACL
+	persistent     bool // persistent watches on the category paths (PersistentWatchKey)
 }
 
 var errAnyHost = errors.New("zookeeper: registry address is empty or any-host")
@@ -65,6 +74,9 @@ func parseConfig(u *common.URL) (config, error) {
 	}
 	if c.timeout <= 0 || c.sessionTimeout <= 0 {
 		return c, fmt.Errorf("zookeeper: timeouts must be positive in %s", u)
+	}
+	if c.persistent, err = strconv.ParseBool(u.ParamOr(PersistentWatchKey, "true")); err != nil {
+		return c, fmt.Errorf("zookeeper: %s: %w", PersistentWatchKey, err)
 	}
 	c.layout = newLayout(u.ParamOr(common.GroupKey, DefaultRoot))
 	c.acl = zk.WorldACL(zk.PermAll)

@@ -12,7 +12,6 @@ import (
 
 	_ "github.com/fleetrpc/fleet/cluster" // failover
 	"github.com/fleetrpc/fleet/common"
-	"github.com/fleetrpc/fleet/internal/zktest"
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/injvm"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -73,12 +72,12 @@ func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	first.Destroy()
 
 	// A second run starts with ZooKeeper unreachable.
-	g := &zktest.Gate{}
+	g := &gates{}
 	g.SetDown(true)
 	second := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet),
 		regproto.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
 			// ZooKeeper is down: wait for it briefly.
-			zr, err := zookeeper.New(u.WithParam("timeout", "300"), zookeeper.WithDialer(g.Dial), zookeeper.WithLogger(quiet))
+			zr, err := zookeeper.New(u.WithParam("timeout", "300"), g.dialers(zookeeper.WithLogger(quiet))...)
 			if err != nil {
 				return nil, err
 			}
@@ -114,10 +113,10 @@ func TestCallsSurviveConsumerSessionExpiry(t *testing.T) {
 	_, err = providers.Export(ctx, common.MustParse(regParams+"&export="+pu.Encoded()), impl)
 	require.NoError(t, err)
 
-	g := &zktest.Gate{}
+	g := &gates{}
 	consumers := regproto.New(regproto.WithProtocol(injvm.Name, jvm), regproto.WithLogger(quiet),
 		regproto.WithRegistryOpener(func(u *common.URL) (registry.Registry, error) {
-			zr, err := zookeeper.New(u, zookeeper.WithDialer(g.Dial), zookeeper.WithLogger(quiet))
+			zr, err := zookeeper.New(u, g.dialers(zookeeper.WithLogger(quiet))...)
 			if err != nil {
 				return nil, err
 			}

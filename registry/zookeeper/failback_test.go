@@ -10,16 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/internal/testutil"
-	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
 	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
 // failback opens a ZooKeeper registry behind a gate, wrapped in
 // registry.NewFailback, closed at cleanup.
-func failback(t *testing.T, g *zktest.Gate, group, extra string) *registry.FailbackRegistry {
+func failback(t *testing.T, g *gates, group, extra string) *registry.FailbackRegistry {
 	t.Helper()
-	zr, err := zookeeper.New(registryURL(t, group, extra), zookeeper.WithDialer(g.Dial))
+	zr, err := zookeeper.New(registryURL(t, group, extra), g.dialers()...)
 	require.NoError(t, err)
 	f := registry.NewFailback(zr)
 	t.Cleanup(func() { require.NoError(t, f.Close()) })
@@ -37,7 +36,7 @@ func short(t *testing.T) context.Context {
 // operation cancelled by the opposite call is not.
 func TestFailbackRetriesWhenZooKeeperComesBack(t *testing.T) {
 	group := root(t)
-	g := &zktest.Gate{}
+	g := &gates{}
 	g.SetDown(true)
 	f := failback(t, g, group, "&check=false&retry.period=100&file.cache=false")
 
@@ -65,7 +64,7 @@ func TestFailbackRetriesWhenZooKeeperComesBack(t *testing.T) {
 
 func TestFailbackCheckReturnsStartupFailures(t *testing.T) {
 	group := root(t)
-	g := &zktest.Gate{}
+	g := &gates{}
 	g.SetDown(true)
 	f := failback(t, g, group, "&retry.period=100&file.cache=false") // check defaults to true
 	require.ErrorIs(t, f.Register(short(t), provider(1, "")), zookeeper.ErrNotConnected)
@@ -97,7 +96,7 @@ func TestConsumerStartsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), p1.FullString())
 
-	g := &zktest.Gate{}
+	g := &gates{}
 	g.SetDown(true)
 	second := failback(t, g, group, extra)
 	l2 := testutil.NewListener(10)

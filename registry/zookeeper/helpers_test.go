@@ -104,9 +104,28 @@ func sortStrings(s []string) {
 	}
 }
 
-// expire ends the session g last saw, as ZooKeeper's timeout would, and
-// returns its id.
-func expire(t *testing.T, g *zktest.Gate) int64 {
+// gates cut a registry off ZooKeeper: Gate its main session (whose
+// session expire ends), watch its watch session (persistent watches),
+// each on a dialer of its own so that Gate sees the main session only.
+type gates struct {
+	zktest.Gate
+	watch zktest.Gate
+}
+
+// dialers are the registry's options dialling through g, and more.
+func (g *gates) dialers(more ...zookeeper.Option) []zookeeper.Option {
+	return append([]zookeeper.Option{zookeeper.WithDialer(g.Dial), zookeeper.WithWatchDialer(g.watch.Dial)}, more...)
+}
+
+// SetDown cuts (true) or restores (false) both sessions' way to ZooKeeper.
+func (g *gates) SetDown(down bool) {
+	g.Gate.SetDown(down)
+	g.watch.SetDown(down)
+}
+
+// expire ends the main session g last saw, as ZooKeeper's timeout would,
+// and returns its id.
+func expire(t *testing.T, g *gates) int64 {
 	t.Helper()
 	sid, err := g.Expire(zkAddr(t))
 	require.NoError(t, err)

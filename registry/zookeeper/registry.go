@@ -71,6 +71,20 @@ type Registry struct {
 	connected atomic.Bool   // a session is up (Stats); written by run
 	expiries  atomic.Uint64 // sessions replaced after an expiry (Stats); written by run
 
+	// The watch session (watch.go): persistent is on while category paths
+	// are watched with persistent watches on it (from the URL; off for good
+	// when the server refuses addWatch); watchLoop keeps it up until
+	// watchCtx is cancelled (Close, or the fall back), then closes
+	// watchDone.
+	persistent  atomic.Bool
+	watchDial   Dialer // immutable
+	watchCtx    context.Context
+	watchCancel context.CancelFunc
+	watchDone   chan struct{}
+	wsMu        sync.Mutex    // guards ws and wsReady
+	ws          *watchSession // the watch session up; nil when none
+	wsReady     chan struct{} // closed while ws is not nil
+
 	closeOnce sync.Once
 }
 
@@ -100,7 +114,15 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		done:       make(chan struct{}),
 		registered: map[string]*common.URL{},
 		sessUp:     make(chan struct{}),
+		watchDial:  o.watchDialer,
+		watchDone:  make(chan struct{}),
+		wsReady:    make(chan struct{}),
 	}
+	if r.watchDial == nil {
+		r.watchDial = net.DialTimeout
+	}
+	r.watchCtx, r.watchCancel = context.WithCancel(context.Background())
+	r.persistent.Store(cfg.persistent)
 	r.evq.wake = make(chan struct{}, 1)
 	r.dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
 		c, err := o.dialer(network, address, timeout)
@@ -113,9 +135,15 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		return c, err
 	}
 	if _, err := r.connect(1); err != nil {
+		r.watchCancel()
 		return nil, fmt.Errorf("zookeeper: connect %s: %w", url.Address(), err)
 	}
 	go r.run()
+	if cfg.persistent {
+		go r.watchLoop()
+	} else {
+		close(r.watchDone)
+	}
 	return r, nil
 }
 
@@ -318,6 +346,8 @@ func (r *Registry) Close() error {
 		}
 		close(r.quit)
 		<-r.done
+		r.watchCancel()
+		<-r.watchDone // bounded: a dial by the timeout, a close by a second
 
 		c := r.client()
 		if c.conn.State() == zk.StateHasSession {

@@ -21,10 +21,12 @@ type client struct {
 // client returns the current client.
 func (r *Registry) client() *client { return r.cur.Load() }
 
-// clientEvent is an event of the client of generation gen.
+// clientEvent is an event of the client of generation gen, or, with w
+// set, of a watch session.
 type clientEvent struct {
 	gen uint64
 	zk.Event
+	w *watchEvent
 }
 
 // eventQueue carries the clients' events (session states and watch
@@ -79,6 +81,7 @@ type sessionState struct {
 	resync    bool        // subscriptions need re-reading
 	force     bool        // notify re-read lists even when unchanged
 	connected bool
+	watchGen  uint64 // the last watch session seen up; 0 before the first
 }
 
 // run is the registry's goroutine: it follows the session and handles
@@ -102,7 +105,9 @@ func (r *Registry) run() {
 					return
 				default:
 				}
-				if ev.gen == st.gen {
+				if ev.w != nil {
+					r.handleWatch(&st, ev.w)
+				} else if ev.gen == st.gen {
 					r.handle(&st, ev.Event)
 				}
 			}
@@ -300,7 +305,7 @@ func (r *Registry) connect(gen uint64) (*client, error) {
 		zk.WithHostProvider(&hostRing{}),
 		zk.WithLogger(zkLogger{r.log}),
 		zk.WithLogInfo(false),
-		zk.WithEventCallback(func(ev zk.Event) { r.evq.push(clientEvent{gen, ev}) }),
+		zk.WithEventCallback(func(ev zk.Event) { r.evq.push(clientEvent{gen: gen, Event: ev}) }),
 	)
 	if err != nil {
 		return nil, err

@@ -8,8 +8,6 @@ import (
 
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/testutil"
-	"github.com/fleetrpc/fleet/internal/zktest"
-	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
 const tick = 10 * time.Millisecond
@@ -19,8 +17,8 @@ const tick = 10 * time.Millisecond
 // registers again on its new session.
 func TestProviderSessionDies(t *testing.T) {
 	group := root(t)
-	g := &zktest.Gate{}
-	prov := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
+	g := &gates{}
+	prov := open(t, registryURL(t, group, ""), g.dialers()...)
 	cons := open(t, registryURL(t, group, ""))
 	p := provider(1, "")
 	require.NoError(t, prov.Register(ctx, p))
@@ -51,9 +49,9 @@ func TestConsumerSessionExpires(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			group := root(t)
-			g := &zktest.Gate{}
+			g := &gates{}
 			prov := open(t, registryURL(t, group, ""))
-			cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
+			cons := open(t, registryURL(t, group, ""), g.dialers()...)
 			obs := observer(t)
 
 			p1, p2, p3 := provider(1, ""), provider(2, ""), provider(3, "")
@@ -99,9 +97,9 @@ func TestConsumerSessionExpires(t *testing.T) {
 // made meanwhile are notified once the connection is back.
 func TestConnectionLossKeepsSession(t *testing.T) {
 	group := root(t)
-	g := &zktest.Gate{}
+	g := &gates{}
 	prov := open(t, registryURL(t, group, ""))
-	cons := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
+	cons := open(t, registryURL(t, group, ""), g.dialers()...)
 	p1, p2 := provider(1, ""), provider(2, "")
 	require.NoError(t, prov.Register(ctx, p1))
 	rec := &recorder{}

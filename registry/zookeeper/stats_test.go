@@ -8,9 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/internal/testutil"
-	"github.com/fleetrpc/fleet/internal/zktest"
 	"github.com/fleetrpc/fleet/registry"
-	"github.com/fleetrpc/fleet/registry/zookeeper"
 )
 
 // TestStatsFollowTheSession: Stats reports the session up, down while cut
@@ -18,8 +16,8 @@ import (
 // the failback wrapper too.
 func TestStatsFollowTheSession(t *testing.T) {
 	group := root(t)
-	g := &zktest.Gate{}
-	zr := open(t, registryURL(t, group, ""), zookeeper.WithDialer(g.Dial))
+	g := &gates{}
+	zr := open(t, registryURL(t, group, ""), g.dialers()...)
 	f := registry.NewFailback(zr, registry.WithRetryPeriod(time.Hour), registry.WithSnapshot(nil),
 		registry.WithLogger(slog.New(slog.DiscardHandler)))
 	t.Cleanup(func() { f.Close() })

@@ -15,8 +15,10 @@ import (
 	"github.com/fleetrpc/fleet/registry"
 )
 
-// categoryReadMsg is the Debug message logged when a changed category's
-// children have been read, before they are converted and delivered.
+// categoryReadMsg is the Debug message logged when a category's change
+// has been read, before it is applied and delivered: with persistent
+// watches, the child created or deleted (the event); with child watches,
+// the changed category's children.
 const categoryReadMsg = "category read after a change"
 
 // subscription is one Subscribe call: a listener and the services and
@@ -34,6 +36,7 @@ type subscription struct {
 	services map[string]*common.URL // service → URL it is subscribed with
 	last     map[string]int64       // category path → pzxid of the last list delivered
 	gen      uint64                 // the client generation the pzxids of last are of
+	watched  bool                   // the lists of last were read on the watch session (gen is its)
 	// parsed keeps, per category path, what the child node names last read
 	// became, so a change parses only the new names, unchanged providers
 	// keep their *common.URL, and the sorted list is merged, not re-sorted.
@@ -48,6 +51,14 @@ type parsedPath struct {
 	order  []*parsedNode           // every node, in the order of the last read
 	sorted []*parsedNode           // the matching nodes, by compareURLs
 	gen    uint64                  // the generation of the last read
+	// cached: nodes, order and sorted are the last list delivered (a read
+	// with a key collision is converted without them).
+	cached bool
+	// wgen and seq place the last read on the watch session (its
+	// generation, the reply's number); 0 for a read with a child watch.
+	// Events numbered after it are applied as deltas.
+	wgen, seq uint64
+	dead      int // nodes of order deleted by a delta
 }
 
 func newParsedPath(svc *common.URL, size int) *parsedPath {
@@ -68,6 +79,7 @@ type parsedNode struct {
 	key   nameKey
 	u     *common.URL
 	match bool
+	dead  bool // deleted by a delta; still in order until compacted
 	seen  uint64
 }
 
@@ -121,28 +133,58 @@ func (s *subscription) stop() {
 	s.mu.Unlock()
 }
 
-// deliverLocked notifies the list of one category, read at pzxid by the
-// client of generation gen, unless a newer list was delivered, or the same
-// one and force is false. The pzxids of a new client are not compared with
-// the old one's (the server may have come back with less data, so lower
-// zxids); a read of a replaced client is dropped. s.mu is held.
-func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, path string, children []string, pzxid int64, gen uint64, force bool) {
-	if s.stopped || gen < s.gen {
+// listing is one read of a category's children: at pzxid, by the client
+// (child watches) or watch session (persistent watches) of generation gen;
+// seq is the reply's number on the watch session.
+type listing struct {
+	children []string
+	pzxid    int64
+	gen      uint64
+	seq      uint64
+	watched  bool
+}
+
+// deliverLocked notifies the list of one category read as l, unless a
+// newer list was delivered, or the same one and force is false. The pzxids
+// of a new client or watch session are not compared with the old one's
+// (the server may have come back with less data, so lower zxids), nor
+// those of the two kinds of read; a read of a replaced client is dropped.
+// s.mu is held.
+func (r *Registry) deliverLocked(s *subscription, svc *common.URL, category, path string, l listing, force bool) {
+	if s.stopped {
 		return
 	}
-	if gen > s.gen {
+	if l.watched != s.watched {
 		clear(s.last)
-		s.gen = gen
+		s.gen, s.watched = 0, l.watched
 	}
-	if last, ok := s.last[path]; ok && (pzxid < last || (pzxid == last && !force)) {
+	if l.gen < s.gen {
 		return
 	}
-	s.last[path] = pzxid
-	urls := r.convert(s, svc, path, children)
-	if len(urls) == 0 {
-		urls = []*common.URL{emptyURL(svc, category)}
+	if l.gen > s.gen {
+		clear(s.last)
+		s.gen = l.gen
 	}
-	r.notify(s, urls)
+	if last, ok := s.last[path]; ok && (l.pzxid < last || (l.pzxid == last && !force)) {
+		return
+	}
+	s.last[path] = l.pzxid
+	urls := r.convert(s, svc, path, l.children)
+	if pp := s.parsed[path]; pp != nil {
+		pp.wgen, pp.seq = 0, 0
+		if l.watched {
+			pp.wgen, pp.seq = l.gen, l.seq
+		}
+	}
+	r.notify(s, withEmpty(urls, svc, category))
+}
+
+// withEmpty is urls, or the category's empty:// URL when there are none.
+func withEmpty(urls []*common.URL, svc *common.URL, category string) []*common.URL {
+	if len(urls) == 0 {
+		return []*common.URL{emptyURL(svc, category)}
+	}
+	return urls
 }
 
 // notify calls the listener; a panic in it is logged, not spread to the
@@ -180,7 +222,7 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 		key := pp.keyOf(name)
 		var n *parsedNode
 		for p := w; p < len(pp.order) && p < w+walkWindow; p++ {
-			if pp.order[p].key == key {
+			if pp.order[p].key == key && !pp.order[p].dead {
 				n = pp.order[p]
 				skipped = append(skipped, pp.order[w:p]...)
 				w = p + 1
@@ -194,7 +236,7 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 			r.log.Error("two child names of one read share a key; converting the read without the cache",
 				"path", path, "node", name)
 			clear(pp.nodes)
-			pp.order, pp.sorted = nil, nil
+			pp.order, pp.sorted, pp.cached, pp.dead = nil, nil, false, 0
 			return toURLs(svc, children, r.log)
 		}
 		if n == nil {
@@ -216,11 +258,11 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 		order[i] = n
 	}
 	skipped = append(skipped, pp.order[w:]...)
-	pp.order = order
+	pp.order, pp.cached, pp.dead = order, true, 0
 	// The names that left are among those the walk skipped.
 	var left []*parsedNode
 	for _, n := range skipped {
-		if n.seen != gen {
+		if n.seen != gen && !n.dead {
 			if pp.nodes[n.key] == n {
 				delete(pp.nodes, n.key)
 			}
@@ -232,6 +274,11 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	if len(left) > 0 || len(fresh) > 0 {
 		pp.sorted = editSorted(pp.sorted, left, fresh)
 	}
+	return pp.urls()
+}
+
+// urls is the list of the sorted nodes' URLs, a new slice.
+func (pp *parsedPath) urls() []*common.URL {
 	urls := make([]*common.URL, len(pp.sorted))
 	for i, n := range pp.sorted {
 		urls[i] = n.u
@@ -283,22 +330,29 @@ func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
 	return out
 }
 
-// readCategory reads the children of a category path and arms a child
-// watch in the same request, creating the path when missing. It returns the
-// path's pzxid and the generation of the client that read it.
-func (r *Registry) readCategory(path string) ([]string, int64, uint64, error) {
+// readCategory reads the children of a category path, creating the path
+// when missing, and watches it: with persistent watches on the watch
+// session (readWatched), else with a child watch armed in the same request
+// on go-zookeeper's.
+func (r *Registry) readCategory(path string) (listing, error) {
+	if r.persistent.Load() {
+		l, fell, err := r.readWatched(path)
+		if !fell {
+			return l, err
+		}
+	}
 	c := r.client()
 	children, st, _, err := c.conn.ChildrenW(path)
 	if errors.Is(err, zk.ErrNoNode) {
 		if err := ensurePath(c.conn, path, r.nodeData(), r.cfg.acl); err != nil {
-			return nil, 0, 0, err
+			return listing{}, err
 		}
 		children, st, _, err = c.conn.ChildrenW(path)
 	}
 	if err != nil {
-		return nil, 0, 0, translate("children", path, err)
+		return listing{}, translate("children", path, err)
 	}
-	return children, st.Pzxid, c.gen, nil
+	return listing{children: children, pzxid: st.Pzxid, gen: c.gen}, nil
 }
 
 // syncServiceLocked reads and delivers every category of one service of s.
@@ -306,11 +360,11 @@ func (r *Registry) readCategory(path string) ([]string, int64, uint64, error) {
 func (r *Registry) syncServiceLocked(s *subscription, service string, svc *common.URL, force bool) error {
 	for _, c := range s.categories {
 		p := r.cfg.layout.categoryPath(service, c)
-		children, pzxid, gen, err := r.readCategory(p)
+		l, err := r.readCategory(p)
 		if err != nil {
 			return err
 		}
-		r.deliverLocked(s, svc, c, p, children, pzxid, gen, force)
+		r.deliverLocked(s, svc, c, p, l, force)
 	}
 	return nil
 }
@@ -391,33 +445,42 @@ func (r *Registry) pathChanged(path string) bool {
 	if !ok {
 		return true
 	}
-	type target struct {
-		s   *subscription
-		svc *common.URL
-	}
-	var targets []target
-	for _, s := range subs {
-		if svc := s.watching(iface, category); svc != nil {
-			targets = append(targets, target{s, svc})
-		}
-	}
+	targets := r.targets(subs, iface, category)
 	if len(targets) == 0 {
 		return true // an unsubscribed path: its watch is not re-armed
 	}
-	children, pzxid, gen, err := r.readCategory(path)
+	l, err := r.readCategory(path)
 	if err != nil {
 		r.log.Error("reading a category after a change failed", "path", path, "err", err)
 		return false
 	}
 	if r.log.Enabled(context.Background(), slog.LevelDebug) {
-		r.log.Debug(categoryReadMsg, "path", path, "children", len(children))
+		r.log.Debug(categoryReadMsg, "path", path, "children", len(l.children))
 	}
 	for _, t := range targets {
 		t.s.mu.Lock()
-		r.deliverLocked(t.s, t.svc, category, path, children, pzxid, gen, false)
+		r.deliverLocked(t.s, t.svc, category, path, l, false)
 		t.s.mu.Unlock()
 	}
 	return true
+}
+
+// target is a subscription watching a category, and the URL it watches
+// the category's service with.
+type target struct {
+	s   *subscription
+	svc *common.URL
+}
+
+// targets are the subscriptions of subs watching (iface, category).
+func (r *Registry) targets(subs []*subscription, iface, category string) []target {
+	var out []target
+	for _, s := range subs {
+		if svc := s.watching(iface, category); svc != nil {
+			out = append(out, target{s, svc})
+		}
+	}
+	return out
 }
 
 func (r *Registry) subscriptions() []*subscription {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,6 +61,7 @@ type Session struct {
 
 	wg        sync.WaitGroup // the reader and the pinger
 	closeOnce sync.Once
+	closing   atomic.Bool // Close has begun: the session ends with ErrClosed
 }
 
 // reply is a request's answer: its place among the frames read, the
@@ -189,6 +191,7 @@ func (s *Session) Err() error {
 // waits for the session's goroutines. It is idempotent.
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
+		s.closing.Store(true)
 		if s.Err() == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), min(time.Second, s.timeout))
 			_, _ = s.call(ctx, opCloseSession, nil)
@@ -202,6 +205,9 @@ func (s *Session) Close() {
 // fail ends the session with err (the first error wins): pending requests
 // get it, the connection is closed, Done is closed.
 func (s *Session) fail(err error) {
+	if s.closing.Load() {
+		err = ErrClosed // the server closes the connection once it has closed the session
+	}
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
