@@ -26,7 +26,8 @@ type method struct {
 	rcvr    reflect.Value // the service value
 	withCtx bool          // the first parameter is a context.Context
 	params  []reflect.Type
-	value   bool // returns a value before the error
+	value   bool     // returns a value before the error
+	fast    fastCall // nil unless the method has a common shape (fast.go)
 }
 
 // Invoker calls the methods of a Go service value. It implements
@@ -56,10 +57,12 @@ func New(url *common.URL, impl any) (*Invoker, error) {
 	inv := &Invoker{url: url, methods: map[string]*method{}}
 	for i := 0; i < t.NumMethod(); i++ {
 		m := t.Method(i)
-		desc, ok := describe(m.Name, v.Method(i))
+		bound := v.Method(i)
+		desc, ok := describe(m.Name, bound)
 		if !ok {
 			continue
 		}
+		desc.fast = fastCallOf(bound)
 		// Called through the unbound function with the receiver as its
 		// first argument: reflect allocates for every call of a bound
 		// method value, not for a plain function.
@@ -163,12 +166,20 @@ func (s *Invoker) Invoke(ctx context.Context, inv protocol.Invocation) protocol.
 		return protocol.ErrorResult(s.fail(protocol.KindSerialization, name,
 			fmt.Sprintf("got %d arguments, method takes %d", len(args), len(m.params)), nil))
 	}
+	if m.withCtx {
+		ctx = protocol.NewContext(ctx, inv)
+	}
+	if m.fast != nil {
+		if res, ok := s.callFast(m, ctx, args); ok {
+			return res
+		}
+	}
 	// Up to maxStackArgs values (receiver, context, arguments) stay on the
 	// stack: reflect does not keep the slice.
 	var buf [maxStackArgs]reflect.Value
 	in := append(buf[:0], m.rcvr)
 	if m.withCtx {
-		in = append(in, reflect.ValueOf(protocol.NewContext(ctx, inv)))
+		in = append(in, reflect.ValueOf(ctx))
 	}
 	for i, a := range args {
 		v, err := convert.To(a, m.params[i])
@@ -197,6 +208,26 @@ func (s *Invoker) call(m *method, in []reflect.Value) (res protocol.Result) {
 		return protocol.NewResult(out[0].Interface(), nil)
 	}
 	return protocol.NewResult(nil, nil)
+}
+
+// callFast calls a method of a common shape without reflection; false when
+// an argument needs converting (the method was not called).
+func (s *Invoker) callFast(m *method, ctx context.Context, args []any) (res protocol.Result, ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, ok = protocol.ErrorResult(s.fail(protocol.KindBusiness, m.name, "", fmt.Errorf("panic: %v", p))), true
+		}
+	}()
+	v, err, ok := m.fast(ctx, args)
+	switch {
+	case !ok:
+		return nil, false
+	case err != nil:
+		return protocol.ErrorResult(s.fail(protocol.KindBusiness, m.name, "", err)), true
+	case !m.value:
+		v = nil
+	}
+	return protocol.NewResult(v, nil), true
 }
 
 func (s *Invoker) fail(kind protocol.Kind, method, msg string, cause error) *protocol.Error {

@@ -129,3 +129,65 @@ func TestInvokePointerReceiverAndManyArguments(t *testing.T) {
 	res = s.Invoke(context.Background(), protocol.NewInvocation("sum", args[:8]...))
 	require.ErrorContains(t, res.Error(), "got 8 arguments, method takes 9")
 }
+
+type shapes struct{}
+
+func (shapes) Count() (int64, error)                              { return 7, nil }
+func (shapes) Echo(ctx context.Context, b []byte) ([]byte, error) { return append(b, '!'), nil }
+func (shapes) Check(s string) error {
+	if s == "" {
+		return errNotFound
+	}
+	return nil
+}
+func (shapes) Ping(ctx context.Context) error   { return ctx.Err() }
+func (shapes) Wrap(v any) (any, error)          { return []any{v}, nil }
+func (shapes) Half(x int32) (float64, error)    { return float64(x) / 2, nil }
+func (shapes) Pair(a, b string) (string, error) { return a + b, nil }
+
+// Methods of common shapes are called as typed functions (no reflection);
+// arguments that need converting, and other shapes, still go through
+// reflection, with the same results and errors.
+func TestFastShapes(t *testing.T) {
+	s, err := New(common.MustParse("injvm://127.0.0.1:20880/org.Shapes?interface=org.Shapes"), shapes{})
+	require.NoError(t, err)
+	for name, fast := range map[string]bool{"Count": true, "Echo": true, "Check": true, "Ping": true, "Wrap": true, "Half": true, "Pair": false} {
+		require.Equal(t, fast, s.methods[name].fast != nil, name)
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		inv   protocol.Invocation
+		value any
+		err   error
+	}{
+		{"no argument", protocol.NewInvocation("count"), int64(7), nil},
+		{"context and bytes", protocol.NewInvocation("echo", []byte("hi")), []byte("hi!"), nil},
+		{"nil bytes", protocol.NewInvocation("echo", nil), []byte("!"), nil},
+		{"error only, ok", protocol.NewInvocation("check", "x"), nil, nil},
+		{"error only, failing", protocol.NewInvocation("check", ""), nil, errNotFound},
+		{"context only", protocol.NewInvocation("ping"), nil, nil},
+		{"any", protocol.NewInvocation("wrap", "v"), []any{"v"}, nil},
+		{"nil any (converted)", protocol.NewInvocation("wrap", nil), []any{nil}, nil},
+		{"int64 narrowed to int32 (converted)", protocol.NewInvocation("half", int64(3)), 1.5, nil},
+		{"exact int32", protocol.NewInvocation("half", int32(5)), 2.5, nil},
+		{"two arguments (reflection)", protocol.NewInvocation("pair", "a", "b"), "ab", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := s.Invoke(ctx, tt.inv)
+			if tt.err != nil {
+				require.ErrorIs(t, res.Error(), tt.err)
+				require.Equal(t, protocol.KindBusiness, protocol.KindOf(res.Error()))
+				return
+			}
+			require.NoError(t, res.Error())
+			require.Equal(t, tt.value, res.Value())
+		})
+	}
+	res := s.Invoke(ctx, protocol.NewInvocation("half", "x"))
+	require.ErrorContains(t, res.Error(), "cannot use string as int32", "a wrong type is refused as before")
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	require.ErrorIs(t, s.Invoke(cancelled, protocol.NewInvocation("ping")).Error(), context.Canceled, "the method gets the caller's context")
+}
