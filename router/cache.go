@@ -181,6 +181,14 @@ func (c *Chain) add(candidates []protocol.Invoker) *listEntry {
 		}
 	}
 	e := &listEntry{list: candidates}
+	if pos, ok := subsequence(c.invokers, candidates); ok {
+		// A per-method list keeps the snapshot's order: its positions
+		// come from one walk, without the index.
+		e.pos, e.ok = pos, true
+		e.res.init(c.dense, c.combos)
+		c.entries.Store(old.with(e))
+		return e
+	}
 	if !c.indexed {
 		c.buildIndex()
 	}
@@ -205,6 +213,29 @@ func (c *Chain) add(candidates []protocol.Invoker) *listEntry {
 	}
 	c.entries.Store(old.with(e))
 	return e
+}
+
+// subsequence returns the positions in all of list's invokers when list is
+// a subsequence of all (the same values, in all's order), by one walk over
+// both.
+func subsequence(all, list []protocol.Invoker) ([]int32, bool) {
+	pos := make([]int32, len(list))
+	var cmp comparer
+	j := 0
+	for k, x := range list {
+		if !cmp.ok(x) {
+			return nil, false
+		}
+		for j < len(all) && all[j] != x {
+			j++
+		}
+		if j == len(all) {
+			return nil, false
+		}
+		pos[k] = int32(j)
+		j++
+	}
+	return pos, true
 }
 
 // fill computes and caches the result of combination k for e.
