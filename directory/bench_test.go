@@ -237,12 +237,34 @@ func BenchmarkNotifyOneAdded(b *testing.B) {
 		}
 		benchOneAdded(b, d)
 	})
+	b.Run("routers=mock,tag/methods=2", func(b *testing.B) {
+		// Two method lists (every tenth provider has one more method, as
+		// in a rolling upgrade): the directory keeps a list for it.
+		d, err := NewRegistry(benchConsumer(), WithProtocol("dubbo", benchProtocol{}), WithLogger(quiet),
+			WithRouters(router.Mock(), tag.Static()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchOneAdded(b, d, func(i int, u *common.URL) *common.URL {
+			if i%10 == 0 {
+				return u.WithParam(common.MethodsKey, "sayHello,sayHelloAsync,sayBye")
+			}
+			return u
+		})
+	})
 }
 
-func benchOneAdded(b *testing.B, d *RegistryDirectory) {
+// benchOneAdded: edit, when given, changes provider i's URL.
+func benchOneAdded(b *testing.B, d *RegistryDirectory, edit ...func(i int, u *common.URL) *common.URL) {
 	const n = 100000
 	a := javaProviders(0, n)
 	c := append(slices.Clip(a), javaProvider(n))
+	for _, e := range edit {
+		for i := range c {
+			c[i] = e(i, c[i])
+		}
+	}
+	a = c[:n:n]
 	defer d.Destroy()
 	d.Notify(a)
 	d.Notify(c)

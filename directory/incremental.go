@@ -189,7 +189,7 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 	}
 	var runs []router.Run
 	var invokers []protocol.Invoker
-	d.current, invokers, runs = editEntries(d.current, prev.invokers, gone, fresh)
+	d.current, d.currentSets, invokers, runs = editEntries(d.current, d.currentSets, prev.invokers, gone, fresh)
 	moves, err := router.NewMoves(len(invokers), len(prev.invokers), runs)
 	if err != nil {
 		// Not expected: the chain then finds the invokers itself.
@@ -206,12 +206,13 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 // each a move of the entries after it; more rebuild the slice.
 const maxInPlace = 4
 
-// editEntries returns cur (sorted entries, their invokers curInv) without
-// gone and with add: the entries edited in place (cur belongs to the
-// caller, no snapshot holds it) when the changes are few, the invokers as
-// a new slice made of copies of curInv's unchanged runs, and those runs
-// (router.Run: where each run of the new invokers was in curInv).
-func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([]*entry, []protocol.Invoker, []router.Run) {
+// editEntries returns cur (sorted entries, their method sets curSets when
+// not nil, their invokers curInv) without gone and with add: the entries
+// and method sets edited in place (they belong to the caller, no snapshot
+// holds them) when the changes are few, the invokers as a new slice made
+// of copies of curInv's unchanged runs, and those runs (router.Run: where
+// each run of the new invokers was in curInv).
+func editEntries(cur []*entry, curSets []*methodSet, curInv []protocol.Invoker, gone, add []*entry) ([]*entry, []*methodSet, []protocol.Invoker, []router.Run) {
 	gonePos := make([]int, 0, len(gone))
 	for _, g := range gone {
 		p, _ := slices.BinarySearchFunc(cur, g, compareEntries)
@@ -231,10 +232,14 @@ func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([
 
 	n := len(cur) - len(gonePos) + len(add)
 	inv := make([]protocol.Invoker, 0, n)
-	var out []*entry // the new entries when not edited in place
+	var out []*entry         // the new entries when not edited in place
+	var outSets []*methodSet // and their method sets
 	inPlace := len(gonePos)+len(add) <= maxInPlace
 	if !inPlace {
 		out = make([]*entry, 0, n)
+		if curSets != nil {
+			outSets = make([]*methodSet, 0, n)
+		}
 	}
 	var runs []router.Run
 	i, g := 0, 0
@@ -253,6 +258,9 @@ func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([
 			inv = append(inv, curInv[i:end]...)
 			if !inPlace {
 				out = append(out, cur[i:end]...)
+				if curSets != nil {
+					outSets = append(outSets, curSets[i:end]...)
+				}
 			}
 			i = end
 		}
@@ -262,15 +270,21 @@ func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([
 		inv = append(inv, a.invoker)
 		if !inPlace {
 			out = append(out, a)
+			if curSets != nil {
+				outSets = append(outSets, a.methods)
+			}
 		}
 	}
 	copyTo(len(cur))
 	if !inPlace {
-		return out, inv, runs
+		return out, outSets, inv, runs
 	}
 
 	for k := len(gonePos) - 1; k >= 0; k-- {
 		cur = slices.Delete(cur, gonePos[k], gonePos[k]+1)
+		if curSets != nil {
+			curSets = slices.Delete(curSets, gonePos[k], gonePos[k]+1)
+		}
 	}
 	g = 0
 	for k, a := range add {
@@ -278,6 +292,9 @@ func editEntries(cur []*entry, curInv []protocol.Invoker, gone, add []*entry) ([
 			g++
 		}
 		cur = slices.Insert(cur, addPos[k]-g+k, a)
+		if curSets != nil {
+			curSets = slices.Insert(curSets, addPos[k]-g+k, a.methods)
+		}
 	}
-	return cur, inv, runs
+	return cur, curSets, inv, runs
 }

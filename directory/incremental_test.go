@@ -83,6 +83,7 @@ func TestIncrementalRefreshEqualsFull(t *testing.T) {
 				next++
 			}
 			var gone []*common.URL
+			keptSets := 0 // steps after which the method sets were kept beside the entries
 			push := func(step int, l []*common.URL) {
 				full.Notify(l)
 				fast.Notify(l)
@@ -91,6 +92,13 @@ func TestIncrementalRefreshEqualsFull(t *testing.T) {
 				sr, sd := pFast.counts()
 				require.Equal(t, [2]int{fr, fd}, [2]int{sr, sd}, "step %d: refers and destroys", step)
 				require.True(t, slices.IsSortedFunc(fast.current, compareEntries), "step %d", step)
+				if fast.currentSets != nil {
+					keptSets++
+					require.Len(t, fast.currentSets, len(fast.current), "step %d", step)
+					for i, e := range fast.current {
+						require.Same(t, e.methods, fast.currentSets[i], "step %d: method set %d", step, i)
+					}
+				}
 			}
 			push(-1, list)
 			fastSteps := 0
@@ -158,7 +166,8 @@ func TestIncrementalRefreshEqualsFull(t *testing.T) {
 				}
 				list = l
 			}
-			t.Logf("fast path taken in %d of 400 steps", fastSteps)
+			t.Logf("fast path taken in %d of 400 steps, method sets kept after %d", fastSteps, keptSets)
+			require.Greater(t, keptSets, 50, "the method sets kept beside the entries are checked")
 			require.Greater(t, fastSteps, 200, "most small changes take the fast path")
 		})
 	}

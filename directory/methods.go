@@ -116,10 +116,12 @@ func newMethodSet(list string) *methodSet {
 }
 
 // buildMethods builds the map of entries (sorted, enabled), whose invokers
-// are invokers (nil: read from entries). single, when not nil, is the one
-// method set of every entry, so that no entry needs reading. group, when
-// not nil, groups each distinct list for a multi-group directory.
-func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodSet, group func([]protocol.Invoker) []protocol.Invoker) *methodMap {
+// are invokers (nil: read from entries) and whose method sets are sets
+// (nil: read from entries; reading them from a slice of their own spares
+// a visit to every entry). single, when not nil, is the one method set of
+// every entry, so that no entry needs reading. group, when not nil, groups
+// each distinct list for a multi-group directory.
+func buildMethods(entries []*entry, sets []*methodSet, invokers []protocol.Invoker, single *methodSet, group func([]protocol.Invoker) []protocol.Invoker) *methodMap {
 	if len(entries) == 0 {
 		return emptyMethods
 	}
@@ -127,6 +129,12 @@ func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodS
 		invokers = make([]protocol.Invoker, len(entries))
 		for i, e := range entries {
 			invokers[i] = e.invoker
+		}
+	}
+	if sets == nil && single == nil {
+		sets = make([]*methodSet, len(entries))
+		for i, e := range entries {
+			sets[i] = e.methods
 		}
 	}
 	mk := func(list []protocol.Invoker) *candidates {
@@ -140,23 +148,22 @@ func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodS
 	m.lists = append(m.lists, invokers)
 
 	// The distinct method sets, and how many invokers have each.
-	var sets []*methodSet
+	var distinct []*methodSet
 	if single != nil {
 		single.id, single.count = 0, len(entries)
-		sets = append(sets, single)
+		distinct = append(distinct, single)
 	} else {
-		for _, e := range entries {
-			s := e.methods
+		for _, s := range sets {
 			if s.id < 0 {
-				s.id = len(sets)
+				s.id = len(distinct)
 				s.count = 0
-				sets = append(sets, s)
+				distinct = append(distinct, s)
 			}
 			s.count++
 		}
 	}
 	defer func() {
-		for _, s := range sets {
+		for _, s := range distinct {
 			s.id = -1
 		}
 	}()
@@ -165,7 +172,7 @@ func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodS
 	// one list.
 	covering := map[string][]int{}
 	var keys []string
-	for _, s := range sets {
+	for _, s := range distinct {
 		for _, name := range s.names {
 			if _, ok := covering[name]; !ok {
 				keys = append(keys, name)
@@ -182,7 +189,7 @@ func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodS
 	for _, k := range keys {
 		ids := covering[k]
 		var c *candidates
-		if len(ids) == len(sets) {
+		if len(ids) == len(distinct) {
 			c = m.all
 		} else {
 			sig.Reset()
@@ -191,16 +198,16 @@ func buildMethods(entries []*entry, invokers []protocol.Invoker, single *methodS
 				sig.WriteByte(',')
 			}
 			if c = shared[sig.String()]; c == nil {
-				in := make([]bool, len(sets))
+				in := make([]bool, len(distinct))
 				n := 0
 				for _, id := range ids {
 					in[id] = true
-					n += sets[id].count
+					n += distinct[id].count
 				}
 				list := make([]protocol.Invoker, 0, n)
-				for _, e := range entries {
-					if in[e.methods.id] {
-						list = append(list, e.invoker)
+				for i, s := range sets {
+					if in[s.id] {
+						list = append(list, invokers[i])
 					}
 				}
 				c = mk(list)

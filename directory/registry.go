@@ -69,7 +69,8 @@ type RegistryDirectory struct {
 	noFast        bool // tests: always refresh in full
 	byRaw         map[*common.URL]*rawInfo
 	byHash        map[uint64]*entry
-	current       []*entry // the entries of the published snapshot's invokers, sorted; edited in place (no snapshot holds it)
+	current       []*entry     // the entries of the published snapshot's invokers, sorted; edited in place (no snapshot holds it)
+	currentSets   []*methodSet // per entry of current, its method set, kept by incremental refreshes; nil when not kept
 	epoch         uint64
 	forbidden     bool
 	protos        map[string]protocol.Protocol
@@ -200,7 +201,7 @@ func (d *RegistryDirectory) Destroy() {
 			doomed = append(doomed, e.invoker)
 		}
 	}
-	d.byHash, d.byRaw, d.current, d.cached = nil, nil, nil, nil
+	d.byHash, d.byRaw, d.current, d.currentSets, d.cached = nil, nil, nil, nil, nil
 	d.snap.Store(&snapshot{url: d.snap.Load().url, err: d.destroyedErr, methods: emptyMethods})
 	d.mu.Unlock()
 	for _, inv := range doomed {
@@ -424,7 +425,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		}
 		clear(d.byHash)
 		clear(d.byRaw)
-		d.current = nil
+		d.current, d.currentSets = nil, nil
 		d.publish(prev, base, nil, nil, nil, len(prev.invokers) > 0, routersChanged)
 		return doomed
 	}
@@ -524,7 +525,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 	}
 	changed := len(added) > 0 || len(doomed) > 0
 	if changed {
-		d.current = nextEntries(d.current, added, epoch)
+		d.current, d.currentSets = nextEntries(d.current, added, epoch), nil
 	}
 	if prev == nil || prev.url == nil || !prev.url.Equal(url) {
 		bad.check(url)
@@ -787,7 +788,20 @@ func (d *RegistryDirectory) publish(prev *snapshot, url *common.URL, entries []*
 			join := d.opts.groupCluster
 			group = func(list []protocol.Invoker) []protocol.Invoker { return groupInvokers(list, join) }
 		}
-		s.methods = buildMethods(entries, invokers, d.singleMethodSet(len(entries)), group)
+		single := d.singleMethodSet(len(entries))
+		var sets []*methodSet
+		if single == nil && invokers != nil {
+			// An incremental refresh: keep the method sets beside the
+			// entries from now on.
+			if d.currentSets == nil {
+				d.currentSets = make([]*methodSet, len(entries))
+				for i, e := range entries {
+					d.currentSets[i] = e.methods
+				}
+			}
+			sets = d.currentSets
+		}
+		s.methods = buildMethods(entries, sets, invokers, single, group)
 		// Share the invokers slice with the map's "*" list.
 		s.invokers = s.methods.all.invokers
 		if s.invokers == nil {
