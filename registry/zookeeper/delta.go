@@ -3,6 +3,7 @@ package zookeeper
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/fleetrpc/fleet/common"
@@ -68,8 +69,8 @@ func (r *Registry) applyLocked(s *subscription, svc *common.URL, category, path,
 }
 
 // add takes a child name created: parsed and matched as convert does,
-// inserted into sorted by a binary search when it matches. It reports
-// whether the list changed.
+// inserted into sorted (in place) by a binary search when it matches. It
+// reports whether the list changed.
 func (pp *parsedPath) add(name string, log *slog.Logger) bool {
 	key := pp.keyOf(name)
 	if pp.nodes[key] != nil {
@@ -89,7 +90,8 @@ func (pp *parsedPath) add(name string, log *slog.Logger) bool {
 	if !n.match {
 		return false
 	}
-	pp.sorted = editSorted(pp.sorted, nil, []*parsedNode{n})
+	p, _ := slices.BinarySearchFunc(pp.sorted, n.u, compareURLs)
+	pp.sorted = slices.Insert(pp.sorted, p, n.u) // in place: listeners get copies
 	return true
 }
 
@@ -106,8 +108,10 @@ func (pp *parsedPath) remove(name string) bool {
 	delete(pp.nodes, key)
 	changed := false
 	if n.match {
-		pp.sorted = editSorted(pp.sorted, []*parsedNode{n}, nil)
-		changed = true
+		if p := indexOf(pp.sorted, n.u); p >= 0 {
+			pp.sorted = slices.Delete(pp.sorted, p, p+1)
+			changed = true
+		}
 	}
 	n.dead, n.match = true, false
 	pp.dead++
@@ -121,4 +125,16 @@ func (pp *parsedPath) remove(name string) bool {
 		pp.order, pp.dead = live, 0
 	}
 	return changed
+}
+
+// indexOf finds u (by identity) in sorted by a binary search; -1 when it
+// is not there.
+func indexOf(sorted []*common.URL, u *common.URL) int {
+	p, _ := slices.BinarySearchFunc(sorted, u, compareURLs)
+	for ; p < len(sorted) && sorted[p] != u && compareURLs(sorted[p], u) == 0; p++ {
+	}
+	if p < len(sorted) && sorted[p] == u {
+		return p
+	}
+	return -1
 }

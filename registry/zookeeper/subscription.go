@@ -49,7 +49,7 @@ type parsedPath struct {
 	keyOf  func(string) nameKey    // a child name's key (nameHasher.key)
 	nodes  map[nameKey]*parsedNode // by child name's key
 	order  []*parsedNode           // every node, in the order of the last read
-	sorted []*parsedNode           // the matching nodes, by compareURLs
+	sorted []*common.URL           // the matching nodes' URLs, by compareURLs
 	gen    uint64                  // the generation of the last read
 	// cached: nodes, order and sorted are the last list delivered (a read
 	// with a key collision is converted without them).
@@ -215,7 +215,8 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	}
 	pp.gen++
 	gen := pp.gen
-	var fresh, skipped []*parsedNode
+	var fresh []*common.URL
+	var skipped []*parsedNode
 	order := make([]*parsedNode, len(children))
 	w := 0 // the walk's position in pp.order
 	for i, name := range children {
@@ -249,7 +250,7 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 				} else {
 					n.u, n.match = u, common.IsMatch(svc, u)
 					if n.match {
-						fresh = append(fresh, n)
+						fresh = append(fresh, u)
 					}
 				}
 			}
@@ -260,14 +261,14 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	skipped = append(skipped, pp.order[w:]...)
 	pp.order, pp.cached, pp.dead = order, true, 0
 	// The names that left are among those the walk skipped.
-	var left []*parsedNode
+	var left []*common.URL
 	for _, n := range skipped {
 		if n.seen != gen && !n.dead {
 			if pp.nodes[n.key] == n {
 				delete(pp.nodes, n.key)
 			}
 			if n.match {
-				left = append(left, n)
+				left = append(left, n.u)
 			}
 		}
 	}
@@ -277,34 +278,22 @@ func (r *Registry) convert(s *subscription, svc *common.URL, path string, childr
 	return pp.urls()
 }
 
-// urls is the list of the sorted nodes' URLs, a new slice.
-func (pp *parsedPath) urls() []*common.URL {
-	urls := make([]*common.URL, len(pp.sorted))
-	for i, n := range pp.sorted {
-		urls[i] = n.u
-	}
-	return urls
-}
+// urls is the list of the sorted URLs, a copy the listener owns.
+func (pp *parsedPath) urls() []*common.URL { return slices.Clone(pp.sorted) }
 
-// byURL orders nodes by their URLs (compareURLs).
-func byURL(a, b *parsedNode) int { return compareURLs(a.u, b.u) }
-
-// editSorted returns sorted (nodes by URL) without left and with fresh,
-// as a new slice: the unchanged runs are copied whole.
-func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
+// editSorted returns sorted (URLs by compareURLs) without left (found by
+// identity) and with fresh, as a new slice: the unchanged runs are copied
+// whole.
+func editSorted(sorted, left, fresh []*common.URL) []*common.URL {
 	gone := make([]int, 0, len(left))
-	for _, n := range left {
-		// The first node comparing equal to n, then n among its equals.
-		p, _ := slices.BinarySearchFunc(sorted, n, byURL)
-		for ; p < len(sorted) && sorted[p] != n && byURL(sorted[p], n) == 0; p++ {
-		}
-		if p < len(sorted) && sorted[p] == n {
+	for _, u := range left {
+		if p := indexOf(sorted, u); p >= 0 {
 			gone = append(gone, p)
 		}
 	}
 	slices.Sort(gone)
-	slices.SortFunc(fresh, byURL)
-	out := make([]*parsedNode, 0, len(sorted)-len(gone)+len(fresh))
+	slices.SortFunc(fresh, compareURLs)
+	out := make([]*common.URL, 0, len(sorted)-len(gone)+len(fresh))
 	i, g := 0, 0
 	copyTo := func(upto int) {
 		for i < upto {
@@ -321,10 +310,10 @@ func editSorted(sorted, left, fresh []*parsedNode) []*parsedNode {
 			i = end
 		}
 	}
-	for _, n := range fresh {
-		p, _ := slices.BinarySearchFunc(sorted, n, byURL)
+	for _, u := range fresh {
+		p, _ := slices.BinarySearchFunc(sorted, u, compareURLs)
 		copyTo(p)
-		out = append(out, n)
+		out = append(out, u)
 	}
 	copyTo(len(sorted))
 	return out
