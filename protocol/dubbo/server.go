@@ -26,8 +26,8 @@ type methodChecker interface {
 }
 
 // server is one TCP listener serving the services exported on its port.
-// Goroutines: one accept loop, one reader per connection, and up to
-// threads workers; close waits for all of them.
+// Goroutines: one accept loop, one reader per connection, up to threads
+// workers and the inline guard (see guard); close waits for all of them.
 type server struct {
 	proto   *Protocol     // immutable
 	ln      net.Listener  // immutable
@@ -49,6 +49,14 @@ type server struct {
 	workers  sync.WaitGroup // worker goroutines
 	readers  sync.WaitGroup // accept loop and connection readers
 	jobs     chan job       // immutable: calls for the workers; cap = threads
+
+	// The inline guard (see guard): the readers it watches, whether it
+	// ticks, how it is woken and stopped.
+	inlineReaders sync.Map      // *connReader → struct{}: connections being read
+	guardOn       atomic.Bool   // the guard ticks (or is being woken)
+	guardWake     chan struct{} // immutable; cap 1
+	guardStop     chan struct{} // immutable; closed by close
+	guards        sync.WaitGroup
 
 	mu      sync.Mutex // guards conns, closing, started and sending on jobs
 	conns   map[*serverConn]struct{}
@@ -84,12 +92,15 @@ func newServer(p *Protocol, addr string, u *common.URL) (*server, error) {
 		proto: p, ln: ln, addr: addr, port: ln.Addr().(*net.TCPAddr).Port,
 		payload: payload, idle: 3 * hb, direct: u.ParamOr(DispatcherKey, "all") == "direct",
 		sem: make(chan struct{}, threads), jobs: make(chan job, threads), ctx: ctx, cancel: cancel,
-		values: context.WithoutCancel(ctx),
-		conns:  map[*serverConn]struct{}{},
+		values:    context.WithoutCancel(ctx),
+		conns:     map[*serverConn]struct{}{},
+		guardWake: make(chan struct{}, 1), guardStop: make(chan struct{}),
 	}
 	s.exporters.Store(&map[string]*exporter{})
 	s.readers.Add(1)
 	go s.accept()
+	s.guards.Add(1)
+	go s.guard()
 	s.logger().Info("listening")
 	return s, nil
 }
@@ -136,14 +147,13 @@ func (s *server) serve(sc *serverConn) {
 		fr.dl.header = headerTimeout
 	}
 	rd := &connReader{sc: sc, fr: fr, strs: &strTable{}}
-	rd.guard = time.AfterFunc(time.Hour, func() { s.takeOver(rd) })
-	rd.guard.Stop()
+	s.inlineReaders.Store(rd, struct{}{})
 	s.read(rd)
 }
 
 // end closes a connection whose reading ended; run by its last reader.
 func (s *server) end(rd *connReader) {
-	rd.guard.Stop()
+	s.inlineReaders.Delete(rd)
 	rd.fr.release()
 	rd.sc.close()
 	s.mu.Lock()
@@ -207,36 +217,41 @@ func (s *server) read(rd *connReader) {
 // at a time reads it: the connection's reader, which may change while it
 // serves a call itself (see serveInline).
 type connReader struct {
-	sc    *serverConn  // immutable
-	fr    *FrameReader // the reader's
-	strs  *strTable    // the reader's
-	next  uint64       // the reader's: numbers the calls it serves itself
-	guard *time.Timer  // immutable: runs takeOver
+	sc   *serverConn  // immutable
+	fr   *FrameReader // the reader's
+	strs *strTable    // the reader's
+	next uint64       // the reader's: numbers the calls it serves itself
 	// inline is the number of the call the reader is serving itself, 0
-	// when none: the reader and takeOver race for it by CompareAndSwap.
+	// when none: the reader and the guard race for it by CompareAndSwap.
 	inline atomic.Uint64
 	since  atomic.Int64 // nanotime the reader started serving its call
-	armed  atomic.Bool  // guard is pending
 }
 
 // inlineGuard is how long the default dispatcher lets the reader serve a
 // call itself before another goroutine takes the reading over.
 const inlineGuard = time.Millisecond
 
+// guardTick is the period of the inline guard: a call served on a reader
+// is handed over between inlineGuard and inlineGuard+guardTick after it
+// started.
+const guardTick = 2 * time.Millisecond
+
+// guardIdleTicks is how many ticks without a call served on a reader the
+// guard waits before it stops ticking.
+const guardIdleTicks = 50
+
 // serveInline serves the last request of a read on the reader (default
 // dispatcher): no hand-off to a worker, so a lone caller's call costs no
 // goroutine switch. It holds a worker slot as dispatch would (or dispatch
 // answers status 100). A call that runs longer than inlineGuard does not
-// hold up the connection: takeOver starts reading on another goroutine,
+// hold up the connection: the guard starts reading on another goroutine,
 // and this one ends once it answered. It reports whether this goroutine is
 // still the reader.
 //
-// The guard timer is not set and stopped for every call (each is a change
-// to the runtime's timers that may wake its network poller, a system call
-// or two): it is armed when a call starts and it is not pending, and when
-// it fires it checks the call being served then, arming itself again for
-// the rest of that call's inlineGuard. So while calls keep coming it fires
-// about once per inlineGuard, whatever their rate.
+// A call served here touches no timer (a change to the runtime's timers
+// wakes another thread to watch it, a cost as large as the call's own
+// scheduling): it publishes its number and start time, and the server's
+// guard, ticking while such calls come, finds it if it runs long.
 func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	sc := rd.sc
 	select {
@@ -258,10 +273,13 @@ func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	n := rd.next
 	rd.since.Store(nanotime())
 	rd.inline.Store(n)
-	if rd.armed.CompareAndSwap(false, true) {
-		rd.guard.Reset(inlineGuard)
-	}
 	s.inlined.Add(1)
+	if !s.guardOn.Load() && s.guardOn.CompareAndSwap(false, true) {
+		select {
+		case s.guardWake <- struct{}{}:
+		default:
+		}
+	}
 	s.handle(sc, c)
 	still := rd.inline.CompareAndSwap(n, 0)
 	<-s.sem
@@ -269,26 +287,73 @@ func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	return still
 }
 
-// takeOver runs when the guard timer fires: when the reader has been
-// serving one call for inlineGuard it makes the calling goroutine (the
-// timer's) the connection's reader; when it serves a younger call it arms
-// the guard again for the rest of that call's time.
-func (s *server) takeOver(rd *connReader) {
-	rd.armed.Store(false)
-	n := rd.inline.Load()
-	if n == 0 {
-		return // the reader reads: the next call it serves arms the guard
-	}
-	if ran := time.Duration(nanotime() - rd.since.Load()); ran < inlineGuard {
-		if rd.armed.CompareAndSwap(false, true) {
-			rd.guard.Reset(inlineGuard - ran)
+// guard hands over the reading of connections whose reader has been
+// serving one call for inlineGuard: the call's goroutine answers it and
+// ends, a new goroutine reads on. It ticks every guardTick while calls are
+// served on readers, stops after guardIdleTicks without one (the next such
+// call wakes it), and ends when the server closes.
+//
+// One guard per server rather than a timer per connection: a call costs
+// no timer change, and the ticks cost the same for one connection as for
+// many.
+func (s *server) guard() {
+	defer s.guards.Done()
+	t := time.NewTicker(guardTick)
+	t.Stop()
+	defer t.Stop()
+	for {
+		select {
+		case <-s.guardWake:
+		case <-s.guardStop:
+			return
 		}
-		return
+		t.Reset(guardTick)
+		last := s.inlined.Load()
+		for {
+			for idle := 0; idle < guardIdleTicks; {
+				select {
+				case <-t.C:
+				case <-s.guardStop:
+					return
+				}
+				n := s.inlined.Load()
+				if busy := s.handOver(); busy || n != last {
+					idle = 0
+				} else {
+					idle++
+				}
+				last = n
+			}
+			s.guardOn.Store(false)
+			// A call that began after the last tick saw the guard on and
+			// did not wake it: tick on for it.
+			if s.inlined.Load() == last || !s.guardOn.CompareAndSwap(false, true) {
+				break
+			}
+		}
+		t.Stop()
 	}
-	if !rd.inline.CompareAndSwap(n, 0) {
-		return // that call ended; the reader armed the guard for the next
-	}
-	s.read(rd)
+}
+
+// handOver starts a new reader for every connection whose reader has been
+// serving one call for inlineGuard; it reports whether any reader is
+// serving a call.
+func (s *server) handOver() (busy bool) {
+	now := nanotime()
+	s.inlineReaders.Range(func(k, _ any) bool {
+		rd := k.(*connReader)
+		n := rd.inline.Load()
+		if n == 0 {
+			return true
+		}
+		busy = true
+		// since is stored before inline: it is this call's or a later one's.
+		if time.Duration(now-rd.since.Load()) >= inlineGuard && rd.inline.CompareAndSwap(n, 0) {
+			go s.read(rd)
+		}
+		return true
+	})
+	return busy
 }
 
 // handleDirect serves a call on the connection's reader (dispatcher=direct):
@@ -615,6 +680,8 @@ func (s *server) close(grace time.Duration) {
 		}
 		sc.close()
 	}
+	close(s.guardStop)
+	s.guards.Wait()
 	s.readers.Wait()
 	s.workers.Wait()
 	s.logger().Info("closed")
