@@ -33,6 +33,50 @@ func (w *walker) find(u *common.URL) int {
 	return -1
 }
 
+// listDiff is where a providers list (list) differs from the last one
+// (old): the positions of list not in old and of old not in list, found by
+// a walker, and whether there were more than limit of them (then not all
+// are recorded).
+type listDiff struct {
+	old, list          []*common.URL
+	addedAt, removedAt []int
+	limit              int
+	over               bool
+}
+
+// note records what a walker's find of list[i] gave: k, its position in
+// old (-1: not there), found from position from on.
+func (l *listDiff) note(i, from, k int) {
+	if l.over {
+		return
+	}
+	if k < 0 {
+		l.addedAt = append(l.addedAt, i)
+	} else {
+		for p := from; p < k; p++ {
+			l.removedAt = append(l.removedAt, p)
+		}
+	}
+	l.over = len(l.addedAt)+len(l.removedAt) > l.limit
+}
+
+// end records the positions of old after the walker's last find (at j).
+func (l *listDiff) end(j int) {
+	for p := j; p < len(l.old) && !l.over; p++ {
+		l.removedAt = append(l.removedAt, p)
+		l.over = len(l.addedAt)+len(l.removedAt) > l.limit
+	}
+}
+
+// of reports whether l is the difference of providers from old.
+func (l *listDiff) of(old, providers []*common.URL) bool {
+	return l != nil && sameSlice(l.old, old) && sameSlice(l.list, providers)
+}
+
+func sameSlice(a, b []*common.URL) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
 // addedProvider is a provider of the new list not in the last one, as
 // refreshFast prepares it before changing anything.
 type addedProvider struct {
@@ -54,35 +98,30 @@ type addedProvider struct {
 // new key set or the first provider of one (the directory URL reads
 // those, directory.md §10), too many changes or a reordering — it changes
 // nothing and reports false, and refresh applies the list in full.
-func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL, routersChanged bool, bad *badParams) ([]protocol.Invoker, bool) {
+func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL, known *listDiff, routersChanged bool, bad *badParams) ([]protocol.Invoker, bool) {
 	old := d.cached
 	if len(old) == 0 || len(d.current) == 0 || prev == nil || prev.url == nil ||
 		len(prev.invokers) != len(d.current) || len(d.byRaw) > 2*len(providers)+64 {
 		return nil, false
 	}
-	limit := len(old)/16 + 8
 
-	// Which positions were added and removed.
-	var addedAt, removedAt []int
-	w := walker{old: old}
-	for i, u := range providers {
-		from := w.j
-		k := w.find(u)
-		if k < 0 {
-			addedAt = append(addedAt, i)
-		} else {
-			for p := from; p < k; p++ {
-				removedAt = append(removedAt, p)
+	// Which positions were added and removed: found by Notify's walk, or
+	// by one here.
+	diff := known
+	if !diff.of(old, providers) {
+		diff = &listDiff{old: old, list: providers, limit: len(old)/16 + 8}
+		w := walker{old: old}
+		for i, u := range providers {
+			from := w.j
+			diff.note(i, from, w.find(u))
+			if diff.over {
+				return nil, false
 			}
 		}
-		if len(addedAt)+len(removedAt) > limit {
-			return nil, false
-		}
+		diff.end(w.j)
 	}
-	for p := w.j; p < len(old); p++ {
-		removedAt = append(removedAt, p)
-	}
-	if len(addedAt)+len(removedAt) > limit || len(removedAt) >= len(d.current) {
+	addedAt, removedAt := diff.addedAt, diff.removedAt
+	if diff.over || len(removedAt) >= len(d.current) {
 		return nil, false
 	}
 	// The removed providers' rawInfo (nil when rejected): each provider of

@@ -237,13 +237,19 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 			direct = false
 		}
 	}
+	// The walk over the last providers list also finds, for a list of
+	// providers only, where the two differ (refreshFast).
 	w := walker{old: d.cached}
+	diff := listDiff{old: d.cached, limit: len(d.cached)/16 + 8}
 	for i, u := range urls {
 		if u == nil {
 			leave(i)
 			continue
 		}
-		if w.find(u) >= 0 || d.byRaw[u] != nil {
+		from := w.j
+		k := w.find(u)
+		diff.note(i, from, k)
+		if k >= 0 || d.byRaw[u] != nil {
 			// A provider URL seen in the last push: classified then. The
 			// walk finds most of them without a map lookup.
 			keep(u)
@@ -279,8 +285,11 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 			leave(i)
 		}
 	}
+	var known *listDiff
 	if direct {
 		providers = urls
+		diff.end(w.j)
+		diff.list, known = providers, &diff
 	}
 	if hasConfs {
 		d.setConfigurators(configurator.FromURLs(confs, d.localHost, d.logger))
@@ -288,7 +297,7 @@ func (d *RegistryDirectory) Notify(urls []*common.URL) {
 	if hasRoutes {
 		d.routers = d.buildRouters(routes)
 	}
-	doomed := d.refresh(providers, hasRoutes)
+	doomed := d.refresh(providers, known, hasRoutes)
 	d.mu.Unlock()
 	for _, inv := range doomed {
 		inv.Destroy()
@@ -324,7 +333,7 @@ func (d *RegistryDirectory) SetDynamicConfigurators(app, service []configurator.
 	d.dynamic = append(slices.Clip(app), service...)
 	d.applied = append(slices.Clip(d.configurators), d.dynamic...)
 	d.gen++
-	doomed := d.refresh(nil, false)
+	doomed := d.refresh(nil, nil, false)
 	d.mu.Unlock()
 	for _, inv := range doomed {
 		inv.Destroy()
@@ -346,7 +355,7 @@ func (d *RegistryDirectory) SetDynamicRouters(rs ...router.Router) {
 		return
 	}
 	d.dynRouters = slices.Clone(rs)
-	doomed := d.refresh(nil, true)
+	doomed := d.refresh(nil, nil, true)
 	d.mu.Unlock()
 	for _, inv := range doomed {
 		inv.Destroy()
@@ -398,9 +407,10 @@ func (d *RegistryDirectory) newChain(prev *router.Chain, invokers []protocol.Inv
 }
 
 // refresh applies a providers list (directory.md §3) and publishes the
-// next snapshot. It returns the invokers to destroy once the lock is
-// released.
-func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool) []protocol.Invoker {
+// next snapshot; diff, when not nil, is where providers differs from the
+// last list, if it still applies. It returns the invokers to destroy once
+// the lock is released.
+func (d *RegistryDirectory) refresh(providers []*common.URL, diff *listDiff, routersChanged bool) []protocol.Invoker {
 	base := configurator.Apply(d.applied, d.consumer)
 	prev := d.snap.Load()
 	var bad badParams
@@ -438,7 +448,7 @@ func (d *RegistryDirectory) refresh(providers []*common.URL, routersChanged bool
 		providers = d.cached
 	}
 	if d.fastOK && d.fastGen == d.gen && !d.forbidden && !d.noFast {
-		if doomed, ok := d.refreshFast(prev, providers, routersChanged, &bad); ok {
+		if doomed, ok := d.refreshFast(prev, providers, diff, routersChanged, &bad); ok {
 			return doomed
 		}
 	}
