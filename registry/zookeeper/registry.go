@@ -73,10 +73,11 @@ type Registry struct {
 
 	// The watch session (watch.go): persistent is on while category paths
 	// are watched with persistent watches on it (from the URL; off for good
-	// when the server refuses addWatch); watchLoop keeps it up until
-	// watchCtx is cancelled (Close, or the fall back), then closes
-	// watchDone.
+	// when the server refuses addWatch); watchLoop, started by the first
+	// read that needs it (startWatch), keeps it up until watchCtx is
+	// cancelled (Close, or the fall back), then closes watchDone.
 	persistent  atomic.Bool
+	watchOnce   sync.Once
 	watchDial   Dialer // immutable
 	watchCtx    context.Context
 	watchCancel context.CancelFunc
@@ -139,11 +140,6 @@ func New(url *common.URL, opts ...Option) (*Registry, error) {
 		return nil, fmt.Errorf("zookeeper: connect %s: %w", url.Address(), err)
 	}
 	go r.run()
-	if cfg.persistent {
-		go r.watchLoop()
-	} else {
-		close(r.watchDone)
-	}
 	return r, nil
 }
 
@@ -347,7 +343,8 @@ func (r *Registry) Close() error {
 		close(r.quit)
 		<-r.done
 		r.watchCancel()
-		<-r.watchDone // bounded: a dial by the timeout, a close by a second
+		r.watchOnce.Do(func() { close(r.watchDone) }) // never started
+		<-r.watchDone                                 // bounded: a dial by the timeout, a close by a second
 
 		c := r.client()
 		if c.conn.State() == zk.StateHasSession {

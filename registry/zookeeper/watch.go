@@ -125,10 +125,26 @@ func (r *Registry) watchLoop() {
 	}
 }
 
-// watchSessionFor returns the watch session to read on, waiting for one
-// up to the registry timeout; nil without an error when persistent
-// watches are off.
+// startWatch starts watchLoop once, unless Close came first: a registry
+// that only registers never opens a watch session.
+func (r *Registry) startWatch() {
+	r.watchOnce.Do(func() {
+		if r.watchCtx.Err() != nil {
+			close(r.watchDone)
+			return
+		}
+		go r.watchLoop()
+	})
+}
+
+// watchSessionFor returns the watch session to read on, starting it the
+// first time and waiting for one up to the registry timeout; nil without
+// an error when persistent watches are off.
 func (r *Registry) watchSessionFor() (*watchSession, error) {
+	if !r.persistent.Load() {
+		return nil, nil
+	}
+	r.startWatch()
 	timer := time.NewTimer(r.cfg.timeout)
 	defer timer.Stop()
 	for {
