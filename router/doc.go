@@ -5,9 +5,11 @@
 // # Chain
 //
 // A directory builds one Chain per snapshot (NewChain, or Next from the
-// previous snapshot's chain) and calls Route on the call path with the
-// snapshot's invokers or a per-method list the snapshot holds. Routers run
-// in ascending priority; a Sequence runs its members in its place.
+// previous snapshot's chain; NextMoved when it knows which runs of the
+// previous invokers it kept, as Moves) and calls Route on the call path
+// with the snapshot's invokers or a per-method list the snapshot holds.
+// Routers run in ascending priority; a Sequence runs its members in its
+// place.
 //
 // # Optional interfaces
 //
@@ -23,7 +25,8 @@
 //     once per method name.
 //   - Incremental: a Compilable router whose outcomes depend on the whole
 //     set of invokers (the tag router) compiles the next snapshot from its
-//     previous compile (CompileNext), reading only the invokers it adds.
+//     previous compile (CompileNext), reading only the invokers it adds and
+//     moving its pools by the Moves (Moves.Pool).
 //   - Sequence: the router is a list of routers applied in turn.
 //   - Explainer: the router says why it routed as it did (Explain).
 //   - Kinded: a built-in router of which a chain holds one (the tag
