@@ -38,9 +38,13 @@ func sayHello(inv rpc.Invoker) (string, error) {
 // ZooKeeper is unreachable refers the service from the disk snapshot an
 // earlier run left, and its calls reach the provider.
 func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
+	inModes(t, testCallsFromSnapshotWhileZooKeeperIsDown)
+}
+
+func testCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T, mode string) {
 	group := root(t)
 	file := filepath.Join(t.TempDir(), "registry.cache")
-	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=5000&retry.period=100&file=%s", zkAddr(t), group, file)
+	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=5000&retry.period=100&file=%s", zkAddr(t), group, file) + mode
 	quiet := slog.New(slog.DiscardHandler)
 	jvm := injvm.New()
 	defer jvm.Destroy()
@@ -98,8 +102,12 @@ func TestCallsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
 // while, its calls keep reaching the provider: the registry never empties
 // the directory.
 func TestCallsSurviveConsumerSessionExpiry(t *testing.T) {
+	inModes(t, testCallsSurviveConsumerSessionExpiry)
+}
+
+func testCallsSurviveConsumerSessionExpiry(t *testing.T, mode string) {
 	group := root(t)
-	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=5000&retry.period=100&file.cache=false", zkAddr(t), group)
+	regParams := fmt.Sprintf("zookeeper://%s?group=%s&session=8000&timeout=5000&retry.period=100&file.cache=false", zkAddr(t), group) + mode
 	quiet := slog.New(slog.DiscardHandler)
 	jvm := injvm.New()
 	defer jvm.Destroy()

@@ -78,9 +78,13 @@ func TestFailbackCheckReturnsStartupFailures(t *testing.T) {
 // saw the lists starts, with ZooKeeper unreachable, from the disk snapshot;
 // when ZooKeeper is back the live lists follow.
 func TestConsumerStartsFromSnapshotWhileZooKeeperIsDown(t *testing.T) {
+	inModes(t, testConsumerStartsFromSnapshotWhileZooKeeperIsDown)
+}
+
+func testConsumerStartsFromSnapshotWhileZooKeeperIsDown(t *testing.T, mode string) {
 	group := root(t)
 	file := filepath.Join(t.TempDir(), "registry.cache")
-	extra := "&retry.period=100&file=" + file
+	extra := mode + "&retry.period=100&file=" + file
 	prov := open(t, registryURL(t, group, ""))
 	p1, p2 := provider(1, ""), provider(2, "")
 	require.NoError(t, prov.Register(ctx, p1))

@@ -190,3 +190,12 @@ func (r *recorder) sawEmpty(category string, from int) bool {
 	}
 	return false
 }
+
+// inModes runs f with persistent watches on and off; mode is the registry
+// URL parameter that selects it, to append to the registry URL.
+func inModes(t *testing.T, f func(t *testing.T, mode string)) {
+	for _, on := range []bool{true, false} {
+		mode := fmt.Sprintf("&%s=%v", zookeeper.PersistentWatchKey, on)
+		t.Run(mode[1:], func(t *testing.T) { f(t, mode) })
+	}
+}

@@ -30,9 +30,13 @@ func consumerURL(extra string) *common.URL {
 }
 
 func TestSubscribeNotifiesFullListsPerCategory(t *testing.T) {
+	inModes(t, testSubscribeNotifiesFullListsPerCategory)
+}
+
+func testSubscribeNotifiesFullListsPerCategory(t *testing.T, mode string) {
 	group := root(t)
-	prov := open(t, registryURL(t, group, ""))
-	cons := open(t, registryURL(t, group, ""))
+	prov := open(t, registryURL(t, group, mode+""))
+	cons := open(t, registryURL(t, group, mode+""))
 	p1, p2 := provider(1, ""), provider(2, "")
 	require.NoError(t, prov.Register(ctx, p1))
 
@@ -77,7 +81,9 @@ func emptyOf(sub *common.URL, category string) string {
 	return sub.WithProtocol("empty").WithParam("category", category).String()
 }
 
-func TestMatchingRules(t *testing.T) {
+func TestMatchingRules(t *testing.T) { inModes(t, testMatchingRules) }
+
+func testMatchingRules(t *testing.T, mode string) {
 	tests := []struct {
 		name     string
 		consumer string
@@ -98,8 +104,8 @@ func TestMatchingRules(t *testing.T) {
 		{"classifier", "&classifier=a", "&classifier=b", false},
 	}
 	group := root(t)
-	prov := open(t, registryURL(t, group, ""))
-	cons := open(t, registryURL(t, group, ""))
+	prov := open(t, registryURL(t, group, mode+""))
+	cons := open(t, registryURL(t, group, mode+""))
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iface := fmt.Sprintf("org.fleet.Match%d", i)
@@ -155,16 +161,18 @@ func TestEphemeralAndPersistentNodes(t *testing.T) {
 	}
 }
 
-func TestSubscribeAnyInterface(t *testing.T) {
+func TestSubscribeAnyInterface(t *testing.T) { inModes(t, testSubscribeAnyInterface) }
+
+func testSubscribeAnyInterface(t *testing.T, mode string) {
 	group := root(t)
-	prov := open(t, registryURL(t, group, ""))
+	prov := open(t, registryURL(t, group, mode+""))
 	a := common.MustParse("dubbo://127.0.0.1:1/org.A?interface=org.A")
 	b := common.MustParse("dubbo://127.0.0.1:1/org.B?interface=org.B&group=g&version=1")
 	require.NoError(t, prov.Register(ctx, a))
 
 	l := testutil.NewListener(20)
 	any := common.MustParse("admin://127.0.0.1/*?interface=*&group=*&version=*&classifier=*&enabled=*&category=providers")
-	require.NoError(t, open(t, registryURL(t, group, "")).Subscribe(ctx, any, l))
+	require.NoError(t, open(t, registryURL(t, group, mode+"")).Subscribe(ctx, any, l))
 	require.Equal(t, []string{a.String()}, testutil.Strings(l.Next(t)))
 	l.None(t)
 
@@ -206,7 +214,7 @@ func TestNewDoesNotBlockAndOperationsFailWithoutZooKeeper(t *testing.T) {
 }
 
 func TestRegistryURLValidation(t *testing.T) {
-	for _, raw := range []string{"zookeeper://0.0.0.0:2181", "zookeeper://10.0.0.1:2181?anyhost=true", "zookeeper://h:2181?timeout=x"} {
+	for _, raw := range []string{"zookeeper://0.0.0.0:2181", "zookeeper://10.0.0.1:2181?anyhost=true", "zookeeper://h:2181?timeout=x", "zookeeper://h:2181?persistent.watch=maybe"} {
 		_, err := zookeeper.New(common.MustParse(raw))
 		require.Error(t, err, raw)
 	}
@@ -225,9 +233,11 @@ func TestOpenByScheme(t *testing.T) {
 	require.Len(t, found, 1)
 }
 
-func TestDigestACL(t *testing.T) {
+func TestDigestACL(t *testing.T) { inModes(t, testDigestACL) }
+
+func testDigestACL(t *testing.T, mode string) {
 	group := root(t)
-	u := common.MustParse(fmt.Sprintf("zookeeper://fleet:secret@%s?group=%s&session=8000", zkAddr(t), group))
+	u := common.MustParse(fmt.Sprintf("zookeeper://fleet:secret@%s?group=%s&session=8000%s", zkAddr(t), group, mode))
 	r := open(t, u)
 	p := provider(1, "")
 	require.NoError(t, r.Register(ctx, p))
@@ -309,15 +319,17 @@ func (l *overlapListener) providers() []*common.URL {
 // watch is re-armed with every read, so the last list is the final state,
 // notifications never overlap, and unchanged providers keep their URL
 // value.
-func TestConcurrentChangesNoneLost(t *testing.T) {
+func TestConcurrentChangesNoneLost(t *testing.T) { inModes(t, testConcurrentChangesNoneLost) }
+
+func testConcurrentChangesNoneLost(t *testing.T, mode string) {
 	group := root(t)
 	l := &overlapListener{t: t}
-	cons := open(t, registryURL(t, group, ""))
+	cons := open(t, registryURL(t, group, mode+""))
 	require.NoError(t, cons.Subscribe(ctx, consumerURL("&category=providers"), l))
 	const writers, each = 4, 15
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
-		r := open(t, registryURL(t, group, ""))
+		r := open(t, registryURL(t, group, mode+""))
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()

@@ -38,7 +38,9 @@ func TestProviderSessionDies(t *testing.T) {
 // TestConsumerSessionExpires: a consumer whose session expires keeps its
 // lists, then re-registers, re-subscribes and is notified of the current
 // lists, and its new watches work.
-func TestConsumerSessionExpires(t *testing.T) {
+func TestConsumerSessionExpires(t *testing.T) { inModes(t, testConsumerSessionExpires) }
+
+func testConsumerSessionExpires(t *testing.T, mode string) {
 	tests := []struct {
 		name string
 		cut  bool // cut off while the session expires (else expired while connected)
@@ -50,8 +52,8 @@ func TestConsumerSessionExpires(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			group := root(t)
 			g := &gates{}
-			prov := open(t, registryURL(t, group, ""))
-			cons := open(t, registryURL(t, group, ""), g.dialers()...)
+			prov := open(t, registryURL(t, group, mode+""))
+			cons := open(t, registryURL(t, group, mode+""), g.dialers()...)
 			obs := observer(t)
 
 			p1, p2, p3 := provider(1, ""), provider(2, ""), provider(3, "")
@@ -95,11 +97,13 @@ func TestConsumerSessionExpires(t *testing.T) {
 
 // TestConnectionLossKeepsSession: a short loss keeps the session; changes
 // made meanwhile are notified once the connection is back.
-func TestConnectionLossKeepsSession(t *testing.T) {
+func TestConnectionLossKeepsSession(t *testing.T) { inModes(t, testConnectionLossKeepsSession) }
+
+func testConnectionLossKeepsSession(t *testing.T, mode string) {
 	group := root(t)
 	g := &gates{}
-	prov := open(t, registryURL(t, group, ""))
-	cons := open(t, registryURL(t, group, ""), g.dialers()...)
+	prov := open(t, registryURL(t, group, mode+""))
+	cons := open(t, registryURL(t, group, mode+""), g.dialers()...)
 	p1, p2 := provider(1, ""), provider(2, "")
 	require.NoError(t, prov.Register(ctx, p1))
 	rec := &recorder{}

@@ -86,7 +86,7 @@ func (r *Registry) watchLoop() {
 	defer close(r.watchDone)
 	ctx := r.watchCtx
 	backoff := watchBackoffMin
-	for attempt := 0; ctx.Err() == nil; attempt++ {
+	for attempt := 0; ctx.Err() == nil && r.persistent.Load(); attempt++ {
 		addr := r.cfg.servers[attempt%len(r.cfg.servers)]
 		gen := uint64(attempt + 1)
 		dctx, cancel := context.WithTimeout(ctx, r.cfg.timeout)
@@ -116,8 +116,12 @@ func (r *Registry) watchLoop() {
 		r.evq.push(clientEvent{w: &watchEvent{kind: watchUp, gen: gen}})
 		select {
 		case <-sess.Done():
-			r.log.Warn("zookeeper watch session lost; starting a new one and reading the lists again",
-				"server", addr, "err", sess.Err())
+			if errors.Is(sess.Err(), zkwatch.ErrUnimplemented) {
+				r.fallBack(ws) // as the read that got the refusal does: whichever first
+			} else {
+				r.log.Warn("zookeeper watch session lost; starting a new one and reading the lists again",
+					"server", addr, "err", sess.Err())
+			}
 		case <-ctx.Done():
 		}
 		r.setWatch(nil)
@@ -203,7 +207,7 @@ func (r *Registry) readWatched(path string) (l listing, fell bool, err error) {
 			return listing{}, true, nil
 		}
 		if err != nil {
-			return listing{}, false, watchError("add watch", path, err)
+			return listing{}, !r.persistent.Load(), watchError("add watch", path, err)
 		}
 		ws.setWatching(path)
 	}
@@ -215,7 +219,7 @@ func (r *Registry) readWatched(path string) (l listing, fell bool, err error) {
 		ch, err = ws.sess.Children(ctx, path)
 	}
 	if err != nil {
-		return listing{}, false, watchError("children", path, err)
+		return listing{}, !r.persistent.Load(), watchError("children", path, err)
 	}
 	return listing{children: ch.Names, pzxid: ch.Stat.Pzxid, gen: ws.gen, seq: ch.Seq, watched: true}, false, nil
 }

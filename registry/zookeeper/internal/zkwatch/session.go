@@ -275,6 +275,11 @@ func (s *Session) dispatch(seq uint64, frame []byte) error {
 		return fmt.Errorf("%w: a reply to no request (xid %d)", ErrBadFrame, h.xid)
 	}
 	ch <- reply{seq: seq, code: h.err, body: frame[replyHeaderLen:]}
+	if Error(h.err) == ErrUnimplemented {
+		// The server closes the connection after this reply; the session
+		// ends saying why.
+		return fmt.Errorf("zkwatch: the server does not support a request: %w", ErrUnimplemented)
+	}
 	return nil
 }
 
@@ -340,18 +345,28 @@ func (s *Session) callXid(ctx context.Context, xid, op int32, body func(*encoder
 	}
 	select {
 	case r := <-ch:
-		if r.err != nil {
-			return r, r.err
-		}
-		if r.code != 0 {
-			return r, Error(r.code)
-		}
-		return r, nil
+		return r, r.error()
 	case <-ctx.Done():
+		select {
+		case r := <-ch: // the reply came too
+			return r, r.error()
+		default:
+		}
 		err := fmt.Errorf("zkwatch: no reply: %w", ctx.Err())
 		s.fail(err)
 		return reply{}, err
 	}
+}
+
+// error is the reply's error: the session's end, or the server's code.
+func (r reply) error() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.code != 0 {
+		return Error(r.code)
+	}
+	return nil
 }
 
 // auth sends credentials of scheme and waits for the server's answer.

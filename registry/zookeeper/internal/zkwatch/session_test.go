@@ -239,6 +239,7 @@ func TestUnimplemented(t *testing.T) {
 	case <-time.After(waitFor):
 		t.Fatal("the session did not end when the server closed the connection")
 	}
+	require.ErrorIs(t, s.Err(), ErrUnimplemented, "the session says why it ended")
 }
 
 // TestBadFrames: what the server sends wrong ends the session with a
