@@ -232,7 +232,7 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 	moves, err := router.NewMoves(len(invokers), len(prev.invokers), runs)
 	if err != nil {
 		// Not expected: the chain then finds the invokers itself.
-		d.logger.Error("router chain compiled without moves", "error", err)
+		d.logger.Warn("router chain compiled without the runs kept (a bug): it finds them itself", "error", err)
 		d.publish(prev, prev.url, d.current, invokers, nil, true, routersChanged)
 	} else {
 		d.publish(prev, prev.url, d.current, invokers, &moves, true, routersChanged)
