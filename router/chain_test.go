@@ -425,6 +425,13 @@ func TestChainNextMatchesNewChain(t *testing.T) {
 	nc := c.Next(rs, next, consumer)
 	require.Equal(t, 100*len(rs), compiled)
 	require.Equal(t, hosts(router.NewChain(rs, next, consumer, nil).Route(next, nil)), hosts(nc.Route(next, nil)))
+	// Told the runs kept, the same.
+	compiled = 0
+	moves, err := router.NewMoves(len(next), 10000, []router.Run{{At: 0, From: 50, Len: 9950}})
+	require.NoError(t, err)
+	nc = c.NextMoved(rs, next, consumer, moves)
+	require.Equal(t, 100*len(rs), compiled)
+	require.Equal(t, hosts(router.NewChain(rs, next, consumer, nil).Route(next, nil)), hosts(nc.Route(next, nil)))
 
 	// Another consumer URL compiles everything again.
 	compiled = 0
