@@ -68,6 +68,16 @@ func benchDir(b *testing.B) *RegistryDirectory {
 	return d
 }
 
+// minorFaults is the number of minor page faults the process has taken:
+// a fresh page's first touch.
+func minorFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Minflt
+}
+
 // cpuTime is the CPU time (user + system) the process has used. Under a
 // loaded machine it tracks a benchmark's cost better than wall time, so
 // the notify benchmarks report it as cpu-ns/op beside ns/op.
@@ -131,7 +141,7 @@ func benchChurn(b *testing.B, rules ...*common.URL) {
 	runtime.GC() // the set-up's garbage is not the ops' cost
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0 := cpuTime()
+	c0, f0 := cpuTime(), minorFaults()
 	for i := 0; i < b.N; i++ {
 		if i%2 == 0 {
 			d.Notify(a)
@@ -140,6 +150,7 @@ func benchChurn(b *testing.B, rules ...*common.URL) {
 		}
 	}
 	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(minorFaults()-f0)/float64(b.N), "faults/op")
 }
 
 func routeRule(r string, priority int) *common.URL {
@@ -271,7 +282,7 @@ func benchOneAdded(b *testing.B, d *RegistryDirectory, edit ...func(i int, u *co
 	runtime.GC() // the set-up's garbage is not the ops' cost
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0 := cpuTime()
+	c0, f0 := cpuTime(), minorFaults()
 	for i := 0; i < b.N; i++ {
 		if i%2 == 0 {
 			d.Notify(a)
@@ -280,4 +291,5 @@ func benchOneAdded(b *testing.B, d *RegistryDirectory, edit ...func(i int, u *co
 		}
 	}
 	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(minorFaults()-f0)/float64(b.N), "faults/op")
 }
