@@ -136,6 +136,7 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 	// Prepare the added providers, and check that the key sets' first
 	// providers stay first.
 	added := make([]addedProvider, len(addedAt))
+	var firstAt map[*keySet]int // where each key set's first provider is in providers
 	for n, i := range addedAt {
 		u := providers[i]
 		a := addedProvider{at: i}
@@ -154,7 +155,14 @@ func (d *RegistryDirectory) refreshFast(prev *snapshot, providers []*common.URL,
 			}
 			// Kept providers keep their order: the first of the key set
 			// is still first unless it left or an added one comes before.
-			first := slices.Index(providers, a.keys.firstRaw)
+			first, ok := firstAt[a.keys]
+			if !ok {
+				first = slices.Index(providers, a.keys.firstRaw)
+				if firstAt == nil {
+					firstAt = map[*keySet]int{}
+				}
+				firstAt[a.keys] = first
+			}
 			if first < 0 || first > i {
 				return nil, false // it would come first in its key set
 			}

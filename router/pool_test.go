@@ -36,3 +36,35 @@ func TestPool(t *testing.T) {
 		require.Panics(t, func() { p.Add(n) })
 	}
 }
+
+func TestPoolBuilding(t *testing.T) {
+	for _, n := range []int{0, 1, 64, 130} {
+		p, q := NewPool(n), NewPool(n)
+		require.Equal(t, -1, p.First())
+		for i := 0; i < n; i += 3 {
+			p.Add(i)
+		}
+		for i := 0; i < n; i += 2 {
+			q.Add(i)
+		}
+		c := p.Clone()
+		c.Or(q)
+		for i := range n {
+			require.Equal(t, i%3 == 0 || i%2 == 0, c.Has(i), "n %d: or %d", n, i)
+			require.Equal(t, i%3 == 0, p.Has(i), "n %d: the clone's source is unchanged", n)
+		}
+		c.AndNot(q)
+		for i := range n {
+			require.Equal(t, i%3 == 0 && i%2 != 0, c.Has(i), "n %d: and not %d", n, i)
+		}
+		if n > 3 {
+			require.Equal(t, 0, p.First())
+			require.Equal(t, 3, c.First(), "n %d", n)
+		}
+		if n > 64 {
+			r := NewPool(n)
+			r.Add(n - 1)
+			require.Equal(t, n-1, r.First())
+		}
+	}
+}
