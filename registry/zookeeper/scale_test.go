@@ -72,8 +72,8 @@ type scaleResult struct {
 	goroutines       int           // goroutines the reference added
 	addedEndToEnd    time.Duration // node created → the directory lists it
 	addedCPU         time.Duration // the process's CPU time over the same span
-	addedRead        time.Duration // node created → the registry has read the new child list (ZooKeeper and go-zookeeper)
-	addedApplied     time.Duration // the new child list read → the directory lists it (fleet)
+	addedRead        time.Duration // node created → the registry has read the change: the event (persistent watches) or the new child list (child watches); ZooKeeper and the client
+	addedApplied     time.Duration // the change read → the directory lists it (fleet)
 	dialled          map[string]int
 	realAddr         string
 	invokersAfterAdd int
@@ -421,7 +421,7 @@ func (r scaleResult) log(t *testing.T) {
 	t.Logf("goroutines added: %d", r.goroutines)
 	t.Logf("one added provider, node created → listed: %v (CPU %v)", r.addedEndToEnd.Round(100*time.Microsecond),
 		r.addedCPU.Round(100*time.Microsecond))
-	t.Logf("  of which node created → new child list read (ZooKeeper, go-zookeeper): %v; list read → listed (fleet): %v",
+	t.Logf("  of which node created → change read (ZooKeeper, the client: an event, or the child list): %v; change read → listed (fleet): %v",
 		r.addedRead.Round(100*time.Microsecond), r.addedApplied.Round(100*time.Microsecond))
 	t.Logf("connections: %v", r.dialled)
 }
