@@ -9,8 +9,15 @@
 // IP address as text, as Java Dubbo's Curator client writes it.
 //
 // Subscribe notifies the full list of each subscribed category (an empty
-// category as one empty:// URL) and re-arms a child watch with every read,
-// so no change is lost. A list is ordered by the URLs themselves (protocol,
+// category as one empty:// URL). By default the category paths are watched
+// by a second session of the registry's own (internal/zkwatch) with
+// persistent recursive watches (ZooKeeper 3.6+ addWatch), added before the
+// path is read on that session: a child created or deleted after the read
+// arrives as one event and is applied to the cached list, and a break of
+// that session starts a new one that reads every list again. With
+// persistent.watch=false, or a server that refuses addWatch, a child watch
+// is re-armed with every read instead; either way no change is lost. A
+// list is ordered by the URLs themselves (protocol,
 // host, port, path, user info, parameters), the same in every process
 // whatever order ZooKeeper returned the children in. When the session expires, the registry re-creates
 // what it registered, re-subscribes and notifies the current lists; while
