@@ -11,10 +11,10 @@ import (
 
 // childChanged applies a child created or deleted under a category path
 // (a persistent watch's event, number seq of the watch session of
-// generation gen) to every subscription watching the category, and
-// delivers each its new list. A subscription whose cache cannot take the
-// change (see applyLocked) has the path read in full. It reports whether
-// that read succeeded.
+// generation gen) to every subscription watching the category, and notes
+// the lists that changed for flushDeltas. A subscription whose cache
+// cannot take the change (see applyLocked) has the path read in full. It
+// reports whether that read succeeded. run calls it.
 func (r *Registry) childChanged(path, iface, category, name string, created bool, gen, seq uint64) bool {
 	targets := r.targets(r.subscriptions(), iface, category)
 	if len(targets) == 0 {
@@ -26,10 +26,13 @@ func (r *Registry) childChanged(path, iface, category, name string, created bool
 	reread := false
 	for _, t := range targets {
 		t.s.mu.Lock()
-		if !r.applyLocked(t.s, t.svc, category, path, name, created, gen, seq) {
-			reread = true
-		}
+		taken, changed := r.applyLocked(t.s, t.svc, path, name, created, gen, seq)
 		t.s.mu.Unlock()
+		if !taken {
+			reread = true
+		} else if changed {
+			r.noteDelta(t.s, t.svc, category, path)
+		}
 	}
 	if reread {
 		return r.pathChanged(path)
@@ -37,35 +40,64 @@ func (r *Registry) childChanged(path, iface, category, name string, created bool
 	return true
 }
 
-// applyLocked applies a child of path created or deleted to s's cache and
-// delivers the new list when the child is a matching provider URL. An
-// event numbered before the last read of path on the same session is
-// already in that read and is dropped. It reports false when the cache
-// does not hold the last read of path on this session (or holds it
+// applyLocked applies a child of path created or deleted to s's cache;
+// changed says whether the list changed (the child is a matching provider
+// URL). An event numbered before the last read of path on the same
+// session is already in that read and is dropped. taken is false when the
+// cache does not hold the last read of path on this session (or holds it
 // converted without the cache): path must then be read in full. s.mu is
 // held.
-func (r *Registry) applyLocked(s *subscription, svc *common.URL, category, path, name string, created bool, gen, seq uint64) bool {
+func (r *Registry) applyLocked(s *subscription, svc *common.URL, path, name string, created bool, gen, seq uint64) (taken, changed bool) {
 	if s.stopped {
-		return true
+		return true, false
 	}
 	pp := s.parsed[path]
 	if pp == nil || pp.svc != svc || !pp.cached || !s.watched || pp.wgen != gen {
-		return false
+		return false, false
 	}
 	if seq <= pp.seq {
-		return true
+		return true, false
 	}
 	pp.seq = seq
-	var changed bool
 	if created {
-		changed = pp.add(name, r.log)
-	} else {
-		changed = pp.remove(name)
+		return true, pp.add(name, r.log)
 	}
-	if changed {
-		r.notify(s, withEmpty(pp.urls(), svc, category))
+	return true, pp.remove(name)
+}
+
+// delta is a list changed by events and not delivered yet.
+type delta struct {
+	s        *subscription
+	svc      *common.URL
+	category string
+	path     string
+}
+
+// noteDelta notes that s's list of path changed; flushDeltas delivers it.
+// run calls it.
+func (r *Registry) noteDelta(s *subscription, svc *common.URL, category, path string) {
+	for _, d := range r.deltas {
+		if d.s == s && d.path == path {
+			return
+		}
 	}
-	return true
+	r.deltas = append(r.deltas, delta{s: s, svc: svc, category: category, path: path})
+}
+
+// flushDeltas delivers each list noted since the last flush once, as it
+// is now: the events run took in one batch (a burst of providers joining)
+// cost one delivery per list, not one per event. run calls it after each
+// batch; a list delivered in full meanwhile is delivered again, the same.
+func (r *Registry) flushDeltas() {
+	for i, d := range r.deltas {
+		d.s.mu.Lock()
+		if pp := d.s.parsed[d.path]; !d.s.stopped && pp != nil && pp.svc == d.svc && pp.cached {
+			r.notify(d.s, withEmpty(pp.urls(), d.svc, d.category))
+		}
+		d.s.mu.Unlock()
+		r.deltas[i] = delta{}
+	}
+	r.deltas = r.deltas[:0]
 }
 
 // add takes a child name created: parsed and matched as convert does,

@@ -35,6 +35,7 @@ func TestDeltasEqualFullReads(t *testing.T) {
 	svc := common.MustParse("consumer://10.0.0.9/com.foo.Svc?interface=com.foo.Svc&category=providers")
 	l := &lastList{}
 	s := newSubscription(svc, l)
+	r.subs = []*subscription{s}
 	const path = "/dubbo/com.foo.Svc/providers"
 	name := func(i int) string {
 		switch {
@@ -64,10 +65,11 @@ func TestDeltasEqualFullReads(t *testing.T) {
 		r.deliverLocked(s, svc, "providers", path, listing{children: names(), pzxid: pzxid, gen: gen, seq: seq, watched: true}, false)
 		s.mu.Unlock()
 	}
+	// An event as run takes it: applied, then the changed lists delivered.
 	event := func(i int, created bool, at uint64) bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return r.applyLocked(s, svc, "providers", path, name(i), created, gen, at)
+		ok := r.childChanged(path, "com.foo.Svc", "providers", name(i), created, gen, at)
+		r.flushDeltas()
+		return ok
 	}
 	read()
 	fullReads, deltas, quiet := 0, 0, 0
@@ -110,22 +112,45 @@ func TestDeltasEqualFullReads(t *testing.T) {
 	require.Greater(t, deltas, 2500)
 	require.Greater(t, quiet, 100)
 
+	// A burst of events taken in one batch: one delivery, the final list.
+	before := l.n
+	for k := range 20 {
+		i := 1000 + k // not present yet
+		if i%11 == 0 || i%7 == 0 {
+			continue
+		}
+		present[i] = true
+		seq++
+		require.True(t, r.childChanged(path, "com.foo.Svc", "providers", name(i), true, gen, seq))
+	}
+	r.flushDeltas()
+	require.Equal(t, before+1, l.n, "one delivery for the batch")
+	require.Equal(t, strs(toURLs(svc, names(), r.log)), strs(l.urls))
+	r.flushDeltas()
+	require.Equal(t, before+1, l.n, "nothing left to deliver")
+
 	// A read on another session (generation) or none: the cache cannot
 	// take the event; the path must be read in full.
-	require.False(t, r.applyLocked(s, svc, "providers", path, name(1), true, gen+1, seq+1))
-	require.False(t, r.applyLocked(s, svc, "providers", "/dubbo/com.foo.Svc/routers", name(1), true, gen, seq+1))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	taken, _ := r.applyLocked(s, svc, path, name(1), true, gen+1, seq+1)
+	require.False(t, taken)
+	taken, _ = r.applyLocked(s, svc, "/dubbo/com.foo.Svc/routers", name(1), true, gen, seq+1)
+	require.False(t, taken)
 }
 
 // BenchmarkEventOneAdded is the registry's share of one provider added at
-// 100,000 with persistent watches (issue 17): the NodeCreated event's
-// name parsed, inserted by a binary search and the full list built for
-// the listener; every other op the NodeDeleted of the same name.
+// 100,000 with persistent watches (issue 17), as run takes the event: the
+// NodeCreated event's name parsed, inserted by a binary search and the
+// full list copied for the listener; every other op the NodeDeleted of the
+// same name.
 func BenchmarkEventOneAdded(b *testing.B) {
 	const n = 100000
 	r := &Registry{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	svc := common.MustParse("consumer://10.0.0.9/com.foo.Svc?interface=com.foo.Svc&category=providers")
 	l := &lastList{}
 	s := newSubscription(svc, l)
+	r.subs = []*subscription{s}
 	children := make([]string, n)
 	for i := range children {
 		children[i] = javaName(i)
@@ -149,9 +174,8 @@ func BenchmarkEventOneAdded(b *testing.B) {
 		seq++
 		name := strings.Clone(added) // each event decodes a fresh string
 		created := i%2 == 0
-		if !r.applyLocked(s, svc, "providers", path, name, created, 1, seq) {
-			b.Fatal("the cache did not take the event")
-		}
+		r.childChanged(path, "com.foo.Svc", "providers", name, created, 1, seq)
+		r.flushDeltas()
 		if want := n + 1 - i%2; len(l.urls) != want || !slices.IsSortedFunc(l.urls[:2], compareURLs) {
 			b.Fatalf("%d urls, want %d", len(l.urls), want)
 		}

@@ -85,6 +85,7 @@ type Registry struct {
 	wsMu        sync.Mutex    // guards ws and wsReady
 	ws          *watchSession // the watch session up; nil when none
 	wsReady     chan struct{} // closed while ws is not nil
+	deltas      []delta       // lists changed by events, not delivered yet; run only
 
 	closeOnce sync.Once
 }

@@ -111,6 +111,7 @@ func (r *Registry) run() {
 					r.handle(&st, ev.Event)
 				}
 			}
+			r.flushDeltas()
 		case <-st.stale.C:
 			r.checkStale(&st)
 		case <-retry.C:
