@@ -75,14 +75,22 @@ func slowCallOvertaken(t *testing.T, c net.Conn, fr *FrameReader, impl *userImpl
 	require.Equal(t, id, h.ID)
 }
 
-// The server's guard ticks only while calls are served on readers: it
-// stops once they stop, and the next call served on a reader wakes it, so
-// a slow call is still handed over.
+// The server's guard watches only the readers that served calls lately and
+// ticks only while it watches one: it stops once calls stop, and the next
+// call served on a reader wakes it, so a slow call is still handed over.
 func TestInlineGuardSleepsAndWakes(t *testing.T) {
 	impl := &userImpl{started: make(chan struct{}, 1)}
 	exp := exportImpl(t, newProto(t), common.MustParse("dubbo://127.0.0.1:0/"+userService), impl)
 	srv := exp.srv
+	watched := func() int {
+		srv.watchMu.Lock()
+		defer srv.watchMu.Unlock()
+		return len(srv.watched)
+	}
 	require.False(t, srv.guardOn.Load(), "no call yet: the guard does not tick")
+	idle, err := net.Dial("tcp", exp.URL().Address())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idle.Close() })
 	c, err := net.Dial("tcp", exp.URL().Address())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
@@ -93,8 +101,9 @@ func TestInlineGuardSleepsAndWakes(t *testing.T) {
 	_, _, err = fr.ReadFrame()
 	require.NoError(t, err)
 	require.Equal(t, int64(1), srv.inlined.Load())
-	require.Eventually(t, func() bool { return !srv.guardOn.Load() }, testutil.DefaultTimeout, time.Millisecond,
-		"the guard stops ticking after guardIdleTicks without a call")
+	require.Equal(t, 1, watched(), "the connection that served a call is watched, the idle one is not")
+	require.Eventually(t, func() bool { return !srv.guardOn.Load() && watched() == 0 }, testutil.DefaultTimeout, time.Millisecond,
+		"the guard stops watching and ticking after guardIdleTicks without a call")
 	slowCallOvertaken(t, c, fr, impl, 2)
 	require.Equal(t, int64(3), srv.inlined.Load(), "the slow call on the first reader, the fast one on the new reader")
 }
@@ -117,4 +126,37 @@ func TestInlineCallGracefulClose(t *testing.T) {
 	require.NoError(t, res.Error())
 	require.Equal(t, "slept", res.Value())
 	require.Equal(t, int64(1), exp.srv.inlined.Load())
+}
+
+// The guard's bookkeeping per reader: a reader serving a call or that began
+// one since the last tick stays watched; one quiet for guardIdleTicks ticks
+// is dropped and unlisted.
+func TestGuardCheck(t *testing.T) {
+	s := &server{}
+	now := nanotime()
+	tests := []struct {
+		name         string
+		inline       uint64
+		since, seen  int64
+		quiet        int
+		kept, listed bool
+		wantQuiet    int
+	}{
+		{"serving a young call", 7, now - int64(inlineGuard)/2, now - 1, 3, true, true, 0},
+		{"a new call since the last tick", 0, now - 10, now - 20, guardIdleTicks - 1, true, true, 0},
+		{"quiet, not yet long", 0, now - 10, now - 10, 3, true, true, 4},
+		{"quiet for guardIdleTicks", 0, now - 10, now - 10, guardIdleTicks - 1, false, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd := &connReader{seen: tt.seen, quiet: tt.quiet}
+			rd.inline.Store(tt.inline)
+			rd.since.Store(tt.since)
+			rd.listed.Store(true)
+			require.Equal(t, tt.kept, s.check(rd, now))
+			require.Equal(t, tt.listed, rd.listed.Load())
+			require.Equal(t, tt.wantQuiet, rd.quiet)
+			require.Equal(t, tt.inline, rd.inline.Load(), "a young call is not handed over")
+		})
+	}
 }

@@ -50,13 +50,14 @@ type server struct {
 	readers  sync.WaitGroup // accept loop and connection readers
 	jobs     chan job       // immutable: calls for the workers; cap = threads
 
-	// The inline guard (see guard): the readers it watches, whether it
-	// ticks, how it is woken and stopped.
-	inlineReaders sync.Map      // *connReader → struct{}: connections being read
-	guardOn       atomic.Bool   // the guard ticks (or is being woken)
-	guardWake     chan struct{} // immutable; cap 1
-	guardStop     chan struct{} // immutable; closed by close
-	guards        sync.WaitGroup
+	// The inline guard (see guard): whether it ticks, how it is woken and
+	// stopped, and the readers it watches.
+	guardOn   atomic.Bool   // the guard ticks (or is being woken)
+	guardWake chan struct{} // immutable; cap 1
+	guardStop chan struct{} // immutable; closed by close
+	guards    sync.WaitGroup
+	watchMu   sync.Mutex    // guards watched and the readers' guard fields
+	watched   []*connReader // readers that served a call lately
 
 	mu      sync.Mutex // guards conns, closing, started and sending on jobs
 	conns   map[*serverConn]struct{}
@@ -147,13 +148,11 @@ func (s *server) serve(sc *serverConn) {
 		fr.dl.header = headerTimeout
 	}
 	rd := &connReader{sc: sc, fr: fr, strs: &strTable{}}
-	s.inlineReaders.Store(rd, struct{}{})
 	s.read(rd)
 }
 
 // end closes a connection whose reading ended; run by its last reader.
 func (s *server) end(rd *connReader) {
-	s.inlineReaders.Delete(rd)
 	rd.fr.release()
 	rd.sc.close()
 	s.mu.Lock()
@@ -225,6 +224,10 @@ type connReader struct {
 	// when none: the reader and the guard race for it by CompareAndSwap.
 	inline atomic.Uint64
 	since  atomic.Int64 // nanotime the reader started serving its call
+	listed atomic.Bool  // in the guard's watched list
+
+	seen  int64 // the guard's (watchMu): since at its last tick
+	quiet int   // the guard's (watchMu): ticks without a new call
 }
 
 // inlineGuard is how long the default dispatcher lets the reader serve a
@@ -237,7 +240,8 @@ const inlineGuard = time.Millisecond
 const guardTick = 2 * time.Millisecond
 
 // guardIdleTicks is how many ticks without a call served on a reader the
-// guard waits before it stops ticking.
+// guard waits before it stops watching that reader (and ticking, when it
+// was the last).
 const guardIdleTicks = 50
 
 // serveInline serves the last request of a read on the reader (default
@@ -251,7 +255,8 @@ const guardIdleTicks = 50
 // A call served here touches no timer (a change to the runtime's timers
 // wakes another thread to watch it, a cost as large as the call's own
 // scheduling): it publishes its number and start time, and the server's
-// guard, ticking while such calls come, finds it if it runs long.
+// guard, ticking while it watches readers that serve calls, finds it if it
+// runs long.
 func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	sc := rd.sc
 	select {
@@ -274,11 +279,8 @@ func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	rd.since.Store(nanotime())
 	rd.inline.Store(n)
 	s.inlined.Add(1)
-	if !s.guardOn.Load() && s.guardOn.CompareAndSwap(false, true) {
-		select {
-		case s.guardWake <- struct{}{}:
-		default:
-		}
+	if !rd.listed.Load() {
+		s.watch(rd)
 	}
 	s.handle(sc, c)
 	still := rd.inline.CompareAndSwap(n, 0)
@@ -287,15 +289,33 @@ func (s *server) serveInline(rd *connReader, c *serverCall) bool {
 	return still
 }
 
+// watch has the guard watch rd, whose reader starts serving a call, and
+// wakes the guard when it sleeps.
+func (s *server) watch(rd *connReader) {
+	if !rd.listed.CompareAndSwap(false, true) {
+		return
+	}
+	s.watchMu.Lock()
+	s.watched = append(s.watched, rd)
+	s.watchMu.Unlock()
+	if !s.guardOn.Load() && s.guardOn.CompareAndSwap(false, true) {
+		select {
+		case s.guardWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // guard hands over the reading of connections whose reader has been
 // serving one call for inlineGuard: the call's goroutine answers it and
-// ends, a new goroutine reads on. It ticks every guardTick while calls are
-// served on readers, stops after guardIdleTicks without one (the next such
-// call wakes it), and ends when the server closes.
+// ends, a new goroutine reads on. It ticks every guardTick while it watches
+// readers (those that served a call in the last guardIdleTicks ticks),
+// sleeps when it watches none (the next reader to serve a call wakes it),
+// and ends when the server closes.
 //
 // One guard per server rather than a timer per connection: a call costs
-// no timer change, and the ticks cost the same for one connection as for
-// many.
+// no timer change, and a tick costs the same for one busy connection as
+// for many (idle connections are not watched).
 func (s *server) guard() {
 	defer s.guards.Done()
 	t := time.NewTicker(guardTick)
@@ -308,26 +328,22 @@ func (s *server) guard() {
 			return
 		}
 		t.Reset(guardTick)
-		last := s.inlined.Load()
 		for {
-			for idle := 0; idle < guardIdleTicks; {
-				select {
-				case <-t.C:
-				case <-s.guardStop:
-					return
-				}
-				n := s.inlined.Load()
-				if busy := s.handOver(); busy || n != last {
-					idle = 0
-				} else {
-					idle++
-				}
-				last = n
+			select {
+			case <-t.C:
+			case <-s.guardStop:
+				return
+			}
+			if s.sweep() {
+				continue
 			}
 			s.guardOn.Store(false)
-			// A call that began after the last tick saw the guard on and
-			// did not wake it: tick on for it.
-			if s.inlined.Load() == last || !s.guardOn.CompareAndSwap(false, true) {
+			// A reader listed after the sweep may have seen the guard on
+			// and not woken it: tick on for it.
+			s.watchMu.Lock()
+			more := len(s.watched) > 0
+			s.watchMu.Unlock()
+			if !more || !s.guardOn.CompareAndSwap(false, true) {
 				break
 			}
 		}
@@ -335,25 +351,48 @@ func (s *server) guard() {
 	}
 }
 
-// handOver starts a new reader for every connection whose reader has been
-// serving one call for inlineGuard; it reports whether any reader is
-// serving a call.
-func (s *server) handOver() (busy bool) {
+// sweep hands over the reading of the watched connections whose reader has
+// been serving one call for inlineGuard, and stops watching readers without
+// a new call for guardIdleTicks ticks. It reports whether it still watches
+// any.
+func (s *server) sweep() bool {
 	now := nanotime()
-	s.inlineReaders.Range(func(k, _ any) bool {
-		rd := k.(*connReader)
-		n := rd.inline.Load()
-		if n == 0 {
-			return true
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	kept := s.watched[:0]
+	for _, rd := range s.watched {
+		if s.check(rd, now) {
+			kept = append(kept, rd)
 		}
-		busy = true
-		// since is stored before inline: it is this call's or a later one's.
-		if time.Duration(now-rd.since.Load()) >= inlineGuard && rd.inline.CompareAndSwap(n, 0) {
+	}
+	clear(s.watched[len(kept):])
+	s.watched = kept
+	return len(kept) > 0
+}
+
+// check is sweep's work on one reader: it reports whether rd stays
+// watched. s.watchMu is held.
+func (s *server) check(rd *connReader, now int64) bool {
+	n := rd.inline.Load()
+	since := rd.since.Load() // stored before inline: call n's or a later one's
+	if since != rd.seen || n != 0 {
+		rd.seen, rd.quiet = since, 0
+		if n != 0 && time.Duration(now-since) >= inlineGuard && rd.inline.CompareAndSwap(n, 0) {
 			go s.read(rd)
 		}
 		return true
-	})
-	return busy
+	}
+	if rd.quiet++; rd.quiet < guardIdleTicks {
+		return true
+	}
+	rd.quiet = 0
+	rd.listed.Store(false)
+	// A call that began meanwhile saw rd listed: keep watching it, unless
+	// its reader listed it again (it appends once this sweep is done).
+	if rd.inline.Load() != 0 || rd.since.Load() != since {
+		return rd.listed.CompareAndSwap(false, true)
+	}
+	return false
 }
 
 // handleDirect serves a call on the connection's reader (dispatcher=direct):
