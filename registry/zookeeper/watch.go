@@ -77,8 +77,9 @@ func (r *Registry) setWatch(ws *watchSession) {
 }
 
 // watchLoop keeps a watch session up until Close or a fall back to child
-// watches: it dials the ensemble's members in turn with a growing backoff,
-// tells run of each new session (which re-reads every subscription on it
+// watches: it dials the ensemble's members in turn with a growing backoff
+// (also after a session that lasted less than watchBackoffMax), tells run
+// of each new session (which re-reads every subscription on it
 // when it is not the first) and starts a new one whenever it ends. A
 // session is never resumed: the new one has no watches and no read, so
 // nothing can be missed between the two.
@@ -109,7 +110,7 @@ func (r *Registry) watchLoop() {
 			backoff = min(2*backoff, watchBackoffMax)
 			continue
 		}
-		backoff = watchBackoffMin
+		up := time.Now()
 		ws := &watchSession{sess: sess, gen: gen, addr: addr, watched: map[string]bool{}}
 		r.setWatch(ws)
 		r.log.Debug("zookeeper watch session established", "server", addr, "session", fmt.Sprintf("%#x", sess.ID()))
@@ -126,6 +127,17 @@ func (r *Registry) watchLoop() {
 		}
 		r.setWatch(nil)
 		sess.Close()
+		if time.Since(up) >= watchBackoffMax {
+			backoff = watchBackoffMin
+			continue
+		}
+		// A session that ends soon after it began (a server taking
+		// connections and dropping them) is not redialled at once.
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, watchBackoffMax)
 	}
 }
 
