@@ -101,7 +101,9 @@ func TestInlineGuardSleepsAndWakes(t *testing.T) {
 	_, _, err = fr.ReadFrame()
 	require.NoError(t, err)
 	require.Equal(t, int64(1), srv.inlined.Load())
-	require.Equal(t, 1, watched(), "the connection that served a call is watched, the idle one is not")
+	// The connection that served a call is watched (until it has been quiet
+	// for guardIdleTicks), the idle one never.
+	require.LessOrEqual(t, watched(), 1)
 	require.Eventually(t, func() bool { return !srv.guardOn.Load() && watched() == 0 }, testutil.DefaultTimeout, time.Millisecond,
 		"the guard stops watching and ticking after guardIdleTicks without a call")
 	slowCallOvertaken(t, c, fr, impl, 2)
