@@ -10,7 +10,7 @@ import (
 // no assignability checks per call. ok is false, and the method was not
 // called, when an argument is not of the parameter's exact type; the
 // caller then converts it and calls through reflection.
-type fastCall func(ctx context.Context, args []any) (v any, err error, ok bool)
+type fastCall func(ctx context.Context, args []any) (v any, ok bool, err error)
 
 // fastShapes maps the type of a bound method value to the maker of its
 // fastCall. Written by init only.
@@ -70,40 +70,40 @@ func addShape[A, R any]() {
 	if _, none := any(*new(A)).(struct{}); none {
 		fastShapes[reflect.TypeFor[func() (R, error)]()] = func(fn reflect.Value) fastCall {
 			f := fn.Interface().(func() (R, error))
-			return func(_ context.Context, _ []any) (any, error, bool) {
+			return func(_ context.Context, _ []any) (any, bool, error) {
 				r, err := f()
-				return r, err, true
+				return r, true, err
 			}
 		}
 		fastShapes[reflect.TypeFor[func(context.Context) (R, error)]()] = func(fn reflect.Value) fastCall {
 			f := fn.Interface().(func(context.Context) (R, error))
-			return func(ctx context.Context, _ []any) (any, error, bool) {
+			return func(ctx context.Context, _ []any) (any, bool, error) {
 				r, err := f(ctx)
-				return r, err, true
+				return r, true, err
 			}
 		}
 		return
 	}
 	fastShapes[reflect.TypeFor[func(A) (R, error)]()] = func(fn reflect.Value) fastCall {
 		f := fn.Interface().(func(A) (R, error))
-		return func(_ context.Context, args []any) (any, error, bool) {
+		return func(_ context.Context, args []any) (any, bool, error) {
 			a, ok := arg[A](args)
 			if !ok {
-				return nil, nil, false
+				return nil, false, nil
 			}
 			r, err := f(a)
-			return r, err, true
+			return r, true, err
 		}
 	}
 	fastShapes[reflect.TypeFor[func(context.Context, A) (R, error)]()] = func(fn reflect.Value) fastCall {
 		f := fn.Interface().(func(context.Context, A) (R, error))
-		return func(ctx context.Context, args []any) (any, error, bool) {
+		return func(ctx context.Context, args []any) (any, bool, error) {
 			a, ok := arg[A](args)
 			if !ok {
-				return nil, nil, false
+				return nil, false, nil
 			}
 			r, err := f(ctx, a)
-			return r, err, true
+			return r, true, err
 		}
 	}
 }
@@ -113,32 +113,32 @@ func addErrorOnly[A any]() {
 	if _, none := any(*new(A)).(struct{}); none {
 		fastShapes[reflect.TypeFor[func() error]()] = func(fn reflect.Value) fastCall {
 			f := fn.Interface().(func() error)
-			return func(_ context.Context, _ []any) (any, error, bool) { return nil, f(), true }
+			return func(_ context.Context, _ []any) (any, bool, error) { return nil, true, f() }
 		}
 		fastShapes[reflect.TypeFor[func(context.Context) error]()] = func(fn reflect.Value) fastCall {
 			f := fn.Interface().(func(context.Context) error)
-			return func(ctx context.Context, _ []any) (any, error, bool) { return nil, f(ctx), true }
+			return func(ctx context.Context, _ []any) (any, bool, error) { return nil, true, f(ctx) }
 		}
 		return
 	}
 	fastShapes[reflect.TypeFor[func(A) error]()] = func(fn reflect.Value) fastCall {
 		f := fn.Interface().(func(A) error)
-		return func(_ context.Context, args []any) (any, error, bool) {
+		return func(_ context.Context, args []any) (any, bool, error) {
 			a, ok := arg[A](args)
 			if !ok {
-				return nil, nil, false
+				return nil, false, nil
 			}
-			return nil, f(a), true
+			return nil, true, f(a)
 		}
 	}
 	fastShapes[reflect.TypeFor[func(context.Context, A) error]()] = func(fn reflect.Value) fastCall {
 		f := fn.Interface().(func(context.Context, A) error)
-		return func(ctx context.Context, args []any) (any, error, bool) {
+		return func(ctx context.Context, args []any) (any, bool, error) {
 			a, ok := arg[A](args)
 			if !ok {
-				return nil, nil, false
+				return nil, false, nil
 			}
-			return nil, f(ctx, a), true
+			return nil, true, f(ctx, a)
 		}
 	}
 }

@@ -210,15 +210,16 @@ func (s *Invoker) call(m *method, in []reflect.Value) (res protocol.Result) {
 	return protocol.NewResult(nil, nil)
 }
 
-// callFast calls a method of a common shape without reflection; false when
-// an argument needs converting (the method was not called).
+// callFast calls a method of a common shape as a typed function (no
+// reflect.Value.Call); false when an argument needs converting (the method
+// was not called).
 func (s *Invoker) callFast(m *method, ctx context.Context, args []any) (res protocol.Result, ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, ok = protocol.ErrorResult(s.fail(protocol.KindBusiness, m.name, "", fmt.Errorf("panic: %v", p))), true
 		}
 	}()
-	v, err, ok := m.fast(ctx, args)
+	v, ok, err := m.fast(ctx, args)
 	switch {
 	case !ok:
 		return nil, false
