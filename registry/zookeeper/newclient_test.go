@@ -201,6 +201,11 @@ func TestServerDownKeepsClient(t *testing.T) {
 	z.Start()
 	require.Eventually(t, func() bool { return r.Stats().Connected }, testutil.DefaultTimeout, tick)
 	require.Zero(t, h.count(), "no new client for a server back on its data")
+	// A write in the session now up: the client has seen a zxid the empty
+	// server below lacks, so that server refuses the session (a slow start
+	// can expire the old session above; go-zookeeper then starts a new one
+	// with no zxid seen, which an empty server would simply accept).
+	require.NoError(t, r.Register(ctx, provider(3, "")))
 
 	z.RestartEmpty()
 	select {
