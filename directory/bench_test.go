@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/router"
 	_ "github.com/fleetrpc/fleet/router/condition" // route://…?router=condition
@@ -78,17 +79,6 @@ func minorFaults() int64 {
 	return ru.Minflt
 }
 
-// cpuTime is the CPU time (user + system) the process has used. Under a
-// loaded machine it tracks a benchmark's cost better than wall time, so
-// the notify benchmarks report it as cpu-ns/op beside ns/op.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkNotifyFull is one full providers list into an empty directory.
 func BenchmarkNotifyFull(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
@@ -101,9 +91,9 @@ func BenchmarkNotifyFull(b *testing.B) {
 				b.StopTimer()
 				d := benchDir(b)
 				b.StartTimer()
-				c0 := cpuTime()
+				c0 := testutil.ProcessCPU()
 				d.Notify(list)
-				cpu += cpuTime() - c0
+				cpu += testutil.ProcessCPU() - c0
 				b.StopTimer()
 				d.Destroy()
 				b.StartTimer()
@@ -141,7 +131,7 @@ func benchChurn(b *testing.B, rules ...*common.URL) {
 	runtime.GC() // the set-up's garbage is not the ops' cost
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0, f0 := cpuTime(), minorFaults()
+	c0, f0 := testutil.ProcessCPU(), minorFaults()
 	for i := 0; i < b.N; i++ {
 		if i%2 == 0 {
 			d.Notify(a)
@@ -149,7 +139,7 @@ func benchChurn(b *testing.B, rules ...*common.URL) {
 			d.Notify(c)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((testutil.ProcessCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(minorFaults()-f0)/float64(b.N), "faults/op")
 }
 
@@ -282,7 +272,7 @@ func benchOneAdded(b *testing.B, d *RegistryDirectory, edit ...func(i int, u *co
 	runtime.GC() // the set-up's garbage is not the ops' cost
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0, f0 := cpuTime(), minorFaults()
+	c0, f0 := testutil.ProcessCPU(), minorFaults()
 	for i := 0; i < b.N; i++ {
 		if i%2 == 0 {
 			d.Notify(a)
@@ -290,6 +280,6 @@ func benchOneAdded(b *testing.B, d *RegistryDirectory, edit ...func(i int, u *co
 			d.Notify(c)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((testutil.ProcessCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(minorFaults()-f0)/float64(b.N), "faults/op")
 }

@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 )
 
@@ -235,7 +235,7 @@ func runCallers(b *testing.B, callers int, call func() error) {
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	start := time.Now()
 	for g := range callers {
 		wg.Add(1)
@@ -255,7 +255,7 @@ func runCallers(b *testing.B, callers int, call func() error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := processCPU() - cpu0
+	cpu := testutil.ProcessCPU() - cpu0
 	b.StopTimer()
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
@@ -269,16 +269,6 @@ func runCallers(b *testing.B, callers int, call func() error) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/call")
-}
-
-// processCPU returns the CPU time (user and system) the process used so
-// far: both ends of a loopback call, and the runtime's own work.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkBatchWrite compares the two ways of writing a batch of frames

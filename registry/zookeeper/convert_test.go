@@ -7,12 +7,12 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 )
 
 // TestConvertMergesLikeASort: over a series of changes (names joining,
@@ -151,13 +151,7 @@ func BenchmarkConvertOneAdded(b *testing.B) {
 	r.convert(s, svc, path, a)
 	b.ReportAllocs()
 	b.ResetTimer()
-	var ru0, ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	defer func() {
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-		cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
-		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
-	}()
+	defer testutil.CPUPerOp(b)()
 	for i := 0; i < b.N; i++ {
 		list := a
 		if i%2 == 0 {

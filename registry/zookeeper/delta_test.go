@@ -8,12 +8,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/fleetrpc/fleet/common"
+	"github.com/fleetrpc/fleet/internal/testutil"
 )
 
 // lastList keeps the last list a listener was notified, and how many.
@@ -186,13 +186,7 @@ func BenchmarkEventOneAdded(b *testing.B) {
 	runtime.GC() // the set-up's garbage is not the event's
 	b.ReportAllocs()
 	b.ResetTimer()
-	var ru0, ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	defer func() {
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-		cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
-		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
-	}()
+	defer testutil.CPUPerOp(b)()
 	for i := 0; i < b.N; i++ {
 		seq++
 		name := strings.Clone(added) // each event decodes a fresh string

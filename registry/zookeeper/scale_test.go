@@ -14,7 +14,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/fleetrpc/fleet/cluster"
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/directory"
+	"github.com/fleetrpc/fleet/internal/testutil"
 	"github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
@@ -185,16 +185,6 @@ func (h *readTimes) lastAfter(t time.Time) time.Time {
 	return last
 }
 
-// processCPU is the user and system CPU time the process used so far.
-// The machine may be loaded: CPU time is the cost, wall time the latency.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func heapAfterGC() uint64 {
 	var ms runtime.MemStats
 	runtime.GC()
@@ -332,14 +322,14 @@ func runScale(t *testing.T, n int) scaleResult {
 		defer pprof.StopCPUProfile()
 	}
 	t0 = time.Now()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	inv, err := rp.Refer(refCtx, regURL)
 	require.NoError(t, err)
 	res.refer = time.Since(t0)
 	call := protocol.NewInvocation("Hello", "scale").WithParameterTypes("java.lang.String")
 	r := inv.Invoke(refCtx, call)
 	res.firstCall = time.Since(t0)
-	res.firstCallCPU = processCPU() - cpu0
+	res.firstCallCPU = testutil.ProcessCPU() - cpu0
 	require.NoError(t, r.Error())
 	require.Equal(t, "Hello scale", r.Value())
 
@@ -377,7 +367,7 @@ func runScale(t *testing.T, n int) scaleResult {
 		defer pprof.StopCPUProfile()
 	}
 	t0 = time.Now()
-	cpu0 = processCPU()
+	cpu0 = testutil.ProcessCPU()
 	_, err = writer.Create(dir+"/"+added.Encoded(), []byte("127.0.0.1"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll))
 	require.NoError(t, err)
 	deadline := t0.Add(time.Minute)
@@ -386,7 +376,7 @@ func runScale(t *testing.T, n int) scaleResult {
 	}
 	listed := time.Now()
 	res.addedEndToEnd = listed.Sub(t0)
-	res.addedCPU = processCPU() - cpu0
+	res.addedCPU = testutil.ProcessCPU() - cpu0
 	if read := reads.lastAfter(t0); !read.IsZero() {
 		res.addedRead, res.addedApplied = read.Sub(t0), listed.Sub(read)
 	}
