@@ -61,18 +61,31 @@ func (n *nacosSource) deleteInstance(ctx context.Context, p string) error {
 // Nacos metadata report does: read, append when missing, publish. Java
 // publishes conditionally (publishConfigCas), which polaris v1.18.1
 // refuses whatever the MD5 (it drops the condition's MD5 and compares an
-// empty one), so instead the writer reads the mapping back until it lists
-// app twice in a row: a content that is neither the one it read nor the
-// one it wrote is another application's write, and app is appended to it
-// again (an answer still showing the content it read is a server cache not
-// refreshed yet). The mapping only grows, so the content moves forward.
+// empty one), so instead the writer reads the mapping back until it has
+// listed app for mappingSettle without a break: a content that is neither
+// the one it read nor the one it wrote is another application's write, and
+// app is appended to it again (an answer still showing the content it read
+// is a server cache not refreshed yet). A concurrent writer whose read was
+// stale can drop app only with a write that lands within about a cache
+// refresh of app's, and reads show that within another refresh, so a
+// settle window above two refreshes sees every such loss. The mapping only
+// grows, so the content moves forward.
 func (n *nacosSource) publishMapping(ctx context.Context, iface, app string) error {
-	var base, wrote string // the content the last write appended to, and wrote
-	written, seen := false, 0
-	for i := range maxMappingTries {
-		if i > 0 { // a server serving reads from a cache answers the new content a moment later
+	var base string      // the content the last write appended to
+	var listed time.Time // since when reads list app after the last write; zero: they do not
+	written := false
+	deadline := time.Now().Add(mappingDeadline)
+	for i := 0; ; i++ {
+		if i > 0 {
+			if time.Now().After(deadline) {
+				n.r.log.Warn("application-level discovery: mapping written but not read back", "interface", iface, "app", app)
+				return nil
+			}
 			select {
 			case <-ctx.Done():
+				if !listed.IsZero() {
+					return nil // written and read back; the settle window was cut short
+				}
 				return fmt.Errorf("mapping of %s: %w", iface, ctx.Err())
 			case <-time.After(mappingRetryWait):
 			}
@@ -84,15 +97,22 @@ func (n *nacosSource) publishMapping(ctx context.Context, iface, app string) err
 		cur = strings.TrimSpace(cur)
 		switch {
 		case slices.Contains(parseMapping(cur), app):
-			if seen++; !written || seen == 2 {
+			if !written {
+				return nil // listed before this writer came
+			}
+			if listed.IsZero() {
+				listed = time.Now()
+			}
+			if time.Since(listed) >= mappingSettle {
 				return nil
 			}
 			continue
 		case written && (cur == base || cur == ""): // not visible yet
+			listed = time.Time{}
 			continue
 		}
-		seen = 0
-		base, wrote = cur, app
+		listed, base = time.Time{}, cur
+		wrote := app
 		if cur != "" {
 			wrote = cur + "," + app
 		}
@@ -101,12 +121,14 @@ func (n *nacosSource) publishMapping(ctx context.Context, iface, app string) err
 		}
 		written = true
 	}
-	n.r.log.Warn("application-level discovery: mapping written but not read back", "interface", iface, "app", app)
-	return nil
 }
 
-// The bounds of publishMapping's conditional writes.
+// The bounds of publishMapping's unconditional writes: reads every
+// mappingRetryWait; app listed for mappingSettle (above two of polaris's
+// config cache refreshes, about a second each) after the last write; no
+// more than mappingDeadline in all.
 const (
-	maxMappingTries  = 20
 	mappingRetryWait = 200 * time.Millisecond
+	mappingSettle    = 3 * time.Second
+	mappingDeadline  = 30 * time.Second
 )
