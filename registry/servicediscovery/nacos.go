@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,13 +255,7 @@ func (n *nacosSource) pollMapping(mw *mappingWatch) {
 		if _, changed := n.setMapping(mw, apps); !changed {
 			continue
 		}
-		n.mu.Lock()
-		subs := make([]*subscription, 0, len(mw.subs))
-		for s := range mw.subs {
-			subs = append(subs, s)
-		}
-		n.mu.Unlock()
-		for _, s := range subs {
+		for _, s := range n.subsOf(mw.subs) {
 			s.markMapping()
 		}
 	}
@@ -410,15 +405,17 @@ func (n *nacosSource) endHold(aw *appWatch) {
 
 // markApp marks aw's application dirty in its subscriptions.
 func (n *nacosSource) markApp(aw *appWatch) {
-	n.mu.Lock()
-	subs := make([]*subscription, 0, len(aw.subs))
-	for s := range aw.subs {
-		subs = append(subs, s)
-	}
-	n.mu.Unlock()
-	for _, s := range subs {
+	for _, s := range n.subsOf(aw.subs) {
 		s.markApp(aw.app)
 	}
+}
+
+// subsOf is a copy of a watch's subscription set, read under n.mu, so
+// that they are marked without holding it.
+func (n *nacosSource) subsOf(set map[*subscription]bool) []*subscription {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Collect(maps.Keys(set))
 }
 
 // stopHold stops aw's hold timer, if any.

@@ -69,7 +69,9 @@ func (n *nacosSource) deleteInstance(ctx context.Context, p string) error {
 // stale can drop app only with a write that lands within about a cache
 // refresh of app's, and reads show that within another refresh, so a
 // settle window above two refreshes sees every such loss. The mapping only
-// grows, so the content moves forward.
+// grows, so the content moves forward. Only a writer that adds app waits
+// that long (the first registration of app's service anywhere); one that
+// finds app listed returns after one read.
 func (n *nacosSource) publishMapping(ctx context.Context, iface, app string) error {
 	var base string      // the content the last write appended to
 	var listed time.Time // since when reads list app after the last write; zero: they do not
