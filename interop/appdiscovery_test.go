@@ -233,12 +233,24 @@ func TestAppDiscoveryFindsDubboGoProvider(t *testing.T) {
 		require.Empty(t, children, "dubbo-go registered interface-level too")
 	}
 
-	// The provider URL fleet builds from dubbo-go's metadata.
 	reg, err := servicediscovery.New(common.MustParse("zookeeper://"+zkServer+"?timeout=10000"), servicediscovery.WithLogger(discard))
 	require.NoError(t, err)
 	defer reg.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	lookupAndCall(ctx, t, reg, "registry://"+zkServer+"?registry="+servicediscovery.Scheme+"&timeout=10000",
+		iface, "fleet-interop-app", port, "hello fleet from dubbo-go")
+}
+
+// lookupAndCall checks the provider URL fleet builds from dubbo-go's
+// metadata (reg's Lookup of iface: one provider, dubbo-go's on port,
+// listing sayHello), then calls sayHello through a reference on
+// registryURL (the registry protocol, RegistryDirectory, failover) as
+// consumerApp and requires want.
+func lookupAndCall(ctx context.Context, t *testing.T, reg interface {
+	Lookup(context.Context, *common.URL) ([]*common.URL, error)
+}, registryURL, iface, consumerApp string, port int, want string) {
+	t.Helper()
 	urls, err := reg.Lookup(ctx, common.MustParse("consumer://127.0.0.1/"+iface+"?interface="+iface))
 	require.NoError(t, err)
 	require.Len(t, urls, 1)
@@ -247,14 +259,13 @@ func TestAppDiscoveryFindsDubboGoProvider(t *testing.T) {
 	require.Equal(t, iface, u.ServiceInterface())
 	require.Contains(t, u.ParamList("methods"), "sayHello")
 
-	// The call, through the registry protocol.
 	rp := regprotocol.New(regprotocol.WithLogger(discard))
 	defer rp.Destroy()
-	refer := common.ToQueryString(map[string]string{"interface": iface, "application": "fleet-interop-app", "check": "true", "timeout": "5000"})
-	ref, err := rp.Refer(ctx, common.MustParse("registry://"+zkServer+"?registry="+servicediscovery.Scheme+"&timeout=10000&refer="+common.Encode(refer)))
+	refer := common.ToQueryString(map[string]string{"interface": iface, "application": consumerApp, "check": "true", "timeout": "5000"})
+	ref, err := rp.Refer(ctx, common.MustParse(registryURL+"&refer="+common.Encode(refer)))
 	require.NoError(t, err)
 	defer ref.Destroy()
 	res := ref.Invoke(ctx, protocol.NewInvocation("sayHello", "fleet"))
 	require.NoError(t, res.Error())
-	require.Equal(t, "hello fleet from dubbo-go", res.Value())
+	require.Equal(t, want, res.Value())
 }

@@ -93,6 +93,24 @@ type appGreeter struct{}
 
 func (appGreeter) SayHello(name string) (string, error) { return "hello " + name + " from fleet", nil }
 
+// exportAppProvider exports appGreeter as iface of app on port over
+// dubbo://, with the URL config builds for it, and returns that URL and
+// the protocol (which serves the MetadataService too once registered).
+func exportAppProvider(t *testing.T, iface, app string, port int, log *slog.Logger) (*common.URL, *dubbo.Protocol) {
+	t.Helper()
+	proto := dubbo.New(dubbo.WithLogger(log))
+	t.Cleanup(proto.Destroy)
+	u := common.MustParse("dubbo://127.0.0.1:" + strconv.Itoa(port) + "/" + iface + "?interface=" + iface +
+		"&methods=sayHello&side=provider&application=" + app + "&anyhost=true&dynamic=true&deprecated=false&generic=false" +
+		"&dubbo=2.0.2&release=fleet&timeout=3000&timestamp=" + strconv.FormatInt(time.Now().UnixMilli(), 10))
+	svc, err := service.New(u, appGreeter{})
+	require.NoError(t, err)
+	exp, err := proto.Export(svc)
+	require.NoError(t, err)
+	t.Cleanup(exp.Unexport)
+	return u, proto
+}
+
 // runAppConsumerChild runs the consumer and returns its answer line; it is
 // stopped at cleanup.
 func runAppConsumerChild(t *testing.T, bin, iface, app string, msPort int) string {
@@ -168,16 +186,7 @@ func TestDubboGoAppConsumerCallsFleetProvider(t *testing.T) {
 	})
 
 	// The fleet provider, as config exports it, registered per application.
-	proto := dubbo.New(dubbo.WithLogger(quiet))
-	t.Cleanup(proto.Destroy)
-	u := common.MustParse("dubbo://127.0.0.1:" + strconv.Itoa(port) + "/" + iface + "?interface=" + iface +
-		"&methods=sayHello&side=provider&application=" + app + "&anyhost=true&dynamic=true&deprecated=false&generic=false" +
-		"&dubbo=2.0.2&release=fleet&timeout=3000&timestamp=" + strconv.FormatInt(time.Now().UnixMilli(), 10))
-	svc, err := service.New(u, appGreeter{})
-	require.NoError(t, err)
-	exp, err := proto.Export(svc)
-	require.NoError(t, err)
-	t.Cleanup(exp.Unexport)
+	u, proto := exportAppProvider(t, iface, app, port, quiet)
 	reg, err := servicediscovery.New(common.MustParse("zookeeper://"+zkServer+"?timeout=10000"),
 		servicediscovery.WithLogger(quiet), servicediscovery.WithMetadataProtocol(proto))
 	require.NoError(t, err)

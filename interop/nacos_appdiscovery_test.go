@@ -49,40 +49,25 @@ func TestNacosAppDiscoveryFindsDubboGoProvider(t *testing.T) {
 		require.Empty(t, svc.Hosts, "dubbo-go registered interface-level too")
 	}
 
-	// The provider URL fleet builds from dubbo-go's metadata.
 	regURL := "service-discovery-registry://" + addr + "?registry=nacos&namespace=" + ns + "&timeout=10000"
 	reg, err := servicediscovery.NewNacos(common.MustParse(regURL), servicediscovery.WithLogger(discard))
 	require.NoError(t, err)
 	defer reg.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	urls, err := reg.Lookup(ctx, common.MustParse("consumer://127.0.0.1/"+iface+"?interface="+iface))
-	require.NoError(t, err)
-	require.Len(t, urls, 1)
-	u := urls[0]
-	require.Equal(t, "dubbo://127.0.0.1:"+strconv.Itoa(port)+"/"+iface, u.Protocol()+"://"+u.Address()+"/"+u.Path())
-	require.Equal(t, iface, u.ServiceInterface())
-	require.Contains(t, u.ParamList("methods"), "sayHello")
-
-	// The call, through the registry protocol.
-	rp := regprotocol.New(regprotocol.WithLogger(discard))
-	defer rp.Destroy()
-	refer := common.ToQueryString(map[string]string{"interface": iface, "application": "fleet-interop-nacos-app", "check": "true", "timeout": "5000"})
-	ref, err := rp.Refer(ctx, common.MustParse(regURL+"&refer="+common.Encode(refer)))
-	require.NoError(t, err)
-	defer ref.Destroy()
-	res := ref.Invoke(ctx, protocol.NewInvocation("sayHello", "fleet"))
-	require.NoError(t, res.Error())
-	require.Equal(t, "hello fleet from dubbo-go on nacos", res.Value())
+	lookupAndCall(ctx, t, reg, regURL, iface, "fleet-interop-nacos-app", port, "hello fleet from dubbo-go on nacos")
 
 	// Through the plain Nacos registry URL a reference migrates between the
 	// two levels (APPLICATION_FIRST, Dubbo 3's default): the provider is
 	// found at the application level only, and called.
+	rp := regprotocol.New(regprotocol.WithLogger(discard))
+	defer rp.Destroy()
+	refer := common.ToQueryString(map[string]string{"interface": iface, "application": "fleet-interop-nacos-app", "check": "true", "timeout": "5000"})
 	migrating := "registry://" + addr + "?registry=nacos&namespace=" + ns + "&timeout=10000&nacos.poll=500ms"
 	ref2, err := rp.Refer(ctx, common.MustParse(migrating+"&refer="+common.Encode(refer)))
 	require.NoError(t, err)
 	defer ref2.Destroy()
-	res = ref2.Invoke(ctx, protocol.NewInvocation("sayHello", "migrating fleet"))
+	res := ref2.Invoke(ctx, protocol.NewInvocation("sayHello", "migrating fleet"))
 	require.NoError(t, res.Error())
 	require.Equal(t, "hello migrating fleet from dubbo-go on nacos", res.Value())
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	inacos "github.com/fleetrpc/fleet/internal/nacos"
 	"github.com/fleetrpc/fleet/internal/nacos/nacostest"
-	"github.com/fleetrpc/fleet/protocol/dubbo"
-	"github.com/fleetrpc/fleet/protocol/service"
 	"github.com/fleetrpc/fleet/registry/servicediscovery"
 )
 
@@ -34,16 +32,7 @@ func TestDubboGoAppConsumerCallsFleetProviderOnNacos(t *testing.T) {
 	bin := buildGoChild(t, "appconsumerchild", appConsumerChild)
 	port := freePort()
 
-	proto := dubbo.New(dubbo.WithLogger(quiet))
-	t.Cleanup(proto.Destroy)
-	u := common.MustParse("dubbo://127.0.0.1:" + strconv.Itoa(port) + "/" + iface + "?interface=" + iface +
-		"&methods=sayHello&side=provider&application=" + app + "&anyhost=true&dynamic=true&deprecated=false&generic=false" +
-		"&dubbo=2.0.2&release=fleet&timeout=3000&timestamp=" + strconv.FormatInt(time.Now().UnixMilli(), 10))
-	svc, err := service.New(u, appGreeter{})
-	require.NoError(t, err)
-	exp, err := proto.Export(svc)
-	require.NoError(t, err)
-	t.Cleanup(exp.Unexport)
+	u, proto := exportAppProvider(t, iface, app, port, quiet)
 	reg, err := servicediscovery.NewNacos(common.MustParse("service-discovery-registry://"+addr+"?registry=nacos&namespace="+ns+"&timeout=10000"),
 		servicediscovery.WithLogger(quiet), servicediscovery.WithMetadataProtocol(proto))
 	require.NoError(t, err)
