@@ -13,7 +13,6 @@ import (
 	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
-	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
 )
 
 type greeter struct{ who string }
@@ -49,14 +48,8 @@ func TestReferThroughDirectoryAndCluster(t *testing.T) {
 		e.instance(e.app, port, "r1", msPort)
 	}
 
-	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
-	t.Cleanup(consumer.Destroy)
-	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.Group + "&rootPath=" + e.Services +
-		"&timeout=3000&session=8000&refer=" + common.Encode(refer))
-	ref, err := consumer.Refer(ctx, u)
-	require.NoError(t, err)
-	defer ref.Destroy()
+	ref := referThrough(t, common.MustParse("registry://"+zktest.Addr(t)+"?registry="+Scheme+"&group="+e.Group+"&rootPath="+e.Services+
+		"&timeout=3000&session=8000"), e.iface)
 
 	seen := map[string]bool{}
 	for i := 0; i < 40 && len(seen) < 2; i++ {

@@ -20,8 +20,10 @@ import (
 	"github.com/fleetrpc/fleet/common"
 	"github.com/fleetrpc/fleet/internal/sdtest"
 	"github.com/fleetrpc/fleet/internal/zktest"
+	rpc "github.com/fleetrpc/fleet/protocol"
 	"github.com/fleetrpc/fleet/protocol/dubbo"
 	"github.com/fleetrpc/fleet/protocol/service"
+	regprotocol "github.com/fleetrpc/fleet/registry/protocol"
 )
 
 var ctx = context.Background()
@@ -122,6 +124,15 @@ func (m *metadataService) set(md *MetadataInfo) {
 	m.infos[md.Revision] = md
 }
 
+// serveMetadata exports a MetadataService of app answering info and
+// returns it (to change its answer) and its port.
+func serveMetadata(t testing.TB, app string, info *MetadataInfo) (*metadataService, int) {
+	t.Helper()
+	ms := &metadataService{}
+	ms.set(info)
+	return ms, exportMetadataService(t, app, ms)
+}
+
 // exportMetadataService exports ms for app on a free loopback port over
 // fleet's dubbo protocol and returns the port.
 func exportMetadataService(t testing.TB, app string, ms *metadataService) int {
@@ -212,3 +223,18 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// referThrough refers iface through the registry URL regURL (the refer
+// param added) as the application fleet-consumer with check=true, on a
+// registry protocol of its own made with opts and a quiet logger; both
+// are released at cleanup.
+func referThrough(t testing.TB, regURL *common.URL, iface string, opts ...regprotocol.Option) rpc.Invoker {
+	t.Helper()
+	consumer := regprotocol.New(append([]regprotocol.Option{regprotocol.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)...)
+	t.Cleanup(consumer.Destroy)
+	refer := common.ToQueryString(map[string]string{"interface": iface, "application": "fleet-consumer", "check": "true"})
+	ref, err := consumer.Refer(context.Background(), regURL.WithParams(map[string]string{"refer": refer}))
+	require.NoError(t, err)
+	t.Cleanup(ref.Destroy)
+	return ref
+}

@@ -174,9 +174,7 @@ func (e *nacosEnv) metadata(app, revision string, params map[string]string) *Met
 func TestNacosSubscribeFindsInstances(t *testing.T) {
 	t.Parallel()
 	e := newNacosEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", map[string]string{"methods": "sayHello", "timeout": "3000"}))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", map[string]string{"methods": "sayHello", "timeout": "3000"}))
 	e.mapping(e.app)
 	var want []string
 	for port := 30001; port <= 30003; port++ {
@@ -225,9 +223,7 @@ func TestNacosSubscribeFindsInstances(t *testing.T) {
 func TestNacosMappingWatched(t *testing.T) {
 	t.Parallel()
 	e := newNacosEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.instance(e.app, 33001, nacosInstanceMetadata(33001, "r1", StorageLocal, msPort))
 	other := e.app + "-b"
 	ms.set(e.metadata(other, "r1", nil))
@@ -274,9 +270,7 @@ func TestNacosMappingWatched(t *testing.T) {
 func TestNacosGroup(t *testing.T) {
 	t.Parallel()
 	e := newNacosEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	_, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.mapping(e.app)
 	e.instance(e.app, 32001, nacosInstanceMetadata(32001, "r1", StorageLocal, msPort))
 	e.instanceIn("g1", e.app, 32002, nacosInstanceMetadata(32002, "r1", StorageLocal, msPort))
@@ -303,9 +297,7 @@ func TestNacosGroup(t *testing.T) {
 func TestNacosUnreachableMetadataServiceIsSkipped(t *testing.T) {
 	t.Parallel()
 	e := newNacosEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "good", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "good", nil))
 	e.mapping(e.app)
 	e.instance(e.app, 31001, nacosInstanceMetadata(31001, "good", StorageLocal, msPort))
 	e.instance(e.app, 31002, nacosInstanceMetadata(31002, "bad", StorageLocal, closedPort(t)))
@@ -357,9 +349,7 @@ func TestNacosReferThroughDirectoryAndCluster(t *testing.T) {
 	t.Parallel()
 	e := newNacosEnv(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ms := &metadataService{}
-	msPort := exportMetadataService(t, e.app, ms)
-	ms.set(e.metadata(e.app, "r1", map[string]string{"methods": "sayHello"}))
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", map[string]string{"methods": "sayHello"}))
 	e.mapping(e.app)
 	for _, who := range []string{"a", "b"} {
 		p := dubbo.New(dubbo.WithLogger(quiet))
@@ -373,12 +363,7 @@ func TestNacosReferThroughDirectoryAndCluster(t *testing.T) {
 		e.instance(e.app, port, nacosInstanceMetadata(port, "r1", StorageLocal, msPort))
 	}
 
-	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
-	t.Cleanup(consumer.Destroy)
-	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	ref, err := consumer.Refer(ctx, e.url("&refer="+common.Encode(refer)))
-	require.NoError(t, err)
-	defer ref.Destroy()
+	ref := referThrough(t, e.url(""), e.iface)
 	seen := map[string]bool{}
 	require.Eventually(t, func() bool {
 		res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
@@ -453,9 +438,7 @@ func TestNacosOpen(t *testing.T) {
 func TestNacosServerRestart(t *testing.T) {
 	p := nacostest.StartPolaris(t)
 	e := newNacosEnvAt(t, p.Addr())
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.mapping(e.app)
 	e.instance(e.app, 36001, nacosInstanceMetadata(36001, "r1", StorageLocal, msPort))
 	r := e.open("")
@@ -527,7 +510,6 @@ func TestNacosEmptyListHeldAfterReconnecting(t *testing.T) {
 func TestNacosRegisterProvider(t *testing.T) {
 	t.Parallel()
 	e := newNacosEnv(t)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := newProvider(t, nil, 0, e.app, e.iface, "a")
 	ra := e.open("", WithMetadataProtocol(a.proto))
 	require.NoError(t, ra.Register(ctx, a.url))
@@ -557,12 +539,7 @@ func TestNacosRegisterProvider(t *testing.T) {
 		return err
 	})
 
-	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
-	t.Cleanup(consumer.Destroy)
-	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	ref, err := consumer.Refer(ctx, e.url("&refer="+common.Encode(refer)))
-	require.NoError(t, err)
-	defer ref.Destroy()
+	ref := referThrough(t, e.url(""), e.iface)
 	res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
 	require.NoError(t, res.Error())
 	require.Equal(t, "hello world from a", res.Value())
@@ -628,12 +605,7 @@ func TestNacosExportThroughRegistryProtocol(t *testing.T) {
 		return err
 	})
 
-	consumer := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
-	t.Cleanup(consumer.Destroy)
-	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	ref, err := consumer.Refer(ctx, e.url("&refer="+common.Encode(refer)))
-	require.NoError(t, err)
-	defer ref.Destroy()
+	ref := referThrough(t, e.url(""), e.iface, regprotocol.WithoutConfigCenter())
 	res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
 	require.NoError(t, res.Error())
 	require.Equal(t, "hello world from exported", res.Value())

@@ -210,7 +210,6 @@ func TestMetadataServiceServesRevisions(t *testing.T) {
 // unregistered.
 func TestConsumerCallsRegisteredProvider(t *testing.T) {
 	e := newEnv(t)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := newProvider(t, nil, 0, e.app, e.iface, "a")
 	b := newProvider(t, nil, 0, e.app, e.iface, "b")
 	ra := e.open("", WithMetadataProtocol(a.proto))
@@ -218,14 +217,8 @@ func TestConsumerCallsRegisteredProvider(t *testing.T) {
 	require.NoError(t, ra.Register(ctx, a.url))
 	require.NoError(t, rb.Register(ctx, b.url))
 
-	consumer := regprotocol.New(regprotocol.WithLogger(quiet))
-	t.Cleanup(consumer.Destroy)
-	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	u := common.MustParse("registry://" + zktest.Addr(t) + "?registry=" + Scheme + "&group=" + e.Group + "&rootPath=" + e.Services +
-		"&timeout=3000&session=8000&refer=" + common.Encode(refer))
-	ref, err := consumer.Refer(ctx, u)
-	require.NoError(t, err)
-	defer ref.Destroy()
+	ref := referThrough(t, common.MustParse("registry://"+zktest.Addr(t)+"?registry="+Scheme+"&group="+e.Group+"&rootPath="+e.Services+
+		"&timeout=3000&session=8000"), e.iface)
 	seen := map[string]bool{}
 	for i := 0; i < 40 && len(seen) < 2; i++ {
 		res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
@@ -345,12 +338,7 @@ func TestExportThroughRegistryProtocol(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, wantRevision(e.app, u), in.Revision())
 
-	consumer := regprotocol.New(regprotocol.WithLogger(quiet), regprotocol.WithoutConfigCenter())
-	t.Cleanup(consumer.Destroy)
-	refer := common.ToQueryString(map[string]string{"interface": e.iface, "application": "fleet-consumer", "check": "true"})
-	ref, err := consumer.Refer(ctx, common.MustParse(reg+"&refer="+common.Encode(refer)))
-	require.NoError(t, err)
-	defer ref.Destroy()
+	ref := referThrough(t, common.MustParse(reg), e.iface, regprotocol.WithoutConfigCenter())
 	res := ref.Invoke(ctx, rpc.NewInvocation("sayHello", "world"))
 	require.NoError(t, res.Error())
 	require.Equal(t, "hello world from exported", res.Value())

@@ -20,9 +20,7 @@ import (
 
 func TestSubscribeFindsInstancesThroughMappingAndMetadataService(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", map[string]string{"methods": "sayHello", "timeout": "3000", "application": e.app}))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", map[string]string{"methods": "sayHello", "timeout": "3000", "application": e.app}))
 	e.mapping(e.app)
 	var want []string
 	nodes := map[int]string{}
@@ -76,9 +74,7 @@ func TestSubscribeFindsInstancesThroughMappingAndMetadataService(t *testing.T) {
 
 func TestUnreachableMetadataServiceIsSkippedAndRetried(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "good", map[string]string{"methods": "sayHello"}))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "good", map[string]string{"methods": "sayHello"}))
 	e.mapping(e.app)
 	e.instance(e.app, 31001, "good", msPort)
 	e.instance(e.app, 31002, "bad", closedPort(t)) // its metadata service is down
@@ -120,9 +116,7 @@ func TestFailedFetchIsRetried(t *testing.T) {
 
 func TestMappingAndProvidedBy(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.instance(e.app, 33001, "r1", msPort)
 	r := e.open("")
 
@@ -152,9 +146,7 @@ func TestMappingAndProvidedBy(t *testing.T) {
 
 func TestBadInstanceNodeIsSkipped(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	_, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.mapping(e.app)
 	e.Put(e.Services+"/"+e.app+"/garbage", []byte("10.0.0.1"))
 	e.instance(e.app, 34001, "r1", msPort)
@@ -178,9 +170,7 @@ func TestBadInstanceNodeIsSkipped(t *testing.T) {
 
 func TestUnsubscribeStopsNotifications(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	_, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.mapping(e.app)
 	e.instance(e.app, 35001, "r1", msPort)
 	r := e.open("")
@@ -287,9 +277,7 @@ func (h *hangServer) port() int { return h.ln.Addr().(*net.TCPAddr).Port }
 // beyond the subscribe wait nor any later change of the other instances.
 func TestHangingMetadataServiceBlocksNobody(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "good", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "good", nil))
 	hang := newHangServer(t)
 	e.mapping(e.app)
 	e.instance(e.app, 39001, "good", msPort)
@@ -351,9 +339,7 @@ func TestSubscriptionsShareTheRevisionCache(t *testing.T) {
 	md := e.metadata(e.app, "r1", map[string]string{"methods": "sayHello"})
 	so := &ServiceInfo{Name: other, Protocol: "dubbo", Path: other, Params: map[string]string{"methods": "other"}}
 	md.Services[so.matchKey()] = so
-	ms := &metadataService{}
-	ms.set(md)
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, md)
 	e.mapping(e.app)
 	e.Put("/"+e.Group+"/mapping/"+other, []byte(e.app))
 	e.instance(e.app, 39201, "r1", msPort)

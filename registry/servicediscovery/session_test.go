@@ -21,9 +21,7 @@ func expire(t *testing.T, g *zktest.Gate) int64 {
 // meanwhile arrive once it is back.
 func TestChangesWhileCutOffArriveOnReconnect(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	_, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.mapping(e.app)
 	first := e.instance(e.app, 36001, "r1", msPort)
 	g := &zktest.Gate{}
@@ -44,9 +42,7 @@ func TestChangesWhileCutOffArriveOnReconnect(t *testing.T) {
 // and watches again on the new session.
 func TestSessionExpiryRewatches(t *testing.T) {
 	e := newEnv(t)
-	ms := &metadataService{}
-	ms.set(e.metadata(e.app, "r1", nil))
-	msPort := exportMetadataService(t, e.app, ms)
+	ms, msPort := serveMetadata(t, e.app, e.metadata(e.app, "r1", nil))
 	e.mapping(e.app)
 	e.instance(e.app, 37001, "r1", msPort)
 	g := &zktest.Gate{}
